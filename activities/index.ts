@@ -1,0 +1,20 @@
+import type { Db } from '../lib/db';
+import type { NotificationChannel } from '../lib/mailer';
+import { createNotificationActivities } from './notifications';
+
+export interface ActivityDeps {
+  db: Db;
+  channel: NotificationChannel;
+  publicUrl: string;
+  /** Signs acknowledgement links in messages. */
+  linkSecret: string;
+}
+
+/** Every activity the worker registers, built from its dependencies (tests inject their own). */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createNotificationActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

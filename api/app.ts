@@ -1,0 +1,22 @@
+import express from 'express';
+import { errorHandler, unknownRoute } from './http/errors';
+import { buildOpenApiDocument } from './openapi/registry';
+import { healthRoutes } from './routes/health';
+import type { AppDeps } from './deps';
+
+/** Builds the Express app without listening, so tests drive it with supertest. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(express.json({ limit: '100kb' }));
+  app.use(healthRoutes(deps));
+  // Routes register their schemas on import, so the document is built after them.
+  const openApi = buildOpenApiDocument();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  app.use(unknownRoute);
+  app.use(errorHandler(deps.log));
+  return app;
+}

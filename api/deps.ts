@@ -1,0 +1,14 @@
+import type { Client } from '@temporalio/client';
+import type { ApiConfig } from '../config/env';
+import type { Db } from '../lib/db';
+import type { Logger } from '../lib/logger';
+import type { NotificationChannel } from '../lib/mailer';
+
+/** What the API needs from the outside world; tests pass real instances pointed at test servers. */
+export interface AppDeps {
+  config: Pick<ApiConfig, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_NAMESPACE' | 'PUBLIC_URL' | 'LINK_SIGNING_SECRET'>;
+  temporal: Client;
+  db: Db;
+  channel: NotificationChannel;
+  log: Logger;
+}

@@ -1,0 +1,58 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ZodError } from 'zod';
+import type { Logger } from '../../lib/logger';
+
+/** The one error type routes throw; the middleware turns it into consistent JSON. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const notFound = (what: string) => new AppError(404, 'not_found', `${what} was not found`);
+export const conflict = (message: string, details?: unknown) => new AppError(409, 'conflict', message, details);
+
+/** Field paths as clients address them: `steps[2].waitMinutes`. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+}
+
+export function validationError(error: ZodError, where: 'body' | 'query' | 'params'): AppError {
+  return new AppError(
+    400,
+    'invalid_request',
+    `Invalid ${where}: ${error.issues.map((i) => `${fieldPath(i.path) || where}: ${i.message}`).join('; ')}`,
+    error.issues.map((i) => ({ field: fieldPath(i.path) || where, message: i.message })),
+  );
+}
+
+export const unknownRoute: RequestHandler = (req, _res, next) => next(new AppError(404, 'not_found', `No route for ${req.method} ${req.path}`));
+
+/** Errors never carry stack traces or internal identifiers to the client. */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (err instanceof AppError) {
+      res.status(err.status).json({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+      return;
+    }
+    if (err instanceof ZodError) {
+      const appError = validationError(err, 'body');
+      res.status(400).json({ error: { code: appError.code, message: appError.message, details: appError.details } });
+      return;
+    }
+    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status < 500) {
+      // body-parser errors: malformed JSON, payload too large.
+      res.status(status).json({ error: { code: err.type ?? 'bad_request', message: err.expose ? err.message : 'Bad request' } });
+      return;
+    }
+    log.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    res.status(500).json({ error: { code: 'internal', message: 'Something went wrong; it has been logged.' } });
+  };
+}

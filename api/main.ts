@@ -1,0 +1,40 @@
+import { Client, Connection } from '@temporalio/client';
+import { apiEnvSchema, ConfigError, loadConfig } from '../config/env';
+import { createDb } from '../lib/db';
+import { createLogger } from '../lib/logger';
+import { createEmailChannel } from '../lib/mailer';
+import { createApp } from './app';
+
+async function main() {
+  const config = loadConfig(apiEnvSchema);
+  const log = createLogger('api', { level: config.LOG_LEVEL, env: config.NODE_ENV });
+  const db = createDb(config.DATABASE_URL);
+  const channel = createEmailChannel(config.SMTP_URL, 'healthcheck@carewatch.local');
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({ config, temporal, db, channel, log });
+  const server = app.listen(config.PORT, () => log.info({ port: config.PORT }, 'API listening'));
+  // Stop accepting, let in-flight requests finish, then release connections.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'API draining');
+      server.close(async () => {
+        await connection.close();
+        channel.close();
+        await db.$disconnect();
+        log.info('API stopped');
+        process.exit(0);
+      });
+      setTimeout(() => process.exit(0), 10_000).unref();
+    });
+  }
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`api: ${err.message}\n`);
+    process.exit(78);
+  }
+  process.stderr.write(`api: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

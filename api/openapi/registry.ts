@@ -1,0 +1,44 @@
+import { extendZodWithOpenApi, OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+
+extendZodWithOpenApi(z);
+
+/** Routes register their zod schemas here, so the document cannot drift from validation. */
+export const registry = new OpenAPIRegistry();
+
+export const ErrorBody = registry.register(
+  'Error',
+  z.object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    }),
+  }),
+);
+
+export function errorResponses(...statuses: number[]) {
+  const descriptions: Record<number, string> = {
+    400: 'Invalid input; details name each field',
+    401: 'Missing or invalid credentials',
+    403: 'Not allowed for this user',
+    404: 'Not found',
+    409: 'Conflicts with the current state',
+    503: 'A dependency is unavailable; retry later',
+  };
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: descriptions[s] ?? 'Error', content: { 'application/json': { schema: ErrorBody } } }]),
+  );
+}
+
+export function buildOpenApiDocument() {
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'CareWatch API',
+      version: '0.1.0',
+      description: 'Lone-working visits and adult safeguarding plans, kept on time by durable Temporal workflows.',
+    },
+    servers: [{ url: '/' }],
+  });
+}

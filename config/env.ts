@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/** A configuration problem that must stop the process before it does anything. */
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgresql:// URL');
+const smtpUrl = z
+  .string()
+  .url()
+  .refine((v) => /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL');
+const hostPort = z.string().regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233');
+
+const common = {
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TEMPORAL_ADDRESS: hostPort.default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('carewatch'),
+};
+
+const linkSecret = z
+  .string()
+  .min(32, 'must be at least 32 characters (it signs acknowledgement links)');
+
+export const workerEnvSchema = z.object({
+  ...common,
+  DATABASE_URL: postgresUrl,
+  SMTP_URL: smtpUrl,
+  MAIL_FROM: z.string().min(3).default('CareWatch <no-reply@carewatch.local>'),
+  PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+  LINK_SIGNING_SECRET: linkSecret,
+});
+
+export const apiEnvSchema = z.object({
+  ...common,
+  PORT: port.default(3000),
+  DATABASE_URL: postgresUrl,
+  SMTP_URL: smtpUrl,
+  PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+  LINK_SIGNING_SECRET: linkSecret,
+});
+
+export const launcherEnvSchema = z.object({
+  NODE_ENV: common.NODE_ENV,
+  LOG_LEVEL: common.LOG_LEVEL,
+  PORT: port.default(3000),
+  TEMPORAL_ADDRESS: hostPort.optional(),
+  TEMPORAL_NAMESPACE: common.TEMPORAL_NAMESPACE,
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  DATABASE_URL: postgresUrl.optional(),
+  EMBEDDED_POSTGRES_PORT: port.default(5433),
+  SMTP_URL: smtpUrl.optional(),
+  MAIL_SINK_SMTP_PORT: port.default(2525),
+  MAIL_SINK_WEB_PORT: port.default(8025),
+  DATA_DIR: z.string().min(1).default('data'),
+  LINK_SIGNING_SECRET: linkSecret.optional(),
+});
+
+export type WorkerConfig = z.infer<typeof workerEnvSchema>;
+export type ApiConfig = z.infer<typeof apiEnvSchema>;
+export type LauncherConfig = z.infer<typeof launcherEnvSchema>;
+
+/** Parses the environment; every bad or missing variable is named in one error. */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  // Empty strings in .env files mean "unset", not "invalid".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      const message = issue.code === 'invalid_type' && cleaned[name] === undefined ? 'is required but not set' : issue.message;
+      return `${name}: ${message}`;
+    }),
+  );
+}

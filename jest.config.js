@@ -1,0 +1,14 @@
+/** jest on CommonJS via ts-jest; type checking is `tsc --noEmit` in `npm test`, not per file. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  // The generated Prisma client imports its own .ts files by their .js names.
+  moduleNameMapper: { '^(\.{1,2}/(?:.*/)?(?:internal|models|enums|client|models|commonInputTypes|browser|prismaNamespace|class)[^/]*)\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  testTimeout: 120_000,
+  // Each test file runs its own time-skipping server and worker; two at a time fit 2 cores.
+  maxWorkers: 2,
+};

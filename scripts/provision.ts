@@ -1,0 +1,27 @@
+// One-time, idempotent provisioning of the real servers the service and its tests use.
+// Everything lands in the cache directory (outside git); a second run only checks.
+import { ensureTemporalCli, MissingToolError } from '../infra/temporal-cli';
+import { ensureTestServer } from '../infra/test-server';
+import { cacheDir } from '../infra/paths';
+import { timed } from '../infra/run';
+
+async function main() {
+  const forTests = process.argv.includes('--for-tests');
+  process.stderr.write(`[provision] tool cache: ${cacheDir()}\n`);
+  const cli = await timed('Temporal CLI (dev server + Web UI)', () => ensureTemporalCli());
+  if (!cli) {
+    throw new MissingToolError(
+      'Go is not installed, so the Temporal CLI cannot be built. Install Go >= 1.25, or set TEMPORAL_CLI_PATH to a temporal binary.',
+    );
+  }
+  process.stderr.write(`[provision] temporal CLI: ${cli}\n`);
+  if (forTests) {
+    const server = await timed('time-skipping test server', () => ensureTestServer());
+    process.stderr.write(`[provision] test server: ${server}\n`);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`[provision] FAILED: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities, type Activities } from '../../activities';
+import { createDb, type Db } from '../../lib/db';
+import { createEmailChannel, type NotificationChannel } from '../../lib/mailer';
+import { createWorker } from '../../worker/create-worker';
+import { startSmtpSink, type SmtpSink } from './smtp-sink';
+
+export const PUBLIC_URL = 'http://carewatch.test';
+export const LINK_SECRET = 'test-link-signing-secret-of-at-least-32-chars';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run tests through jest so the global setup starts the servers`);
+  return value;
+}
+
+/**
+ * The Java time-skipping server through its exec wrapper. The SDK gives it ~5 s to answer;
+ * a loaded machine can miss that once, so starting is retried.
+ */
+export async function startTimeSkipping(attempts = 3): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path: required('TEST_SERVER_PATH') } },
+      });
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+    }
+  }
+}
+
+/** The dev server shared by the run: for list/count, Schedules and search attributes. */
+export function connectDevServer(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createFromExistingServer({ address: required('TEST_TEMPORAL_ADDRESS') });
+}
+
+export function testDb(): Db {
+  return createDb(required('TEST_DATABASE_URL'), { poolSize: 4 });
+}
+
+/** Real dependencies pointed at test servers: PostgreSQL, an SMTP sink and a mail channel. */
+export interface Harness {
+  db: Db;
+  smtp: SmtpSink;
+  channel: NotificationChannel;
+  activities: Activities;
+  taskQueue: string;
+  close(): Promise<void>;
+}
+
+export async function createHarness(overrides: Partial<Activities> = {}): Promise<Harness> {
+  const db = testDb();
+  const smtp = await startSmtpSink();
+  const channel = createEmailChannel(smtp.url, 'CareWatch <no-reply@carewatch.test>');
+  const activities = { ...createActivities({ db, channel, publicUrl: PUBLIC_URL, linkSecret: LINK_SECRET }), ...overrides };
+  return {
+    db,
+    smtp,
+    channel,
+    activities,
+    taskQueue: `test-${randomUUID()}`,
+    async close() {
+      channel.close();
+      await smtp.close();
+      await db.$disconnect();
+    },
+  };
+}
+
+/** A worker on the bundle built once by the global setup. */
+export function createTestWorker(connection: NativeConnection, namespace: string, harness: Pick<Harness, 'activities' | 'taskQueue'>): Promise<Worker> {
+  return createWorker({
+    connection,
+    namespace,
+    taskQueue: harness.taskQueue,
+    activities: harness.activities,
+    workflowBundlePath: required('WORKFLOW_BUNDLE_PATH'),
+  });
+}

@@ -1,0 +1,45 @@
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { ConfigError, loadConfig, workerEnvSchema } from '../config/env';
+import { createDb } from '../lib/db';
+import { createLogger } from '../lib/logger';
+import { createEmailChannel } from '../lib/mailer';
+import { createWorker } from './create-worker';
+
+
+async function main() {
+  const config = loadConfig(workerEnvSchema);
+  const log = createLogger('worker', { level: config.LOG_LEVEL, env: config.NODE_ENV });
+  const db = createDb(config.DATABASE_URL);
+  const channel = createEmailChannel(config.SMTP_URL, config.MAIL_FROM);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities: createActivities({ db, channel, publicUrl: config.PUBLIC_URL, linkSecret: config.LINK_SIGNING_SECRET }),
+    workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
+  });
+  // Drain on SIGTERM/SIGINT: in-flight activities finish, then the process exits.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'worker draining');
+      worker.shutdown();
+    });
+  }
+  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker running');
+  await worker.run();
+  await connection.close();
+  channel.close();
+  await db.$disconnect();
+  log.info('worker stopped');
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`worker: ${err.message}\n`);
+    process.exit(78);
+  }
+  process.stderr.write(`worker: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
