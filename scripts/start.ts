@@ -1,0 +1,143 @@
+// `npm start`: the whole service on embedded defaults, in one process tree. Each dependency
+// is started here unless its environment variable points at an existing one.
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, launcherEnvSchema, loadConfig } from '../config/env';
+import { startDevServer, waitForTemporal } from '../infra/dev-server';
+import { startEmbeddedPostgresProcess } from '../infra/embedded-postgres';
+import { startMailSink } from '../infra/mail-sink';
+import { deployMigrations } from '../infra/migrations';
+import { projectRoot } from '../infra/paths';
+import { timed } from '../infra/run';
+import { ensureTemporalCli } from '../infra/temporal-cli';
+
+const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
+const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('stopping...');
+    // Reverse start order: API and worker drain first, the servers they use stop last.
+    for (const { name, stop } of stops.reverse()) {
+      try {
+        await stop();
+        say(`${name} stopped`);
+      } catch (err) {
+        say(`${name} did not stop cleanly: ${(err as Error).message}`);
+      }
+    }
+  }
+  process.exit(code);
+}
+
+/** A development secret kept under data/ so acknowledgement links survive a restart. */
+function devLinkSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'link-signing-secret');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), { mode: 0o600 });
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry)], { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      say(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
+      void shutdown(1);
+    }
+  });
+  stops.push({
+    name,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  });
+  return child;
+}
+
+async function main() {
+  const config = loadConfig(launcherEnvSchema);
+  const dataDir = path.resolve(projectRoot, config.DATA_DIR);
+  fs.mkdirSync(dataDir, { recursive: true });
+  // Ctrl-C reaches the whole foreground process group, sometimes twice; every signal after
+  // the first must not cut the orderly shutdown short.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
+
+  let temporalAddress = config.TEMPORAL_ADDRESS;
+  let temporalUi = 'your Temporal server\'s UI';
+  if (temporalAddress) {
+    await timed(`checking Temporal at ${temporalAddress}`, () => waitForTemporal(temporalAddress!, 15_000));
+  } else {
+    const cli = await timed('Temporal CLI', () => ensureTemporalCli());
+    if (!cli) say('Go is not installed: falling back to the Temporal SDK\'s own download (needs the internet)');
+    const server = await timed('starting the Temporal dev server', () =>
+      startDevServer({
+        cli,
+        dbFile: path.join(dataDir, 'temporal', 'temporal.db'),
+        port: 7233,
+        uiPort: config.TEMPORAL_UI_PORT,
+        namespace: config.TEMPORAL_NAMESPACE,
+        onLog: (line) => process.stdout.write(`[temporal] ${line}\n`),
+      }),
+    );
+    stops.push({ name: 'Temporal dev server', stop: server.stop });
+    temporalAddress = server.address;
+    temporalUi = server.uiUrl;
+  }
+
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    const db = await timed('starting embedded PostgreSQL', () =>
+      startEmbeddedPostgresProcess({ dataDir: path.join(dataDir, 'postgres', 'data'), port: config.EMBEDDED_POSTGRES_PORT, database: 'carewatch' }),
+    );
+    stops.push({ name: 'PostgreSQL', stop: db.stop });
+    databaseUrl = db.url;
+  }
+  await timed('applying database migrations', () => deployMigrations(databaseUrl!));
+
+  let smtpUrl = config.SMTP_URL;
+  let mailWhere = `the SMTP relay at ${smtpUrl}`;
+  if (!smtpUrl) {
+    const sink = await startMailSink({ outbox: path.join(dataDir, 'outbox'), smtpPort: config.MAIL_SINK_SMTP_PORT, webPort: config.MAIL_SINK_WEB_PORT });
+    stops.push({ name: 'mail sink', stop: sink.close });
+    smtpUrl = sink.smtpUrl;
+    mailWhere = `${sink.webUrl} (files in ${path.relative(process.cwd(), sink.outbox) || sink.outbox})`;
+  }
+
+  const publicUrl = `http://localhost:${config.PORT}`;
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: config.NODE_ENV,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
+    DATABASE_URL: databaseUrl,
+    SMTP_URL: smtpUrl,
+    PORT: String(config.PORT),
+    PUBLIC_URL: process.env.PUBLIC_URL ?? publicUrl,
+    LINK_SIGNING_SECRET: config.LINK_SIGNING_SECRET ?? devLinkSecret(dataDir),
+  };
+  startChild('worker', 'worker/main.ts', childEnv);
+  startChild('API', 'api/main.ts', childEnv);
+
+  say('CareWatch is running:');
+  say(`  API          ${publicUrl}  (health: ${publicUrl}/healthz, OpenAPI: ${publicUrl}/openapi.json)`);
+  say(`  Temporal UI  ${temporalUi}  (gRPC ${temporalAddress})`);
+  say(`  Mail         ${mailWhere}`);
+  say(`  Data         ${dataDir}`);
+  say('Press Ctrl-C to stop everything.');
+}
+
+main().catch(async (err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`start: ${err.message}\n`);
+    process.exit(78);
+  }
+  process.stderr.write(`start: ${err instanceof Error ? err.message : String(err)}\n`);
+  await shutdown(1);
+});
