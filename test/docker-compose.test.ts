@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { searchAttributeCliTypes } from '../config/search-attributes';
+
+const root = path.resolve(__dirname, '..');
+const file = path.join(root, 'docker-compose.yml');
+// Merge keys (<<) are how the API and worker share one definition.
+const compose = parse(fs.readFileSync(file, 'utf8'), { merge: true }) as {
+  services: Record<string, { image?: string; build?: unknown; healthcheck?: unknown; environment?: Record<string, string>; command?: unknown }>;
+};
+
+describe('docker-compose.yml, the production shape', () => {
+  it('When parsed, then it has Temporal on PostgreSQL, its UI, the app database, API, worker and an SMTP relay', () => {
+    expect(Object.keys(compose.services)).toEqual(
+      expect.arrayContaining(['temporal-db', 'temporal', 'temporal-ui', 'app-db', 'api', 'worker', 'smtp-relay', 'migrate']),
+    );
+    expect(compose.services.temporal.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'temporal-db' });
+    expect(compose.services.api.command).toEqual(['node', '--import', 'tsx', 'api/main.ts']);
+    expect(compose.services.worker.command).toEqual(['node', '--import', 'tsx', 'worker/main.ts']);
+  });
+
+  it('When a long-running service is listed, then it has a healthcheck', () => {
+    for (const name of ['temporal-db', 'temporal', 'temporal-ui', 'app-db', 'api', 'worker', 'smtp-relay']) {
+      expect({ name, healthcheck: Boolean(compose.services[name].healthcheck) }).toEqual({ name, healthcheck: true });
+    }
+  });
+
+  it('When secrets are needed, then they come from the environment, never from the file', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const [key, value] of Object.entries(service.environment ?? {})) {
+        if (/PASSWORD|SECRET/.test(key)) expect({ name, key, value }).toEqual({ name, key, value: expect.stringMatching(/^\$\{[A-Z_]+/) });
+      }
+    }
+    const example = fs.readFileSync(path.join(root, '.env.example'), 'utf8');
+    expect(example).toMatch(/^LINK_SIGNING_SECRET=$/m);
+  });
+
+  it('When Temporal is set up, then every search attribute the workflows use is registered', () => {
+    const setup = JSON.stringify(compose.services['temporal-setup'].command);
+    for (const [name, type] of Object.entries(searchAttributeCliTypes())) expect(setup).toContain(`${name}=${type}`);
+  });
+
+  it('When the file needs a variable, then .env.example documents it', () => {
+    const needed = new Set([...fs.readFileSync(file, 'utf8').matchAll(/\$\{([A-Z_]+)/g)].map((m) => m[1]));
+    const documented = new Set([...fs.readFileSync(path.join(root, '.env.example'), 'utf8').matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]));
+    expect([...needed].filter((v) => !documented.has(v) && v !== 'ALLOWED_SENDER_DOMAINS')).toEqual([]);
+  });
+});

@@ -1,0 +1,28 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { currentSchemaText, diffSql, isEmptyDiff, migrationNames, migrationsDir, SNAPSHOT } from '../infra/migrations';
+
+const databaseUrl = () => process.env.TEST_DATABASE_URL!;
+
+describe('Committed migrations and the Prisma schema never drift', () => {
+  it('When the schema is compared with the last migration, then nothing is left unmigrated', async () => {
+    const last = migrationNames().at(-1);
+    expect(last).toBeDefined();
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'carewatch-drift-'));
+    const current = path.join(scratch, SNAPSHOT);
+    fs.writeFileSync(current, currentSchemaText());
+    const sql = await diffSql(path.join(migrationsDir, last!, SNAPSHOT), current, databaseUrl());
+    fs.rmSync(scratch, { recursive: true, force: true });
+    expect(isEmptyDiff(sql) ? '' : sql).toBe('');
+  });
+
+  it('When each migration is regenerated from the snapshots, then its SQL matches what is committed', async () => {
+    const names = migrationNames();
+    for (const [i, name] of names.entries()) {
+      const previous = i === 0 ? null : path.join(migrationsDir, names[i - 1], SNAPSHOT);
+      const expected = await diffSql(previous, path.join(migrationsDir, name, SNAPSHOT), databaseUrl());
+      expect({ name, sql: fs.readFileSync(path.join(migrationsDir, name, 'migration.sql'), 'utf8').trim() }).toEqual({ name, sql: expected.trim() });
+    }
+  });
+});
