@@ -1,6 +1,7 @@
 import type { Db } from '../lib/db';
 import type { NotificationChannel } from '../lib/mailer';
 import { createNotificationActivities } from './notifications';
+import { createVisitActivities } from './visits';
 
 export interface ActivityDeps {
   db: Db;
@@ -14,6 +15,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createNotificationActivities(deps),
+    ...createVisitActivities(deps),
   };
 }
 

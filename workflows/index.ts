@@ -1,2 +1,3 @@
 // The worker's workflow bundle: every workflow type is exported from here.
 export { scheduledNoticeWorkflow } from './scheduled-notice';
+export { visitWorkflow } from './visit';

@@ -1,0 +1,83 @@
+import { simpleTemplate } from './registry';
+
+type Data = Record<string, unknown>;
+
+/** Times in messages: unambiguous for a responder reading on any device. */
+function when(value: unknown): string {
+  if (!value) return 'not yet';
+  const d = new Date(String(value));
+  return Number.isNaN(d.getTime()) ? String(value) : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+const KIND: Record<string, string> = { home: "home visit at the client's home", building: 'visit at a building', online: 'online session' };
+
+/** What a responder needs to find the worker and judge the risk. */
+function responderDetails(d: Data): string[] {
+  return [
+    `Worker: ${d.workerName}. Visit: ${KIND[String(d.kind)] ?? d.kind}, client reference ${d.clientRef}, risk level ${d.riskLevel}.`,
+    `${d.kind === 'online' ? 'Session link' : 'Location'}: ${d.location}${d.notes ? `. Notes: ${d.notes}` : ''}`,
+    `Started: ${when(d.startedAt)}. Last check-in: ${when(d.lastCheckInAt)}. Expected end (ETA): ${when(d.eta)}.`,
+    `Buddy: ${d.buddyName}. Manager: ${d.managerName}.`,
+  ];
+}
+
+const HEARD: Record<string, string> = { 'checked-in': 'has checked in', extended: 'gave a new expected end time', 'checked-out': 'has checked out safe' };
+
+const takeCharge = (d: Data) => (d.ackUrl ? { label: 'I am taking charge', url: String(d.ackUrl) } : undefined);
+
+/** One template per visit event; every alert carries the responder details and a take-charge link. */
+export const visitTemplates = {
+  'visit-reminder': simpleTemplate((d) => ({
+    subject: d.dueKind === 'check-out' ? `Your visit is due to end at ${when(d.dueAt)}` : `Check-in due at ${when(d.dueAt)}`,
+    paragraphs: [
+      d.dueKind === 'check-out'
+        ? 'Check out when you leave, or give a new ETA if you are running late.'
+        : 'Please check in in the app before then.',
+      'If we do not hear from you, your buddy and then your manager will be alerted.',
+    ],
+  })),
+  'visit-overdue-worker': simpleTemplate((d) => ({
+    subject: 'You missed a check-in: please check in now',
+    paragraphs: [`We expected to hear from you by ${when(d.dueAt)}.`, `Check in now, or ${d.buddyName} will be alerted next.`],
+  })),
+  'visit-alert': simpleTemplate((d) => ({
+    subject: `URGENT: ${d.workerName} has not checked in`,
+    paragraphs: [
+      `${d.workerName} was due to check in by ${when(d.dueAt)} and has not. You are being alerted as ${d.recipientRole} (step ${d.step}, alert ${d.repeat}).`,
+      ...responderDetails(d),
+      'Try to reach them. If you take charge, press the button so others know; alerts continue until someone does.',
+    ],
+    action: takeCharge(d),
+  })),
+  'visit-red-flag': simpleTemplate((d) => ({
+    subject: `RED FLAG: ${d.workerName} needs help now`,
+    paragraphs: [`${d.workerName} raised a red flag during a visit.`, ...responderDetails(d), 'Act now; call 999 if there is immediate danger.'],
+    action: takeCharge(d),
+  })),
+  'visit-duress': simpleTemplate((d) => ({
+    subject: `SILENT ALARM: ${d.workerName} may be under duress`,
+    paragraphs: [
+      `${d.workerName} entered their duress code. Their screen showed nothing unusual: do not call them openly or mention the alarm.`,
+      ...responderDetails(d),
+      'Call 999 if there is any sign of immediate danger.',
+    ],
+    action: takeCharge(d),
+  })),
+  'visit-not-started': simpleTemplate((d) => ({
+    subject: `${d.workerName}'s scheduled visit was not started`,
+    paragraphs: [`The visit was due to start and ${d.workerName} has not checked in.`, ...responderDetails(d)],
+    action: takeCharge(d),
+  })),
+  'visit-taken-charge': simpleTemplate((d) => ({
+    subject: `${d.ownerName} has taken charge of the alert for ${d.workerName}`,
+    paragraphs: [`${d.ownerName} (${d.ownerRole}) is handling it; you do not need to act unless they ask you to.`],
+  })),
+  'visit-all-clear': simpleTemplate((d) => ({
+    subject: `All clear: ${d.workerName} is in touch`,
+    paragraphs: [`${d.workerName} ${HEARD[String(d.how)] ?? 'was heard from'}. The alert has stopped; no action is needed.`],
+  })),
+  'visit-extended': simpleTemplate((d) => ({
+    subject: `${d.workerName} is running late again`,
+    paragraphs: [`Extension ${d.extension}: the expected end moved from ${when(d.previousEta)} to ${when(d.eta)}. Reason given: ${d.why}.`, ...responderDetails(d)],
+  })),
+};

@@ -1,0 +1,128 @@
+import { ackLinkUrl, signAckToken } from '../lib/ack-links';
+import type { Db } from '../lib/db';
+import { createNotificationActivities, type NotificationDeps, type NotificationResult } from './notifications';
+
+/** The visit as the database shows it; sent whole with every event so any one of them can create the row. */
+export interface VisitRow {
+  id: string;
+  workflowId: string;
+  workerId: string;
+  team: string;
+  managerId: string;
+  buddyId: string | null;
+  kind: string;
+  riskLevel: string;
+  clientRef: string;
+  status: string;
+  plannedStartAt: string | null;
+  startedAt: string | null;
+  eta: string;
+  nextDueAt: string | null;
+  lastCheckInAt: string | null;
+  escalationLevel: number;
+  incidentReason: string | null;
+  incidentOwner: string | null;
+  riskReviewRequested: boolean;
+  closedAt: string | null;
+}
+
+export interface VisitEventRecord {
+  /** Numbered by the workflow: a retried activity writes the same row again, not a second one. */
+  seq: number;
+  type: string;
+  actor: { id: string; role: string };
+  /** Workflow time of the decision. */
+  at: string;
+  reason?: string;
+  data?: Record<string, unknown>;
+  visibleToWorker: boolean;
+  visit: VisitRow;
+}
+
+export interface VisitNotification {
+  idempotencyKey: string;
+  visitId: string;
+  to: string;
+  template: string;
+  data: Record<string, unknown>;
+  /** Present for alerts someone can take charge of: the message then carries a signed link. */
+  ack?: { role: string; recipient: string; ttlMs: number };
+}
+
+const toDate = (iso: string | null) => (iso ? new Date(iso) : null);
+
+function rowData(v: VisitRow) {
+  const { id: _id, ...rest } = v;
+  return {
+    ...rest,
+    plannedStartAt: toDate(v.plannedStartAt),
+    startedAt: toDate(v.startedAt),
+    eta: new Date(v.eta),
+    nextDueAt: toDate(v.nextDueAt),
+    lastCheckInAt: toDate(v.lastCheckInAt),
+    closedAt: toDate(v.closedAt),
+  };
+}
+
+export interface VisitActivityDeps extends NotificationDeps {
+  linkSecret: string;
+}
+
+/** Activities that keep the visit's record and reach the people around it. */
+export function createVisitActivities(deps: VisitActivityDeps) {
+  const { db } = deps;
+  const { deliverNotification } = createNotificationActivities(deps);
+  return {
+    async recordVisitEvent(event: VisitEventRecord): Promise<void> {
+      const data = rowData(event.visit);
+      await db.$transaction(async (tx) => {
+        await tx.visit.upsert({ where: { id: event.visit.id }, create: { id: event.visit.id, ...data, lastSeq: event.seq }, update: {} });
+        // Events are recorded without the workflow waiting, so an older one may land last.
+        await tx.visit.updateMany({ where: { id: event.visit.id, lastSeq: { lt: event.seq } }, data: { ...data, lastSeq: event.seq } });
+        await tx.visitEvent.upsert({
+          where: { visitId_seq: { visitId: event.visit.id, seq: event.seq } },
+          update: {},
+          create: {
+            visitId: event.visit.id,
+            seq: event.seq,
+            type: event.type,
+            actorId: event.actor.id,
+            actorRole: event.actor.role,
+            at: new Date(event.at),
+            reason: event.reason ?? null,
+            data: (event.data ?? undefined) as never,
+            visibleToWorker: event.visibleToWorker,
+          },
+        });
+      });
+    },
+
+    async notifyVisitContact(request: VisitNotification): Promise<NotificationResult> {
+      let data = request.data;
+      if (request.ack) {
+        // The token row is keyed like the message, so a retry reuses the first link.
+        const token = await db.ackToken.upsert({
+          where: { id: request.idempotencyKey },
+          update: {},
+          create: {
+            id: request.idempotencyKey,
+            visitId: request.visitId,
+            recipientRole: request.ack.role,
+            recipient: request.ack.recipient,
+            expiresAt: new Date(Date.now() + request.ack.ttlMs),
+          },
+        });
+        const signed = signAckToken({ tokenId: token.id, visitId: request.visitId, role: token.recipientRole, exp: token.expiresAt.getTime() }, deps.linkSecret);
+        data = { ...data, ackUrl: ackLinkUrl(deps.publicUrl, signed) };
+      }
+      return deliverNotification({
+        idempotencyKey: request.idempotencyKey,
+        to: request.to,
+        template: request.template,
+        data,
+        subjectType: 'visit',
+        subjectId: request.visitId,
+      });
+    },
+  };
+}

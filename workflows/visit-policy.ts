@@ -1,0 +1,138 @@
+// Pure data and checks shared by the workflow and the API: no Temporal or Node imports.
+
+export type RiskLevel = 'low' | 'medium' | 'high';
+/** Who a ladder step or a red flag reaches. */
+export type ContactRole = 'worker' | 'buddy' | 'manager' | 'emergency';
+
+export interface LadderStep {
+  notify: ContactRole;
+  /** How long to wait for an acknowledgement or a check-in after each alert of this step. */
+  waitMs: number;
+  /** Alerts sent at this step before moving on; the last step repeats until someone takes charge. */
+  repeats: number;
+}
+
+export interface VisitPolicy {
+  /** Null: no check-ins during the visit, only the ETA. */
+  checkInIntervalMs: number | null;
+  reminderBeforeMs: number;
+  graceMs: number;
+  ladder: LadderStep[];
+  maxExtensions: number;
+  maxTotalExtensionMs: number;
+  /** From this many extensions on, each new one tells the buddy. */
+  notifyBuddyFromExtension: number;
+  redFlagAlertsEmergency: boolean;
+  /** How often an unacknowledged red flag is sent again. */
+  redFlagRepeatMs: number;
+  /** A high-risk visit starts only with a second person present or a manager's approval. */
+  highRiskNeedsSecondPersonOrApproval: boolean;
+  /** A scheduled visit nobody started is flagged to the manager this long after its planned start. */
+  notStartedAlertMs: number;
+  ackLinkTtlMs: number;
+}
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+function ladder(workerMs: number, buddyMs: number, managerMs: number, emergencyMs: number): LadderStep[] {
+  return [
+    { notify: 'worker', waitMs: workerMs, repeats: 1 },
+    { notify: 'buddy', waitMs: buddyMs, repeats: 2 },
+    { notify: 'manager', waitMs: managerMs, repeats: 2 },
+    { notify: 'emergency', waitMs: emergencyMs, repeats: 1 },
+  ];
+}
+
+/**
+ * Defaults per risk level. Check-in intervals follow public lone-worker guidance (Suzy
+ * Lamplugh Trust, HSE INDG73: agree regular contact, more often the higher the risk) of
+ * about 30 min for high risk, 2 h for medium and 4 h for low; the shorter the interval,
+ * the shorter every wait behind it.
+ */
+export const DEFAULT_POLICIES: Record<RiskLevel, VisitPolicy> = {
+  high: {
+    checkInIntervalMs: 30 * MIN,
+    reminderBeforeMs: 5 * MIN,
+    graceMs: 5 * MIN,
+    ladder: ladder(5 * MIN, 5 * MIN, 10 * MIN, 15 * MIN),
+    maxExtensions: 2,
+    maxTotalExtensionMs: 1 * HOUR,
+    notifyBuddyFromExtension: 1,
+    redFlagAlertsEmergency: true,
+    redFlagRepeatMs: 5 * MIN,
+    highRiskNeedsSecondPersonOrApproval: true,
+    notStartedAlertMs: 15 * MIN,
+    ackLinkTtlMs: 24 * HOUR,
+  },
+  medium: {
+    checkInIntervalMs: 2 * HOUR,
+    reminderBeforeMs: 10 * MIN,
+    graceMs: 10 * MIN,
+    ladder: ladder(10 * MIN, 10 * MIN, 15 * MIN, 15 * MIN),
+    maxExtensions: 3,
+    maxTotalExtensionMs: 2 * HOUR,
+    notifyBuddyFromExtension: 2,
+    redFlagAlertsEmergency: false,
+    redFlagRepeatMs: 10 * MIN,
+    highRiskNeedsSecondPersonOrApproval: true,
+    notStartedAlertMs: 30 * MIN,
+    ackLinkTtlMs: 24 * HOUR,
+  },
+  low: {
+    checkInIntervalMs: 4 * HOUR,
+    reminderBeforeMs: 15 * MIN,
+    graceMs: 15 * MIN,
+    ladder: ladder(15 * MIN, 15 * MIN, 20 * MIN, 20 * MIN),
+    maxExtensions: 3,
+    maxTotalExtensionMs: 3 * HOUR,
+    notifyBuddyFromExtension: 2,
+    redFlagAlertsEmergency: false,
+    redFlagRepeatMs: 10 * MIN,
+    highRiskNeedsSecondPersonOrApproval: true,
+    notStartedAlertMs: 30 * MIN,
+    ackLinkTtlMs: 24 * HOUR,
+  },
+};
+
+/** What a visit may change; anything else comes from its risk level. */
+export type PolicyOverrides = Partial<
+  Pick<VisitPolicy, 'checkInIntervalMs' | 'reminderBeforeMs' | 'graceMs' | 'ladder' | 'maxExtensions' | 'maxTotalExtensionMs' | 'redFlagAlertsEmergency' | 'notStartedAlertMs'>
+>;
+
+/**
+ * Bounds on overrides: a visit may be watched more closely than its risk level asks, never
+ * less (no longer interval, grace or wait than the default, no more extensions).
+ */
+export function policyViolations(policy: VisitPolicy, base: VisitPolicy): string[] {
+  const problems: string[] = [];
+  const atMost = (field: string, value: number, max: number) => {
+    if (!(value >= 0 && value <= max)) problems.push(`${field} must be between 0 and ${max}`);
+  };
+  if (policy.checkInIntervalMs !== null || base.checkInIntervalMs !== null) {
+    if (policy.checkInIntervalMs === null) problems.push('checkInIntervalMs cannot be removed for this risk level');
+    else atMost('checkInIntervalMs', policy.checkInIntervalMs, base.checkInIntervalMs ?? 8 * HOUR);
+  }
+  atMost('graceMs', policy.graceMs, base.graceMs);
+  atMost('reminderBeforeMs', policy.reminderBeforeMs, Math.min(base.reminderBeforeMs * 3, policy.checkInIntervalMs ?? Infinity));
+  atMost('maxExtensions', policy.maxExtensions, base.maxExtensions);
+  atMost('maxTotalExtensionMs', policy.maxTotalExtensionMs, base.maxTotalExtensionMs);
+  atMost('notStartedAlertMs', policy.notStartedAlertMs, base.notStartedAlertMs);
+  if (policy.ladder.length === 0) problems.push('ladder must have at least one step');
+  const longestWait = Math.max(...base.ladder.map((s) => s.waitMs));
+  policy.ladder.forEach((step, i) => {
+    if (!(step.waitMs > 0 && step.waitMs <= longestWait)) problems.push(`ladder[${i}].waitMs must be between 1 and ${longestWait}`);
+    if (!(Number.isInteger(step.repeats) && step.repeats >= 1 && step.repeats <= 5)) problems.push(`ladder[${i}].repeats must be 1 to 5`);
+  });
+  for (const role of ['buddy', 'manager'] as const) {
+    if (!policy.ladder.some((s) => s.notify === role)) problems.push(`ladder must alert the ${role}`);
+  }
+  return problems;
+}
+
+/** The policy a visit runs under: its risk level's defaults with the visit's overrides. */
+export function resolvePolicy(risk: RiskLevel, overrides: PolicyOverrides = {}): { policy: VisitPolicy; problems: string[] } {
+  const base = DEFAULT_POLICIES[risk];
+  const policy = { ...base, ...overrides };
+  return { policy, problems: policyViolations(policy, base) };
+}
