@@ -1,7 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
-import { apiEnvSchema, ConfigError, loadConfig } from '../config/env';
+import { apiEnvSchema, loadConfig } from '../config/env';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
+import { runMain } from '../lib/run-main';
 import { createEmailChannel } from '../lib/mailer';
 import { createApp } from './app';
 
@@ -30,11 +31,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`api: ${err.message}\n`);
-    process.exit(78);
-  }
-  process.stderr.write(`api: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runMain('api', main);

@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, launcherEnvSchema, loadConfig } from '../config/env';
+import { launcherEnvSchema, loadConfig } from '../config/env';
+import { runMain } from '../lib/run-main';
 import { startDevServer, waitForTemporal } from '../infra/dev-server';
 import { startEmbeddedPostgresProcess } from '../infra/embedded-postgres';
 import { startMailSink } from '../infra/mail-sink';
@@ -133,11 +134,6 @@ async function main() {
   say('Press Ctrl-C to stop everything.');
 }
 
-main().catch(async (err) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`start: ${err.message}\n`);
-    process.exit(78);
-  }
-  process.stderr.write(`start: ${err instanceof Error ? err.message : String(err)}\n`);
+runMain('start', main, async () => {
   await shutdown(1);
 });

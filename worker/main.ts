@@ -1,8 +1,9 @@
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { ConfigError, loadConfig, workerEnvSchema } from '../config/env';
+import { loadConfig, workerEnvSchema } from '../config/env';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
+import { runMain } from '../lib/run-main';
 import { createEmailChannel } from '../lib/mailer';
 import { createWorker } from './create-worker';
 
@@ -38,11 +39,4 @@ async function main() {
   process.exit(0);
 }
 
-main().catch((err) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`worker: ${err.message}\n`);
-    process.exit(78);
-  }
-  process.stderr.write(`worker: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runMain('worker', main);
