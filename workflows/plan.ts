@@ -1,0 +1,423 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { PlanChange } from '../activities/plans';
+import { SA } from '../config/search-attributes';
+import { decideCopy } from '../domain/plan/copies';
+import { consentProblems, isLimitedToNecessaryMeasures } from '../domain/plan/consent';
+import { endingProblems, type Ending } from '../domain/plan/ending';
+import { isRestrictive, measureProblems, oneToOneMeasures } from '../domain/plan/measures';
+import { reviewProblems } from '../domain/plan/reviews';
+import type { DecisionBy } from '../domain/plan/types';
+import { doneBeforeDeadline } from './deadline';
+import {
+  completeActionUpdate,
+  decideCopyUpdate,
+  decideUnscheduledReviewUpdate,
+  endPlanUpdate,
+  goLiveUpdate,
+  planStateQuery,
+  recordLegalAdviceUpdate,
+  recordOneToOneReviewUpdate,
+  recordReviewUpdate,
+  requestUnscheduledReviewUpdate,
+  rescheduleReviewUpdate,
+  UNSCHEDULED_DECISIONS,
+  UNSCHEDULED_REASONS,
+  type PlanInput,
+  type PlanState,
+  type PlanSummary,
+  type ReviewTrack,
+} from './plan-contract';
+import { resolvePlanPolicy } from './plan-policy';
+import { nextAlarm, pruneSent, type Alarm } from './plan-schedule';
+import { addDays, addWorkingDays, toDateString } from './working-days';
+
+const { deliverNotification, recordPlanChange } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/** A request the rules refuse: rejected by the validator, so nothing reaches history. */
+function refuseIf(problems: string[]): void {
+  if (problems.length) throw ApplicationFailure.create({ type: 'PlanRuleViolation', message: problems.join('; '), details: problems, nonRetryable: true });
+}
+
+const requireRole = (by: DecisionBy, roles: string[], what: string) =>
+  roles.includes(by.actorRole) ? [] : [`only a ${roles.join(' or ')} may ${what}`];
+const required = (value: string | undefined, what: string) => (value?.trim() ? [] : [`${what} must be recorded`]);
+
+function initialState(input: PlanInput): PlanState {
+  return {
+    planId: input.planId,
+    team: input.team,
+    status: 'draft',
+    content: input.content,
+    consent: input.consent,
+    limitedToNecessaryMeasures: isLimitedToNecessaryMeasures(input.consent),
+    contacts: input.contacts,
+    review: { number: 1, dueDate: input.firstReviewDate, revision: 0, setAtMs: Date.now() },
+    oneToOneReview: null,
+    requests: [],
+    sent: [],
+    changeSeq: 0,
+    eventsThisRun: 0,
+    runs: 1,
+    createdAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * One safeguarding plan, from draft to its end months or years later: keeps every review,
+ * unscheduled review request and action on time by reminding and escalating, and records
+ * every decision with who, when, the rationale and the adult's views.
+ */
+export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
+  const policy = resolvePlanPolicy(input.policy);
+  const state: PlanState = input.carried ?? initialState(input);
+  const workflowId = workflowInfo().workflowId;
+  const now = () => new Date().toISOString();
+  const today = () => toDateString(Date.now());
+  const summary = (): PlanSummary => ({ status: state.status, nextReviewDate: state.review?.dueDate ?? null, reviewNumber: state.review?.number ?? 0 });
+  const notBefore = (date: string | undefined, what: string) => (date && date < today() ? [`${what} cannot be before today`] : []);
+  const mustBe = (status: PlanState['status'], what: string) => (state.status === status ? [] : [`a ${state.status} plan cannot ${what}`]);
+
+  async function record(change: Omit<PlanChange, 'key' | 'planId' | 'at' | 'state'>): Promise<void> {
+    state.changeSeq++;
+    state.eventsThisRun++;
+    index();
+    await recordPlanChange({ ...change, key: `${workflowId}:change-${state.changeSeq}`, planId: state.planId, at: now(), state });
+  }
+
+  function index(): void {
+    if (!input.indexed) return;
+    upsertSearchAttributes([
+      { key: SA.kind, value: 'plan' },
+      { key: SA.status, value: state.status },
+      { key: SA.team, value: state.team },
+      { key: SA.nextDeadline, value: state.review ? new Date(`${state.review.dueDate}T00:00:00Z`) : null },
+    ]);
+  }
+
+  const newTrack = (previous: ReviewTrack | null, dueDate: string, nextNumber: boolean): ReviewTrack => ({
+    number: (previous?.number ?? 0) + (nextNumber || !previous ? 1 : 0),
+    dueDate,
+    revision: nextNumber || !previous ? 0 : previous.revision + 1,
+    setAtMs: Date.now(),
+  });
+
+  /** One-to-one support has its own review cycle, never longer than policy or its time limit allows. */
+  function syncOneToOneTrack(): void {
+    const limits = oneToOneMeasures(state.content.measures).map((m) => m.oneToOne?.timeLimit ?? today());
+    if (!limits.length) state.oneToOneReview = null;
+    else if (!state.oneToOneReview) {
+      const due = [addDays(today(), policy.oneToOneReviewMaxDays), ...limits].sort()[0];
+      state.oneToOneReview = newTrack(null, due, true);
+    }
+  }
+
+  function end(ending: Ending, by: DecisionBy): void {
+    state.status = 'ended';
+    state.ending = { ...ending, endedAt: now(), by };
+    state.review = null;
+    state.oneToOneReview = null;
+    state.requests = [];
+  }
+
+  const endingRules = (ending: Ending, by: DecisionBy) => [...requireRole(by, ['manager'], 'end a plan'), ...endingProblems(ending, state.content.adult)];
+
+  setHandler(planStateQuery, () => state);
+
+  setHandler(
+    goLiveUpdate,
+    async ({ by }) => {
+      state.status = 'live';
+      state.liveAt = now();
+      if (state.review) state.review = { ...state.review, setAtMs: Date.now() };
+      syncOneToOneTrack();
+      await record({ type: 'went_live', by, summary: 'The plan went live', decision: { kind: 'go_live', decision: 'live', rationale: 'restrictive measures have recorded legal advice' } });
+      return summary();
+    },
+    {
+      validator: ({ by }) =>
+        refuseIf([
+          ...mustBe('draft', 'go live'),
+          ...requireRole(by, ['manager', 'practitioner'], 'put a plan live'),
+          ...measureProblems(state.content.measures, today()),
+          ...notBefore(state.review?.dueDate, 'the first review date'),
+        ]),
+    },
+  );
+
+  setHandler(
+    recordLegalAdviceUpdate,
+    async ({ measureId, advice, by }) => {
+      state.content.measures = state.content.measures.map((m) => (m.id === measureId ? { ...m, legalAdvice: advice } : m));
+      await record({ type: 'legal_advice_recorded', by, summary: `Legal advice ${advice.reference} recorded for measure ${measureId}`, data: { measureId, advice } });
+      return summary();
+    },
+    {
+      validator: ({ measureId, advice, by }) => {
+        const measure = state.content.measures.find((m) => m.id === measureId);
+        refuseIf([
+          ...(state.status === 'ended' ? ['the plan has ended'] : []),
+          ...requireRole(by, ['manager', 'practitioner'], 'record legal advice'),
+          ...(!measure ? [`there is no measure ${measureId}`] : isRestrictive(measure.type) ? [] : [`measure ${measureId} is not restrictive`]),
+          ...required(advice.reference, 'the advice reference'),
+          ...required(advice.summary, 'the advice summary'),
+        ]);
+      },
+    },
+  );
+
+  setHandler(
+    recordReviewUpdate,
+    async (review) => {
+      const number = state.review?.number ?? 0;
+      state.consent = review.consent;
+      state.limitedToNecessaryMeasures = isLimitedToNecessaryMeasures(review.consent);
+      if (review.amendedMeasures) state.content.measures = review.amendedMeasures;
+      if (review.supplementaryActions) state.content.actions = [...state.content.actions, ...review.supplementaryActions];
+      state.lastReview = { number, outcome: review.outcome, recordedAt: now(), by: review.by };
+      if (review.ending) end(review.ending, review.by);
+      else state.review = newTrack(state.review, review.nextReviewDate ?? today(), true);
+      syncOneToOneTrack();
+      await record({
+        type: 'review_recorded',
+        by: review.by,
+        summary: `Review ${number}: ${review.outcome}`,
+        review: { number, kind: 'scheduled', record: review },
+        decision: { kind: 'review_outcome', decision: review.outcome, rationale: review.rationale, adultViews: review.adultViews },
+      });
+      return summary();
+    },
+    {
+      validator: (review) =>
+        refuseIf([
+          ...mustBe('live', 'be reviewed'),
+          ...requireRole(review.by, review.outcome === 'end' ? ['manager'] : ['manager', 'practitioner'], review.outcome === 'end' ? 'end a plan' : 'record a review'),
+          ...reviewProblems(review, state.content, today()),
+          ...(review.outcome === 'end' && review.ending ? endingRules(review.ending, review.by) : []),
+        ]),
+    },
+  );
+
+  setHandler(
+    rescheduleReviewUpdate,
+    async ({ newDate, rationale, by }) => {
+      const from = state.review?.dueDate;
+      state.review = newTrack(state.review, newDate, false);
+      await record({ type: 'review_rescheduled', by, summary: `Review moved from ${from} to ${newDate}`, decision: { kind: 'reschedule_review', decision: newDate, rationale } });
+      return summary();
+    },
+    {
+      validator: ({ newDate, rationale, by }) =>
+        refuseIf([...mustBe('live', 'have its review moved'), ...requireRole(by, ['manager'], 'move a review'), ...notBefore(newDate, 'the review date'), ...required(rationale, 'the rationale')]),
+    },
+  );
+
+  setHandler(
+    requestUnscheduledReviewUpdate,
+    async ({ onBehalfOfAdult, reasons, evidence, by }) => {
+      const request = {
+        id: uuid4(),
+        requestedBy: by,
+        onBehalfOfAdult,
+        reasons,
+        evidence,
+        requestedAt: now(),
+        decisionDueDate: addWorkingDays(today(), policy.unscheduledDecisionWorkingDays, policy.nonWorkingDates),
+      };
+      state.requests.push(request);
+      await record({ type: 'unscheduled_review_requested', by, summary: `Unscheduled review requested: ${reasons.join(', ')}`, request });
+      return request;
+    },
+    {
+      validator: ({ reasons, evidence }) =>
+        refuseIf([
+          ...mustBe('live', 'be reviewed'),
+          ...(reasons.length && reasons.every((r: string) => (UNSCHEDULED_REASONS as readonly string[]).includes(r)) ? [] : [`reasons must be among ${UNSCHEDULED_REASONS.join(', ')}`]),
+          ...required(evidence, 'the evidence'),
+        ]),
+    },
+  );
+
+  setHandler(
+    decideUnscheduledReviewUpdate,
+    async ({ requestId, decision, reviewDate, rationale, adultViews, by }) => {
+      const request = state.requests.find((r) => r.id === requestId)!;
+      // Decided requests live on in the database; the workflow keeps only what it must chase.
+      state.requests = state.requests.filter((r) => r.id !== requestId);
+      if (decision === 'arrange_review' && reviewDate) state.review = newTrack(state.review, reviewDate, false);
+      await record({
+        type: 'unscheduled_review_decided',
+        by,
+        summary: `Unscheduled review request: ${decision}${reviewDate ? ` on ${reviewDate}` : ''}`,
+        request: { ...request, decision: { decision, reviewDate, rationale, adultViews, by, decidedAt: now() } },
+        decision: { kind: 'unscheduled_review', decision, rationale, adultViews },
+      });
+      return summary();
+    },
+    {
+      validator: ({ requestId, decision, reviewDate, rationale, adultViews, by }) =>
+        refuseIf([
+          ...mustBe('live', 'be reviewed'),
+          ...requireRole(by, ['manager'], 'decide on an unscheduled review'),
+          ...(state.requests.some((r) => r.id === requestId) ? [] : [`no unscheduled review request ${requestId} awaits a decision`]),
+          ...((UNSCHEDULED_DECISIONS as readonly string[]).includes(decision) ? [] : [`decision must be one of ${UNSCHEDULED_DECISIONS.join(', ')}`]),
+          ...(decision === 'arrange_review' && !reviewDate ? ['arranging a review sets its date'] : notBefore(reviewDate, 'the review date')),
+          ...required(rationale, 'the rationale'),
+          ...required(adultViews, "the adult's views"),
+        ]),
+    },
+  );
+
+  setHandler(
+    recordOneToOneReviewUpdate,
+    async (review) => {
+      const number = state.oneToOneReview?.number ?? 0;
+      if (review.decision === 'end') {
+        state.content.measures = state.content.measures.filter((m) => m.id !== review.measureId);
+        state.oneToOneReview = null;
+      } else state.oneToOneReview = newTrack(state.oneToOneReview, review.nextReviewDate!, true);
+      syncOneToOneTrack();
+      await record({
+        type: 'one_to_one_reviewed',
+        by: review.by,
+        summary: `One-to-one review ${number}: ${review.decision}`,
+        review: { number, kind: 'one_to_one', record: review },
+        decision: { kind: 'one_to_one_review', decision: review.decision, rationale: review.rationale, adultViews: review.adultViews },
+      });
+      return summary();
+    },
+    {
+      validator: ({ measureId, decision, nextReviewDate, rationale, adultViews, by }) => {
+        const measure = oneToOneMeasures(state.content.measures).find((m) => m.id === measureId);
+        const latest = [addDays(today(), policy.oneToOneReviewMaxDays), measure?.oneToOne?.timeLimit ?? today()].sort()[0];
+        refuseIf([
+          ...mustBe('live', 'be reviewed'),
+          ...requireRole(by, ['manager', 'practitioner'], 'review one-to-one support'),
+          ...(measure ? [] : [`there is no one-to-one measure ${measureId}`]),
+          ...(decision === 'end'
+            ? []
+            : !nextReviewDate
+              ? ['continuing one-to-one support sets its next review date']
+              : [...notBefore(nextReviewDate, 'the next review'), ...(nextReviewDate > latest ? [`one-to-one support is reviewed again by ${latest}`] : [])]),
+          ...required(rationale, 'the rationale'),
+          ...required(adultViews, "the adult's views"),
+        ]);
+      },
+    },
+  );
+
+  setHandler(
+    completeActionUpdate,
+    async ({ actionId, note, by }) => {
+      state.content.actions = state.content.actions.map((a) => (a.id === actionId ? { ...a, completedAt: now() } : a));
+      await record({ type: 'action_completed', by, summary: `Action ${actionId} completed: ${note}`, data: { actionId, note } });
+      return summary();
+    },
+    {
+      validator: ({ actionId }) =>
+        refuseIf([
+          ...mustBe('live', 'have actions completed'),
+          ...(state.content.actions.some((a) => a.id === actionId && !a.completedAt) ? [] : [`there is no open action ${actionId}`]),
+        ]),
+    },
+  );
+
+  setHandler(
+    endPlanUpdate,
+    async ({ ending, by }) => {
+      end(ending, by);
+      await record({ type: 'ended', by, summary: `Plan ended: ${ending.ground}`, decision: { kind: 'end_plan', decision: ending.ground, rationale: ending.rationale, adultViews: ending.adultViews } });
+      return summary();
+    },
+    { validator: ({ ending, by }) => refuseIf([...mustBe('live', 'end'), ...endingRules(ending, by)]) },
+  );
+
+  setHandler(
+    decideCopyUpdate,
+    async (request) => {
+      const decision = decideCopy(request, state.content, state.consent);
+      await record({
+        type: 'copy_decided',
+        by: request.by,
+        summary: `Copy for ${request.recipient.kind}: ${decision.outcome}`,
+        disclosure: { id: request.disclosureId, request, decision },
+        decision: { kind: 'copy', decision: decision.outcome, rationale: [request.manager?.rationale, ...decision.reasons].filter(Boolean).join('; ') },
+      });
+      return decision;
+    },
+    {
+      validator: ({ manager, by, disclosureId }) => {
+        const items = new Set([...state.content.risks, ...state.content.measures, ...state.content.actions].map((i) => i.id));
+        refuseIf([
+          ...(state.status === 'draft' ? ['a draft plan is not shared'] : []),
+          ...requireRole(by, ['manager'], 'decide on a copy of the plan'),
+          ...required(disclosureId, 'the copy id'),
+          ...(manager ? required(manager.rationale, "the manager's rationale") : []),
+          ...(manager?.omitItemIds ?? []).filter((id: string) => !items.has(id)).map((id: string) => `the plan has no item ${id} to omit`),
+        ]);
+      },
+    },
+  );
+
+  if (!input.carried) {
+    refuseIf([
+      ...consentProblems(input.consent),
+      ...required(input.benefitRationale, "the manager's rationale for the plan's benefit"),
+      ...(input.content.risks.length ? [] : ['a plan sets out at least one specific risk']),
+    ]);
+    await record({
+      type: 'created',
+      by: input.createdBy,
+      summary: state.limitedToNecessaryMeasures ? `Plan made without consent (${input.consent.basis}): limited to necessary measures` : 'Plan made with consent',
+      decision: { kind: 'plan_benefit', decision: input.consent.basis, rationale: input.benefitRationale, adultViews: input.content.adult.views },
+    });
+  }
+  index();
+
+  const handOver = () => workflowInfo().continueAsNewSuggested || state.eventsThisRun >= policy.continueAsNewAfterEvents;
+  const owed = () => nextAlarm(state, policy);
+  while (state.status !== 'ended') {
+    if (handOver()) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof planWorkflow>({ ...input, carried: { ...state, sent: pruneSent(state, policy), eventsThisRun: 0, runs: state.runs + 1 } });
+    }
+    const interrupted = () => state.status === 'ended' || handOver() || !owed();
+    const first = owed();
+    if (!first) {
+      await condition(() => state.status === 'ended' || handOver() || owed() !== null);
+      continue;
+    }
+    if (await doneBeforeDeadline(interrupted, () => owed()?.atMs ?? first.atMs)) continue;
+    const alarm = owed();
+    if (alarm) await send(alarm);
+  }
+  await condition(allHandlersFinished);
+  return summary();
+
+  async function send(alarm: Alarm): Promise<void> {
+    state.sent.push(alarm.key);
+    const to = typeof alarm.to === 'string' ? state.contacts[alarm.to].email : alarm.to.email;
+    await deliverNotification({
+      idempotencyKey: `${workflowId}:${alarm.key}`,
+      to,
+      template: alarm.template,
+      data: { ...alarm.data, planId: state.planId },
+      subjectType: 'plan',
+      subjectId: state.planId,
+    });
+    await record({ type: 'notified', summary: `${alarm.template} sent to ${typeof alarm.to === 'string' ? alarm.to : 'action owner'}`, data: { key: alarm.key, template: alarm.template } });
+  }
+}
