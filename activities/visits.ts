@@ -76,7 +76,8 @@ export function createVisitActivities(deps: VisitActivityDeps) {
     async recordVisitEvent(event: VisitEventRecord): Promise<void> {
       const data = rowData(event.visit);
       await db.$transaction(async (tx) => {
-        await tx.visit.upsert({ where: { id: event.visit.id }, create: { id: event.visit.id, ...data, lastSeq: event.seq }, update: {} });
+        // Any event may be the first to arrive; concurrent ones must not collide on creating the row.
+        await tx.visit.createMany({ data: [{ id: event.visit.id, ...data, lastSeq: event.seq }], skipDuplicates: true });
         // Events are recorded without the workflow waiting, so an older one may land last.
         await tx.visit.updateMany({ where: { id: event.visit.id, lastSeq: { lt: event.seq } }, data: { ...data, lastSeq: event.seq } });
         await tx.visitEvent.upsert({

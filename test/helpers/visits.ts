@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../lib/db';
+import type { VisitInput } from '../../workflows/visit';
+import { resolvePolicy, type PolicyOverrides, type RiskLevel } from '../../workflows/visit-policy';
+import type { ReceivedMail } from './smtp-sink';
+
+export const MIN = 60_000;
+
+/** A visit whose every contact has an address of its own, so tests sharing one SMTP sink never mix mail. */
+export function visitInput(options: { risk?: RiskLevel; policy?: PolicyOverrides; startMs: number; etaInMs?: number } & Partial<Omit<VisitInput, 'policy'>>) {
+  const { risk = 'high', policy: overrides, startMs, etaInMs = 60 * MIN, ...rest } = options;
+  const visitId = randomUUID();
+  const tag = visitId.slice(0, 8);
+  const { policy, problems } = resolvePolicy(risk, overrides);
+  if (problems.length) throw new Error(problems.join('; '));
+  const input: VisitInput = {
+    visitId,
+    team: 'north',
+    kind: 'home',
+    riskLevel: risk,
+    clientRef: `C-${tag}`,
+    location: '12 Acacia Avenue, Leeds LS1 1AA',
+    notes: 'Dog in the house',
+    worker: { id: `worker-${tag}`, name: 'Wendy Worker', email: `worker-${tag}@example.org` },
+    buddy: { id: `buddy-${tag}`, name: 'Bob Buddy', email: `buddy-${tag}@example.org` },
+    manager: { id: `manager-${tag}`, name: 'Mina Manager', email: `manager-${tag}@example.org` },
+    emergencyContact: { name: 'On-call Desk', email: `oncall-${tag}@example.org` },
+    eta: new Date(startMs + etaInMs).toISOString(),
+    policy,
+    startedBy: { id: `worker-${tag}`, role: 'worker' },
+    safeguards: 'Second person present in the building',
+    searchAttributes: false,
+    ...rest,
+  };
+  return { input, tag, mail: (role: 'worker' | 'buddy' | 'manager' | 'oncall') => `${role}-${tag}@example.org` };
+}
+
+/** Polls until the visit's recorded events satisfy `done` (recording runs beside the workflow). */
+export async function eventsOf(db: Db, visitId: string, done: (types: string[]) => boolean = () => true, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const events = await db.visitEvent.findMany({ where: { visitId }, orderBy: { seq: 'asc' } });
+    if (done(events.map((e) => e.type))) return events;
+    if (Date.now() > deadline) throw new Error(`Events so far: ${events.map((e) => e.type).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const count = (types: string[], type: string) => types.filter((t) => t === type).length;
+
+export const sentTo = (messages: ReceivedMail[], address: string) => messages.filter((m) => m.to.includes(address));
