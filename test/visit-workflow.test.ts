@@ -18,6 +18,10 @@ import {
 import { createHarness, createTestWorker, LINK_SECRET, startTimeSkipping, type Harness } from './helpers/temporal';
 import { count, eventsOf, MIN, sentTo, visitInput } from './helpers/visits';
 
+/** Minutes after the visit started at which each recorded event of `type` happened. */
+const minutesOf = (events: { type: string; at: Date }[], type: string) =>
+  events.filter((e) => e.type === type).map((e) => Math.round((e.at.getTime() - events[0].at.getTime()) / MIN));
+
 describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => {
   let env: TestWorkflowEnvironment;
   let harness: Harness;
@@ -48,8 +52,6 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     reviewRiskAssessment: true,
   });
   /** Minutes after the visit started at which each recorded event of `type` happened. */
-  const minutesOf = (events: { type: string; at: Date }[], type: string) =>
-    events.filter((e) => e.type === type).map((e) => Math.round((e.at.getTime() - events[0].at.getTime()) / MIN));
 
   it('When the worker checks in and out on time, then nobody is alerted and the visit closes', async () => {
     const { input, tag } = visitInput({ startMs: await env.currentTimeMs() });
@@ -240,5 +242,78 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
       cause: { message: 'The visit is closed; start a new visit to keep being watched' },
     });
     await expect(handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] })).rejects.toThrow(WorkflowUpdateFailedError);
+  });
+});
+
+describe('A lone-working visit when things fail (time-skipping server, PostgreSQL, SMTP)', () => {
+  let env: TestWorkflowEnvironment;
+  let harness: Harness;
+  let worker: Worker;
+  let running: Promise<void>;
+  let crashes = 0;
+
+  beforeAll(async () => {
+    env = await startTimeSkipping();
+    // The worker "dies" once after the relay accepted a red-flag alert, before Temporal heard it completed.
+    harness = await createHarness((real) => ({
+      async notifyVisitContact(request) {
+        const result = await real.notifyVisitContact(request);
+        if (request.template === 'visit-red-flag' && request.ack?.role === 'buddy' && crashes++ === 0) throw new Error('worker lost after sending');
+        return result;
+      },
+    }));
+    worker = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', harness);
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await harness?.close();
+    await env?.teardown();
+  });
+
+  const start = (input: VisitInput) =>
+    env.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: harness.taskQueue, args: [input] });
+  const manager = (input: VisitInput) => ({ id: input.manager.id, role: 'manager', name: input.manager.name });
+
+  it('When the worker crashes between sending an alert and recording it, then the alert is sent once', async () => {
+    const { input, mail } = visitInput({ startMs: await env.currentTimeMs() });
+    const handle = await start(input);
+    await handle.executeUpdate(raiseRedFlagUpdate, { args: [{ actor: { id: input.worker.id, role: 'worker' }, reason: 'Threatened' }] });
+    await env.sleep(1 * MIN);
+    await harness.smtp.waitFor(3, (m) => m.subject.startsWith('RED FLAG') && m.to[0].includes(input.visitId.slice(0, 8)));
+    await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: manager(input), via: 'api' }] });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(crashes).toBeGreaterThan(1);
+    expect(sentTo(harness.smtp.messages, mail('buddy')).filter((m) => m.subject.startsWith('RED FLAG'))).toHaveLength(1);
+    const deliveries = await harness.db.notificationDelivery.findMany({ where: { subjectId: input.visitId, recipient: mail('buddy') } });
+    expect(deliveries.filter((d) => d.template === 'visit-red-flag')).toEqual([expect.objectContaining({ status: 'sent', attempts: 1 })]);
+    await handle.executeUpdate(resolveIncidentUpdate, {
+      args: [{ actor: manager(input), outcome: 'worker-safe', rationale: 'Left the property with police', reviewRiskAssessment: true }],
+    });
+    expect(await handle.result()).toMatchObject({ status: 'closed' });
+  });
+
+  it('When the mail relay is down, then the ladder still advances on schedule and every failed send is recorded', async () => {
+    const { input } = visitInput({ startMs: await env.currentTimeMs() });
+    harness.smtp.setDown(true);
+    try {
+      const handle = await start(input);
+      await env.sleep(75 * MIN);
+      const events = await eventsOf(harness.db, input.visitId, (t) => count(t, 'alert-sent') >= 6 && count(t, 'notification-failed') >= 1, 60_000);
+      expect(minutesOf(events, 'alert-sent')).toEqual([35, 40, 45, 50, 60, 70]);
+      const failed = events.find((e) => e.type === 'notification-failed')!;
+      expect(failed.reason).toMatch(/Activity task failed|Relay unavailable/);
+      const deliveries = await harness.db.notificationDelivery.findMany({ where: { subjectId: input.visitId } });
+      expect(deliveries.length).toBeGreaterThanOrEqual(6);
+      expect(deliveries.every((d) => d.status === 'failed' && /Relay unavailable/.test(d.lastError ?? ''))).toBe(true);
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: manager(input), via: 'api' }] });
+      await handle.executeUpdate(resolveIncidentUpdate, {
+        args: [{ actor: manager(input), outcome: 'worker-safe', rationale: 'Phoned the worker directly', reviewRiskAssessment: false }],
+      });
+      await handle.result();
+    } finally {
+      harness.smtp.setDown(false);
+    }
   });
 });

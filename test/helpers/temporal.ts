@@ -51,11 +51,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(overrides: Partial<Activities> = {}): Promise<Harness> {
+/** `overrides` replaces activities; as a function it can wrap the real ones (to inject a crash). */
+export async function createHarness(overrides: Partial<Activities> | ((real: Activities) => Partial<Activities>) = {}): Promise<Harness> {
   const db = testDb();
   const smtp = await startSmtpSink();
   const channel = createEmailChannel(smtp.url, 'CareWatch <no-reply@carewatch.test>');
-  const activities = { ...createActivities({ db, channel, publicUrl: PUBLIC_URL, linkSecret: LINK_SECRET }), ...overrides };
+  const real = createActivities({ db, channel, publicUrl: PUBLIC_URL, linkSecret: LINK_SECRET });
+  const activities = { ...real, ...(typeof overrides === 'function' ? overrides(real) : overrides) };
   return {
     db,
     smtp,
