@@ -6,6 +6,7 @@ module.exports = {
   // The generated Prisma client imports its own .ts files by their .js names.
   moduleNameMapper: { '^(\.{1,2}/(?:.*/)?(?:internal|models|enums|client|models|commonInputTypes|browser|prismaNamespace|class)[^/]*)\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  setupFiles: ['<rootDir>/test/setup/quiet-runtime.ts'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   testTimeout: 120_000,
