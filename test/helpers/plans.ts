@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type { ReviewOutcome, ReviewRecord } from '../../domain/plan/reviews';
+import type { DecisionBy, Measure, PlanContent } from '../../domain/plan/types';
+import type { PlanInput } from '../../workflows/plan-contract';
+import { addDays, dateStartMs, toDateString } from '../../workflows/working-days';
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+export const HOUR_MS = 60 * 60 * 1000;
+
+export const manager: DecisionBy = { actorId: 'mgr-1', actorRole: 'manager' };
+export const practitioner: DecisionBy = { actorId: 'prac-1', actorRole: 'practitioner' };
+export const contacts = {
+  leadPractitioner: { id: 'prac-1', email: 'lead@example.org' },
+  manager: { id: 'mgr-1', email: 'manager@example.org' },
+  safeguardingLead: { id: 'sg-1', email: 'safeguarding-lead@example.org' },
+};
+
+export function planContent(overrides: Partial<PlanContent> = {}): PlanContent {
+  return {
+    risks: [{ id: 'r1', description: 'Financial abuse by a relative', likelyImpact: 'Loss of savings; unable to pay for care' }],
+    measures: [
+      { id: 'm1', kind: 'proactive', type: 'other', description: 'Bank sets up a third-party mandate check' },
+      { id: 'm2', kind: 'reactive', type: 'other', description: 'Urgent review of the care and support plan if money goes missing' },
+    ],
+    actions: [{ id: 'a1', description: 'Meet the bank with the adult', owner: { name: 'Sam Lee', agency: 'Community Bank' }, dueDate: '2099-01-01' }],
+    monitoring: 'Weekly call from the lead practitioner',
+    adult: {
+      views: 'Wants to stay in touch with her nephew but keep her money safe',
+      wishes: 'To manage her own bank account',
+      desiredOutcomes: [{ id: 'o1', description: 'My money is safe' }],
+      howTheyTookPart: 'At the planning meeting, with her advocate',
+      preferredFormat: 'standard',
+    },
+    involved: [{ name: 'Pat Advocate', role: 'advocate' }],
+    ...overrides,
+  };
+}
+
+/** A restrictive measure lacking legal advice, to prove a plan cannot go live with it. */
+export const supervisedContact: Measure = { id: 'm3', kind: 'proactive', type: 'supervise_contact', description: 'Visits by the nephew are supervised' };
+
+export function planInput(nowMs: number, overrides: Partial<PlanInput> = {}): PlanInput {
+  return {
+    planId: randomUUID(),
+    team: 'east',
+    content: planContent(),
+    consent: { basis: 'given', capacityConfirmed: true },
+    contacts,
+    firstReviewDate: toDateString(nowMs + 30 * DAY_MS),
+    benefitRationale: 'On-going risk of financial abuse; the adult wants a plan',
+    createdBy: practitioner,
+    ...overrides,
+  };
+}
+
+/** When the day's reminders for a date go out (the default policy's 09:00 UTC). */
+export const notifyTime = (date: string) => dateStartMs(date) + 9 * HOUR_MS;
+
+export function review(outcome: ReviewOutcome, today: string, overrides: Partial<ReviewRecord> = {}): ReviewRecord {
+  const base: ReviewRecord = {
+    outcome,
+    rationale: 'Reviewed with the adult and the bank',
+    adultViews: 'Feels safer and wants the plan to carry on',
+    consent: { basis: 'given', capacityConfirmed: true },
+    participants: [{ name: 'Pat Advocate', role: 'advocate' }],
+    nextReviewDate: addDays(today, 60),
+  };
+  const byOutcome: Partial<Record<ReviewOutcome, Partial<ReviewRecord>>> = {
+    amend_more_effective: { amendedMeasures: [...planContent().measures, { id: 'm4', kind: 'proactive', type: 'other', description: 'Direct debit for bills' }] },
+    amend_less_restrictive: { amendedMeasures: [planContent().measures[0]] },
+    continue_further_enquiries: { furtherEnquiries: 'Ask the bank for six months of statements' },
+    supplementary_action: { supplementaryActions: [{ id: 'a2', description: 'Referral to the debt advice service', owner: { name: 'Sam Lee' }, dueDate: addDays(today, 20) }] },
+    end: {
+      nextReviewDate: undefined,
+      ending: { ground: 'risks_no_longer_exist', outcomes: [{ outcomeId: 'o1', achieved: 'fully' }], risk: 'removed', rationale: 'Nephew moved abroad; accounts secured', adultViews: 'Happy for the plan to end' },
+    },
+  };
+  return { ...base, ...byOutcome[outcome], ...overrides };
+}
