@@ -1,6 +1,7 @@
 import type { Db } from '../lib/db';
 import type { NotificationChannel } from '../lib/mailer';
 import { createNotificationActivities } from './notifications';
+import { createPlanActivities } from './plans';
 import { createVisitActivities } from './visits';
 
 export interface ActivityDeps {
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createNotificationActivities(deps),
     ...createVisitActivities(deps),
+    ...createPlanActivities(deps),
   };
 }
 

@@ -1,3 +1,4 @@
 // The worker's workflow bundle: every workflow type is exported from here.
 export { scheduledNoticeWorkflow } from './scheduled-notice';
 export { visitWorkflow } from './visit';
+export { planWorkflow } from './plan';
