@@ -464,7 +464,8 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
     acknowledgeUpdate,
     (req) => {
       const alert = state.alert!;
-      const owner: Owner = { id: req.actor.id, role: req.actor.role, name: req.actor.name ?? req.actor.id, at: now() };
+      const known = Object.values(contacts).find((c) => c.id === req.actor.id);
+      const owner: Owner = { id: req.actor.id, role: req.actor.role, name: req.actor.name ?? known?.name ?? req.actor.id, at: now() };
       alert.owner = owner;
       state.incident!.owner ??= owner;
       const eventSeq = record('acknowledged', req.actor, { data: { via: req.via } });

@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
+import { Router, type Request } from 'express';
+import type { z } from 'zod';
+import { verifyAckToken } from '../../lib/ack-links';
+import { hashDuressCode } from '../../lib/duress-code';
+import {
+  acknowledgeUpdate,
+  checkInUpdate,
+  checkOutUpdate,
+  extendUpdate,
+  raiseRedFlagUpdate,
+  resolveIncidentUpdate,
+  visitStateQuery,
+  visitWorkflow,
+  visitWorkflowId,
+  workerView,
+  type VisitActor,
+  type VisitInput,
+  type VisitState,
+} from '../../workflows/visit';
+import { resolvePolicy } from '../../workflows/visit-policy';
+import type { AppDeps } from '../deps';
+import { actorOf, forbidden, type Actor } from '../http/actor';
+import { AppError, conflict, notFound } from '../http/errors';
+import { parse } from '../http/validate';
+import { errorResponses, registry } from '../openapi/registry';
+import {
+  AckParams,
+  CheckInBody,
+  ExtendBody,
+  ListVisitsQuery,
+  policyOverrides,
+  RedFlagBody,
+  ResolveBody,
+  StartVisitBody,
+  VisitList,
+  VisitParams,
+  VisitView,
+} from '../schemas/visits';
+
+type Parties = VisitState['parties'];
+
+/** Who may do what on a visit: the worker on their own, the buddy on theirs, a manager on their team's. */
+const may = {
+  work: (a: Actor, p: Parties) => a.role === 'worker' && a.id === p.workerId,
+  respond: (a: Actor, p: Parties) => (a.role === 'buddy' && a.id === p.buddyId) || (a.role === 'manager' && a.team === p.team),
+  manage: (a: Actor, p: Parties) => a.role === 'manager' && a.team === p.team,
+};
+const mayRaiseRedFlag = (a: Actor, p: Parties) => may.work(a, p) || may.respond(a, p);
+const mayRead = (a: Actor, p: Parties) => mayRaiseRedFlag(a, p) || a.role === 'operator';
+
+/** Turns what Temporal says into what the caller needs: 404, 409 with the workflow's reason. */
+async function temporalCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw notFound('Visit');
+    if (err instanceof WorkflowUpdateFailedError) throw conflict(err.cause?.message ?? err.message);
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict('A visit with this id already exists');
+    throw err;
+  }
+}
+
+const actorFor = (a: Actor): VisitActor => ({ id: a.id, role: a.role });
+
+const doc = (method: 'get' | 'post', path: string, summary: string, parts: { body?: z.ZodType; params?: z.ZodObject; query?: z.ZodObject; ok?: z.ZodType; okStatus?: number; errors: number[] }) =>
+  registry.registerPath({
+    method,
+    path,
+    summary,
+    tags: ['visits'],
+    request: {
+      ...(parts.params ? { params: parts.params } : {}),
+      ...(parts.query ? { query: parts.query } : {}),
+      ...(parts.body ? { body: { content: { 'application/json': { schema: parts.body } } } } : {}),
+    },
+    responses: {
+      [parts.okStatus ?? 200]: { description: 'OK', ...(parts.ok ? { content: { 'application/json': { schema: parts.ok } } } : {}) },
+      ...errorResponses(...parts.errors),
+    },
+  });
+
+const P = '/visits/{visitId}';
+doc('post', '/visits', 'Start a visit now, or schedule one ahead', { body: StartVisitBody, okStatus: 201, errors: [400, 401, 403, 409] });
+doc('get', '/visits', "List visits by status: a manager's team, or a worker's own", { query: ListVisitsQuery, ok: VisitList, errors: [400, 401, 403] });
+doc('get', P, 'A visit with its timeline', { params: VisitParams, ok: VisitView, errors: [401, 403, 404] });
+doc('post', `${P}/check-in`, 'Check in (the first check-in starts a scheduled visit)', { params: VisitParams, body: CheckInBody, errors: [400, 401, 403, 404, 409] });
+doc('post', `${P}/extend`, 'Running late: a new expected end time, within policy', { params: VisitParams, body: ExtendBody, errors: [400, 401, 403, 404, 409] });
+doc('post', `${P}/check-out`, 'End the visit safe', { params: VisitParams, body: CheckInBody, errors: [400, 401, 403, 404, 409] });
+doc('post', `${P}/red-flag`, 'Raise a red flag: buddy and manager are alerted at once', { params: VisitParams, body: RedFlagBody, errors: [400, 401, 403, 404, 409] });
+doc('post', `${P}/acknowledge`, 'Take charge of the alert under way', { params: VisitParams, errors: [401, 403, 404, 409] });
+doc('post', `${P}/resolve`, 'Resolve the open incident with an outcome and rationale (manager)', { params: VisitParams, body: ResolveBody, errors: [400, 401, 403, 404, 409] });
+doc('get', '/visits/ack/{token}', 'The page behind an acknowledgement link (changes nothing)', { params: AckParams, errors: [400, 403, 410] });
+doc('post', '/visits/ack/{token}', 'Take charge through a signed, single-use, expiring link', { params: AckParams, errors: [400, 403, 404, 409, 410] });
+
+export function visitRoutes({ temporal, db, config }: AppDeps): Router {
+  const router = Router();
+  const handleOf = (visitId: string): WorkflowHandle<typeof visitWorkflow> => temporal.workflow.getHandle(visitWorkflowId(visitId));
+
+  /** The visit's parties and state, checked against what the actor may do. */
+  async function authorised(req: Request, allowed: (a: Actor, p: Parties) => boolean) {
+    const actor = actorOf(req);
+    const { visitId } = parse(VisitParams, req, 'params');
+    const handle = handleOf(visitId);
+    const state = await temporalCall(() => handle.query(visitStateQuery));
+    if (!allowed(actor, state.parties)) throw forbidden('Not your visit or not your team');
+    return { actor, handle, state, visitId };
+  }
+
+  /** An ack link's claim, or why it is refused: tampered and expired links look different to the recipient. */
+  function claimOf(req: Request) {
+    const { token } = parse(AckParams, req, 'params');
+    const verified = verifyAckToken(token, config.LINK_SIGNING_SECRET, Date.now());
+    if (verified.ok) return verified.claim;
+    if (verified.reason === 'expired') throw new AppError(410, 'link_expired', 'This link has expired; use the app or call the manager');
+    if (verified.reason === 'forged') throw new AppError(403, 'link_invalid', 'This link is not valid');
+    throw new AppError(400, 'link_malformed', 'This link is incomplete; copy the whole link from the message');
+  }
+
+  router.post('/visits', async (req, res) => {
+    const actor = actorOf(req);
+    const body = parse(StartVisitBody, req);
+    if (actor.role !== 'worker' && actor.role !== 'manager') throw forbidden('Only a worker or their manager starts a visit');
+    if (!actor.team) throw forbidden('The actor must belong to a team');
+    if (actor.role === 'worker' && body.worker.id && body.worker.id !== actor.id) throw forbidden('A worker starts only their own visits');
+    const workerId = actor.role === 'worker' ? actor.id : body.worker.id;
+    if (!workerId) throw new AppError(400, 'invalid_request', 'Invalid body: worker.id: required when a manager schedules a visit', [{ field: 'worker.id', message: 'required when a manager schedules a visit' }]);
+    const { policy, problems } = resolvePolicy(body.riskLevel, policyOverrides(body.policy));
+    if (problems.length) throw new AppError(400, 'invalid_request', `Invalid body: policy: ${problems.join('; ')}`, problems.map((message) => ({ field: 'policy', message })));
+    const needsSafeguard = body.riskLevel === 'high' && policy.highRiskNeedsSecondPersonOrApproval;
+    if (needsSafeguard && !body.secondPersonPresent && actor.role !== 'manager') {
+      throw forbidden('A high-risk visit needs a second person present or a manager to schedule (approve) it');
+    }
+    const visitId = body.visitId ?? randomUUID();
+    const input: VisitInput = {
+      visitId,
+      team: actor.team,
+      kind: body.kind,
+      riskLevel: body.riskLevel,
+      clientRef: body.clientRef,
+      location: body.location,
+      notes: body.notes,
+      worker: { ...body.worker, id: workerId },
+      buddy: body.buddy,
+      manager: body.manager,
+      emergencyContact: body.emergencyContact,
+      eta: new Date(body.eta).toISOString(),
+      plannedStartAt: body.plannedStartAt && new Date(body.plannedStartAt).toISOString(),
+      policy,
+      duressCodeHash: body.duressCode && hashDuressCode(body.duressCode, config.LINK_SIGNING_SECRET),
+      startedBy: actorFor(actor),
+      safeguards: needsSafeguard ? (actor.role === 'manager' ? `Approved by manager ${actor.id}` : 'Second person present') : undefined,
+    };
+    await temporalCall(() =>
+      temporal.workflow.start(visitWorkflow, {
+        workflowId: visitWorkflowId(visitId),
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        args: [input],
+        // A visit id is used once, even after the visit closed.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      }),
+    );
+    res
+      .status(201)
+      .location(`/visits/${visitId}`)
+      .json({ visitId, status: input.plannedStartAt ? 'scheduled' : 'open', eta: input.eta, plannedStartAt: input.plannedStartAt ?? null });
+  });
+
+  router.get('/visits', async (req, res) => {
+    const actor = actorOf(req);
+    const query = parse(ListVisitsQuery, req, 'query');
+    if (actor.role === 'manager' && !actor.team) throw forbidden('The manager must belong to a team');
+    if (actor.role !== 'manager' && actor.role !== 'worker') throw forbidden('Only managers and workers list visits');
+    const rows = await db.visit.findMany({
+      where: { ...(actor.role === 'manager' ? { team: actor.team } : { workerId: actor.id }), ...(query.status ? { status: query.status } : {}) },
+      orderBy: { eta: 'asc' },
+      take: query.limit,
+    });
+    const asSeenBy = (r: (typeof rows)[number]) =>
+      actor.role === 'worker' && r.incidentReason === 'duress' ? { ...r, status: r.closedAt ? 'closed' : 'open', escalationLevel: 0 } : r;
+    res.json({
+      visits: rows.map(asSeenBy).map((r) => ({
+        id: r.id,
+        status: r.status,
+        kind: r.kind,
+        riskLevel: r.riskLevel,
+        workerId: r.workerId,
+        eta: r.eta.toISOString(),
+        nextDueAt: r.nextDueAt?.toISOString() ?? null,
+        escalationLevel: r.escalationLevel,
+      })),
+    });
+  });
+
+  router.get('/visits/ack/:token', (req, res) => {
+    claimOf(req);
+    // Mail scanners open links; only the button below takes charge.
+    res.type('html').send(
+      `<!doctype html><html lang="en"><body style="font-family:sans-serif"><h1>Take charge of this alert?</h1><p>Everyone else alerted will be told that you have it.</p><form method="post"><button type="submit" style="padding:12px 20px;font-size:16px">I am taking charge</button></form></body></html>`,
+    );
+  });
+
+  router.post('/visits/ack/:token', async (req, res) => {
+    const claim = claimOf(req);
+    const used = await db.ackToken.updateMany({ where: { id: claim.tokenId, usedAt: null }, data: { usedAt: new Date(), usedBy: claim.role } });
+    if (used.count === 0) {
+      const exists = await db.ackToken.findUnique({ where: { id: claim.tokenId } });
+      if (!exists) throw notFound('Link');
+      throw conflict('This link has already been used');
+    }
+    const token = await db.ackToken.findUniqueOrThrow({ where: { id: claim.tokenId } });
+    const state = await temporalCall(() =>
+      handleOf(claim.visitId).executeUpdate(acknowledgeUpdate, { args: [{ actor: { id: `link:${claim.role}`, role: claim.role, name: token.recipient }, via: 'link' }] }),
+    );
+    res.format({
+      html: () => res.send(`<!doctype html><html lang="en"><body style="font-family:sans-serif"><h1>You have taken charge</h1><p>Everyone else alerted has been told.</p></body></html>`),
+      default: () => res.json({ visitId: claim.visitId, owner: state.alert?.owner ?? null }),
+    });
+  });
+
+  router.get('/visits/:visitId', async (req, res) => {
+    const { actor, state, visitId } = await authorised(req, mayRead);
+    const isWorker = actor.role === 'worker';
+    const events = await db.visitEvent.findMany({ where: { visitId, ...(isWorker ? { visibleToWorker: true } : {}) }, orderBy: { seq: 'asc' } });
+    res.json({
+      visit: isWorker ? workerView(state) : state,
+      timeline: events.map((e) => ({ seq: e.seq, type: e.type, at: e.at.toISOString(), actorId: e.actorId, actorRole: e.actorRole, reason: e.reason })),
+    });
+  });
+
+  // The same body for both: a duress code behaves like any other code on the worker's screen.
+  for (const [path, update] of [['check-in', checkInUpdate], ['check-out', checkOutUpdate]] as const) {
+    router.post(`/visits/:visitId/${path}`, async (req, res) => {
+      const { actor, handle } = await authorised(req, may.work);
+      const { code } = parse(CheckInBody, req);
+      const codeHash = code && hashDuressCode(code, config.LINK_SIGNING_SECRET);
+      res.json(await temporalCall(() => handle.executeUpdate(update, { args: [{ actor: actorFor(actor), codeHash }] })));
+    });
+  }
+
+  router.post('/visits/:visitId/extend', async (req, res) => {
+    const { actor, handle } = await authorised(req, may.work);
+    const body = parse(ExtendBody, req);
+    const eta = new Date(body.eta).toISOString();
+    res.json(await temporalCall(() => handle.executeUpdate(extendUpdate, { args: [{ actor: actorFor(actor), eta, reason: body.reason }] })));
+  });
+
+  router.post('/visits/:visitId/red-flag', async (req, res) => {
+    const { actor, handle } = await authorised(req, mayRaiseRedFlag);
+    const { reason } = parse(RedFlagBody, req);
+    const state = await temporalCall(() => handle.executeUpdate(raiseRedFlagUpdate, { args: [{ actor: actorFor(actor), reason }] }));
+    res.json(actor.role === 'worker' ? workerView(state) : state);
+  });
+
+  router.post('/visits/:visitId/acknowledge', async (req, res) => {
+    const { actor, handle } = await authorised(req, may.respond);
+    res.json(await temporalCall(() => handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: actorFor(actor), via: 'api' }] })));
+  });
+
+  router.post('/visits/:visitId/resolve', async (req, res) => {
+    const { actor, handle } = await authorised(req, may.manage);
+    const body = parse(ResolveBody, req);
+    res.json(await temporalCall(() => handle.executeUpdate(resolveIncidentUpdate, { args: [{ actor: actorFor(actor), ...body }] })));
+  });
+
+  return router;
+}

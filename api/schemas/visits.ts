@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { registry } from '../openapi/registry';
+
+const MIN = 60_000;
+const DAY_MS = 24 * 60 * MIN;
+
+const minutes = (max: number) => z.number().int().min(1).max(max);
+const isoTime = z.iso.datetime({ offset: true });
+const Contact = z.object({ name: z.string().trim().min(1).max(100), email: z.email().max(200) });
+
+export const PolicyOverridesBody = z
+  .object({
+    checkInIntervalMinutes: minutes(8 * 60),
+    reminderBeforeMinutes: minutes(120),
+    graceMinutes: minutes(120),
+    ladder: z.array(z.object({ notify: z.enum(['worker', 'buddy', 'manager', 'emergency']), waitMinutes: minutes(120), repeats: z.number().int().min(1).max(5) })).min(1).max(8),
+    maxExtensions: z.number().int().min(0).max(10),
+    maxTotalExtensionMinutes: z.number().int().min(0).max(8 * 60),
+    redFlagAlertsEmergency: z.boolean(),
+    notStartedAlertMinutes: minutes(240),
+  })
+  .partial()
+  .strict()
+  .openapi({ description: 'Closer watching than the risk level asks for is allowed; looser is refused.' });
+
+export const StartVisitBody = registry.register(
+  'StartVisit',
+  z
+    .object({
+      /** Lets a client retry a start safely: the same id is refused the second time. */
+      visitId: z.uuid().optional(),
+      kind: z.enum(['home', 'building', 'online']),
+      riskLevel: z.enum(['low', 'medium', 'high']),
+      clientRef: z.string().trim().min(1).max(64).openapi({ description: "A reference to the client's record, never their name" }),
+      location: z.string().trim().min(1).max(500).openapi({ description: 'Address, or the link of an online session' }),
+      notes: z.string().max(2000).optional(),
+      eta: isoTime.openapi({ description: 'Expected end of the visit' }),
+      plannedStartAt: isoTime.optional().openapi({ description: 'Schedules the visit ahead; it arms itself then' }),
+      worker: Contact.extend({ id: z.string().min(1).max(100).optional() }),
+      buddy: Contact.extend({ id: z.string().min(1).max(100).optional() }),
+      manager: Contact.extend({ id: z.string().min(1).max(100) }),
+      emergencyContact: Contact,
+      duressCode: z.string().regex(/^\d{4,8}$/, 'must be 4 to 8 digits').optional(),
+      secondPersonPresent: z.boolean().default(false),
+      policy: PolicyOverridesBody.optional(),
+    })
+    .superRefine((v, ctx) => {
+      const now = Date.now();
+      const eta = Date.parse(v.eta);
+      const start = v.plannedStartAt ? Date.parse(v.plannedStartAt) : now;
+      if (v.plannedStartAt && start <= now) ctx.addIssue({ code: 'custom', path: ['plannedStartAt'], message: 'must be in the future' });
+      if (eta <= now) ctx.addIssue({ code: 'custom', path: ['eta'], message: 'must be in the future' });
+      else if (eta <= start) ctx.addIssue({ code: 'custom', path: ['eta'], message: 'must be after the planned start' });
+      if (eta - start > DAY_MS) ctx.addIssue({ code: 'custom', path: ['eta'], message: 'a visit lasts at most 24 hours' });
+      if (start - now > 30 * DAY_MS) ctx.addIssue({ code: 'custom', path: ['plannedStartAt'], message: 'at most 30 days ahead' });
+    }),
+);
+
+/** Policy overrides in the workflow's units. */
+export function policyOverrides(body: z.infer<typeof PolicyOverridesBody> = {}) {
+  const ms = (m: number | undefined) => (m === undefined ? undefined : m * MIN);
+  const overrides = {
+    checkInIntervalMs: ms(body.checkInIntervalMinutes),
+    reminderBeforeMs: ms(body.reminderBeforeMinutes),
+    graceMs: ms(body.graceMinutes),
+    ladder: body.ladder?.map((s) => ({ notify: s.notify, waitMs: s.waitMinutes * MIN, repeats: s.repeats })),
+    maxExtensions: body.maxExtensions,
+    maxTotalExtensionMs: ms(body.maxTotalExtensionMinutes),
+    redFlagAlertsEmergency: body.redFlagAlertsEmergency,
+    notStartedAlertMs: ms(body.notStartedAlertMinutes),
+  };
+  return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+}
+
+export const VisitParams = z.object({ visitId: z.uuid() });
+export const AckParams = z.object({ token: z.string().min(10).max(1000) });
+
+export const CheckInBody = registry.register(
+  'CheckIn',
+  z.object({ code: z.string().regex(/^\d{4,8}$/, 'must be 4 to 8 digits').optional() }).strict(),
+);
+export const ExtendBody = registry.register(
+  'Extend',
+  z
+    .object({ eta: isoTime, reason: z.string().trim().min(3).max(500) })
+    .strict()
+    .refine((v) => Date.parse(v.eta) > Date.now(), { path: ['eta'], message: 'must be in the future' }),
+);
+export const RedFlagBody = registry.register('RedFlag', z.object({ reason: z.string().trim().min(1).max(1000).default('Red flag raised') }).strict());
+export const ResolveBody = registry.register(
+  'ResolveIncident',
+  z
+    .object({
+      outcome: z.enum(['worker-safe', 'worker-harmed', 'client-harmed', 'false-alarm', 'visit-cancelled', 'other']),
+      rationale: z.string().trim().min(10).max(4000),
+      reviewRiskAssessment: z.boolean().default(false),
+    })
+    .strict(),
+);
+
+export const VisitStatusEnum = z.enum(['scheduled', 'open', 'overdue', 'escalating', 'incident', 'closed']);
+export const ListVisitsQuery = z.object({ status: VisitStatusEnum.optional(), limit: z.coerce.number().int().min(1).max(200).default(50) });
+
+const Owner = z.object({ id: z.string(), role: z.string(), name: z.string(), at: z.string() });
+export const VisitView = registry.register(
+  'Visit',
+  z.object({
+    visit: z.object({
+      visitId: z.string(),
+      status: VisitStatusEnum,
+      phase: z.enum(['scheduled', 'in-progress', 'ended']),
+      eta: z.string(),
+      nextDueAt: z.string().nullable(),
+      startedAt: z.string().nullable(),
+      lastCheckInAt: z.string().nullable(),
+      closedAt: z.string().nullable(),
+      extensions: z.object({ count: z.number(), totalMs: z.number() }),
+      escalationLevel: z.number(),
+      alert: z.object({ reason: z.string(), startedAt: z.string(), alerted: z.array(z.string()), owner: Owner.nullable() }).nullable(),
+      incident: z.object({ reason: z.string(), openedAt: z.string(), owner: Owner.nullable() }).nullable(),
+      riskReviewRequested: z.boolean(),
+    }),
+    timeline: z.array(z.object({ seq: z.number(), type: z.string(), at: z.string(), actorId: z.string(), actorRole: z.string(), reason: z.string().nullable() })),
+  }),
+);
+export const VisitList = registry.register(
+  'VisitList',
+  z.object({
+    visits: z.array(
+      z.object({ id: z.string(), status: VisitStatusEnum, kind: z.string(), riskLevel: z.string(), workerId: z.string(), eta: z.string(), nextDueAt: z.string().nullable(), escalationLevel: z.number() }),
+    ),
+  }),
+);
