@@ -17,6 +17,9 @@ import type { ContactRole, RiskLevel, VisitPolicy } from './visit-policy';
 
 // ---- Contract: what the API and tests use to speak to a visit ----
 
+/** Why a closed visit refuses what only an open one can do. */
+export const VISIT_CLOSED = 'The visit is closed; start a new visit to keep being watched';
+
 /** Workflow id for a visit: never contains personal data. */
 export const visitWorkflowId = (visitId: string) => `visit-${visitId}`;
 
@@ -393,7 +396,7 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
     },
     {
       validator: (_req: CheckInRequest) => {
-        if (state.phase === 'ended') reject('The visit is closed; start a new visit to keep being watched');
+        if (state.phase === 'ended') reject(VISIT_CLOSED);
       },
     },
   );

@@ -19,6 +19,7 @@ import {
   type VisitActor,
   type VisitInput,
   type VisitState,
+  VISIT_CLOSED,
 } from '../../workflows/visit';
 import { resolvePolicy } from '../../workflows/visit-policy';
 import type { AppDeps } from '../deps';
@@ -51,12 +52,15 @@ const may = {
 const mayRaiseRedFlag = (a: Actor, p: Parties) => may.work(a, p) || may.respond(a, p);
 const mayRead = (a: Actor, p: Parties) => mayRaiseRedFlag(a, p) || a.role === 'operator';
 
-/** Turns what Temporal says into what the caller needs: 404, 409 with the workflow's reason. */
-async function temporalCall<T>(call: () => Promise<T>): Promise<T> {
+/**
+ * Turns what Temporal says into what the caller needs: 404, 409 with the workflow's reason.
+ * `exists` says the visit was already found, so a missing run means it has finished.
+ */
+async function temporalCall<T>(call: () => Promise<T>, exists = false): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw notFound('Visit');
+    if (err instanceof WorkflowNotFoundError) throw exists ? conflict(VISIT_CLOSED) : notFound('Visit');
     if (err instanceof WorkflowUpdateFailedError) throw conflict(err.cause?.message ?? err.message);
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict('A visit with this id already exists');
     throw err;
@@ -213,6 +217,7 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     const token = await db.ackToken.findUniqueOrThrow({ where: { id: claim.tokenId } });
     const state = await temporalCall(() =>
       handleOf(claim.visitId).executeUpdate(acknowledgeUpdate, { args: [{ actor: { id: `link:${claim.role}`, role: claim.role, name: token.recipient }, via: 'link' }] }),
+      true,
     );
     res.format({
       html: () => res.send(`<!doctype html><html lang="en"><body style="font-family:sans-serif"><h1>You have taken charge</h1><p>Everyone else alerted has been told.</p></body></html>`),
@@ -236,7 +241,7 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
       const { actor, handle } = await authorised(req, may.work);
       const { code } = parse(CheckInBody, req);
       const codeHash = code && hashDuressCode(code, config.LINK_SIGNING_SECRET);
-      res.json(await temporalCall(() => handle.executeUpdate(update, { args: [{ actor: actorFor(actor), codeHash }] })));
+      res.json(await temporalCall(() => handle.executeUpdate(update, { args: [{ actor: actorFor(actor), codeHash }] }), true));
     });
   }
 
@@ -244,25 +249,25 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     const { actor, handle } = await authorised(req, may.work);
     const body = parse(ExtendBody, req);
     const eta = new Date(body.eta).toISOString();
-    res.json(await temporalCall(() => handle.executeUpdate(extendUpdate, { args: [{ actor: actorFor(actor), eta, reason: body.reason }] })));
+    res.json(await temporalCall(() => handle.executeUpdate(extendUpdate, { args: [{ actor: actorFor(actor), eta, reason: body.reason }] }), true));
   });
 
   router.post('/visits/:visitId/red-flag', async (req, res) => {
     const { actor, handle } = await authorised(req, mayRaiseRedFlag);
     const { reason } = parse(RedFlagBody, req);
-    const state = await temporalCall(() => handle.executeUpdate(raiseRedFlagUpdate, { args: [{ actor: actorFor(actor), reason }] }));
+    const state = await temporalCall(() => handle.executeUpdate(raiseRedFlagUpdate, { args: [{ actor: actorFor(actor), reason }] }), true);
     res.json(actor.role === 'worker' ? workerView(state) : state);
   });
 
   router.post('/visits/:visitId/acknowledge', async (req, res) => {
     const { actor, handle } = await authorised(req, may.respond);
-    res.json(await temporalCall(() => handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: actorFor(actor), via: 'api' }] })));
+    res.json(await temporalCall(() => handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: actorFor(actor), via: 'api' }] }), true));
   });
 
   router.post('/visits/:visitId/resolve', async (req, res) => {
     const { actor, handle } = await authorised(req, may.manage);
     const body = parse(ResolveBody, req);
-    res.json(await temporalCall(() => handle.executeUpdate(resolveIncidentUpdate, { args: [{ actor: actorFor(actor), ...body }] })));
+    res.json(await temporalCall(() => handle.executeUpdate(resolveIncidentUpdate, { args: [{ actor: actorFor(actor), ...body }] }), true));
   });
 
   return router;

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import request from 'supertest';
+import type { Express } from 'express';
+import { createApp } from '../api/app';
+import { ackLinkUrl, signAckToken } from '../lib/ack-links';
+import { createLogger } from '../lib/logger';
+import { connectDevServer, createHarness, createTestWorker, LINK_SECRET, PUBLIC_URL, type Harness } from './helpers/temporal';
+import { eventsOf, MIN } from './helpers/visits';
+
+/** Headers naming the caller (interim identity until token authentication). */
+const as = (id: string, role: string, team = 'north') => ({ 'x-actor-id': id, 'x-actor-role': role, 'x-actor-team': team });
+
+describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
+  let env: TestWorkflowEnvironment;
+  let harness: Harness;
+  let worker: Worker;
+  let running: Promise<void>;
+  let app: Express;
+
+  beforeAll(async () => {
+    env = await connectDevServer();
+    harness = await createHarness();
+    worker = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', harness);
+    running = worker.run();
+    app = createApp({
+      config: { TEMPORAL_TASK_QUEUE: harness.taskQueue, TEMPORAL_NAMESPACE: env.namespace ?? 'default', PUBLIC_URL, LINK_SIGNING_SECRET: LINK_SECRET },
+      temporal: env.client,
+      db: harness.db,
+      channel: harness.channel,
+      log: createLogger('api-test', { level: 'silent', env: 'production' }),
+    });
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await harness?.close();
+    await env?.teardown();
+  });
+
+  function visitBody(overrides: Record<string, unknown> = {}) {
+    const tag = randomUUID().slice(0, 8);
+    return {
+      tag,
+      body: {
+        kind: 'home',
+        riskLevel: 'medium',
+        clientRef: `C-${tag}`,
+        location: '3 Mill Lane, York YO1 7HH',
+        eta: new Date(Date.now() + 90 * MIN).toISOString(),
+        worker: { name: 'Wendy Worker', email: `worker-${tag}@example.org` },
+        buddy: { id: `buddy-${tag}`, name: 'Bob Buddy', email: `buddy-${tag}@example.org` },
+        manager: { id: `manager-${tag}`, name: 'Mina Manager', email: `manager-${tag}@example.org` },
+        emergencyContact: { name: 'On-call Desk', email: `oncall-${tag}@example.org` },
+        duressCode: '9911',
+        ...overrides,
+      },
+    };
+  }
+
+  async function startVisit(overrides: Record<string, unknown> = {}) {
+    const { tag, body } = visitBody(overrides);
+    const workerId = `worker-${tag}`;
+    const res = await request(app).post('/visits').set(as(workerId, 'worker')).send(body).expect(201);
+    return { tag, workerId, visitId: res.body.visitId as string, worker: as(workerId, 'worker') };
+  }
+
+  it('When a worker starts a visit and checks in, then the visit is open and its timeline shows both', async () => {
+    const { visitId, worker: me } = await startVisit();
+    const checkIn = await request(app).post(`/visits/${visitId}/check-in`).set(me).send({}).expect(200);
+    expect(checkIn.body).toMatchObject({ status: 'open', phase: 'in-progress' });
+    await eventsOf(harness.db, visitId, (t) => t.includes('checked-in'));
+    const got = await request(app).get(`/visits/${visitId}`).set(me).expect(200);
+    expect(got.body.visit.status).toBe('open');
+    expect(got.body.timeline.map((e: { type: string }) => e.type)).toEqual(['visit-started', 'checked-in']);
+    const listed = await request(app).get('/visits?status=open').set(as('any-manager', 'manager')).expect(200);
+    expect(listed.body.visits.map((v: { id: string }) => v.id)).toContain(visitId);
+  });
+
+  it('When the worker checks in after checking out, then 409 says the visit is closed', async () => {
+    const { visitId, worker: me } = await startVisit();
+    await request(app).post(`/visits/${visitId}/check-out`).set(me).send({}).expect(200);
+    const res = await request(app).post(`/visits/${visitId}/check-in`).set(me).send({}).expect(409);
+    expect(res.body.error).toMatchObject({ code: 'conflict', message: 'The visit is closed; start a new visit to keep being watched' });
+  });
+
+  it('When the input is invalid or impossible, then 400 names each field', async () => {
+    const past = visitBody({ eta: new Date(Date.now() - MIN).toISOString(), buddy: { name: 'B', email: 'not-an-email' } }).body;
+    const res = await request(app).post('/visits').set(as('w1', 'worker')).send(past).expect(400);
+    expect(res.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['buddy.email', 'eta']);
+    const looser = visitBody({ policy: { graceMinutes: 60, ladder: [{ notify: 'buddy', waitMinutes: 0, repeats: 1 }] } }).body;
+    const policy = await request(app).post('/visits').set(as('w1', 'worker')).send(looser).expect(400);
+    expect(policy.body.error.details).toEqual([{ field: 'policy.ladder[0].waitMinutes', message: expect.any(String) }]);
+    const tooLoose = await request(app).post('/visits').set(as('w1', 'worker')).send(visitBody({ policy: { graceMinutes: 60 } }).body).expect(400);
+    expect(tooLoose.body.error.details).toEqual([{ field: 'policy', message: 'graceMs must be between 0 and 600000' }]);
+    const { visitId, worker: me } = await startVisit();
+    const extend = await request(app).post(`/visits/${visitId}/extend`).set(me).send({ eta: 'tomorrow' }).expect(400);
+    expect(extend.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['eta', 'reason']);
+  });
+
+  it('When the visit does not exist, then 404; when the caller is not allowed, then 401 or 403', async () => {
+    await request(app).get(`/visits/${randomUUID()}`).set(as('w1', 'worker')).expect(404);
+    await request(app).get('/visits/not-a-uuid').set(as('w1', 'worker')).expect(400);
+    const { visitId, tag } = await startVisit();
+    await request(app).post(`/visits/${visitId}/check-in`).send({}).expect(401);
+    await request(app).post(`/visits/${visitId}/check-in`).set(as('someone-else', 'worker')).send({}).expect(403);
+    await request(app).post(`/visits/${visitId}/resolve`).set(as(`worker-${tag}`, 'worker')).send({ outcome: 'other', rationale: 'Trying to close it myself' }).expect(403);
+    await request(app).post(`/visits/${visitId}/acknowledge`).set(as('other-team-manager', 'manager', 'south')).expect(403);
+    const high = visitBody({ riskLevel: 'high' });
+    await request(app).post('/visits').set(as(`worker-${high.tag}`, 'worker')).send(high.body).expect(403);
+    await request(app).post('/visits').set(as(`worker-${high.tag}`, 'worker')).send({ ...high.body, secondPersonPresent: true }).expect(201);
+  });
+
+  it('When the same visit id is started twice, then the second start is 409', async () => {
+    const visitId = randomUUID();
+    const { visitId: started, worker: me } = await startVisit({ visitId });
+    expect(started).toBe(visitId);
+    const again = visitBody({ visitId }).body;
+    await request(app).post('/visits').set(me).send(again).expect(409);
+  });
+
+  it('When a red flag is raised, then the emailed link takes charge once; used, expired and forged links are refused', async () => {
+    const { visitId, tag, worker: me } = await startVisit();
+    await request(app).post(`/visits/${visitId}/red-flag`).set(me).send({ reason: 'Raised voices next door' }).expect(200);
+    const [mail] = await harness.smtp.waitFor(1, (m) => m.to[0] === `buddy-${tag}@example.org`);
+    expect(mail.subject).toBe('RED FLAG: Wendy Worker needs help now');
+    const link = /http:\/\/carewatch\.test(\/visits\/ack\/\S+)/.exec(mail.text)![1];
+
+    const page = await request(app).get(link).expect(200);
+    expect(page.text).toContain('<form method="post">');
+    const taken = await request(app).post(link).set('Accept', 'application/json').expect(200);
+    expect(taken.body.owner).toMatchObject({ role: 'buddy', name: 'Bob Buddy' });
+    await request(app).post(link).expect(409);
+    const told = await harness.smtp.waitFor(1, (m) => m.to[0] === `manager-${tag}@example.org` && m.subject.startsWith('Bob Buddy has taken charge'));
+    expect(told).toHaveLength(1);
+
+    const expired = signAckToken({ tokenId: 'x', visitId, role: 'manager', exp: Date.now() - 1 }, LINK_SECRET);
+    await request(app).post(new URL(ackLinkUrl(PUBLIC_URL, expired)).pathname).expect(410);
+    const forged = signAckToken({ tokenId: 'x', visitId, role: 'manager', exp: Date.now() + MIN }, 'another-secret-of-at-least-32-characters');
+    await request(app).post(new URL(ackLinkUrl(PUBLIC_URL, forged)).pathname).expect(403);
+
+    const incidents = await request(app).get('/visits?status=incident').set(as('mgr', 'manager')).expect(200);
+    expect(incidents.body.visits.map((v: { id: string }) => v.id)).toContain(visitId);
+    const resolved = await request(app)
+      .post(`/visits/${visitId}/resolve`)
+      .set(as('mgr', 'manager'))
+      .send({ outcome: 'worker-safe', rationale: 'Worker left safely, neighbour dispute only', reviewRiskAssessment: true })
+      .expect(200);
+    expect(resolved.body).toMatchObject({ incident: null, riskReviewRequested: true, phase: 'ended' });
+  });
+
+  it('When the worker checks out with the duress code, then the response and their view look normal', async () => {
+    const { visitId, tag, worker: me } = await startVisit();
+    const out = await request(app).post(`/visits/${visitId}/check-out`).set(me).send({ code: '9911' }).expect(200);
+    expect(out.body).toMatchObject({ status: 'closed', incident: null });
+    await harness.smtp.waitFor(1, (m) => m.to[0] === `manager-${tag}@example.org` && m.subject.startsWith('SILENT ALARM'));
+    const mine = await request(app).get(`/visits/${visitId}`).set(me).expect(200);
+    expect(mine.body.visit).toMatchObject({ status: 'closed', incident: null });
+    expect(mine.body.timeline.map((e: { type: string }) => e.type)).toEqual(['visit-started', 'checked-out']);
+    const managers = await request(app).get(`/visits/${visitId}`).set(as('mgr', 'manager')).expect(200);
+    expect(managers.body.visit.incident).toMatchObject({ reason: 'duress' });
+  });
+
+  it('When the OpenAPI document is fetched, then it describes the visit endpoints from the same schemas', async () => {
+    const res = await request(app).get('/openapi.json').expect(200);
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/visits', '/visits/{visitId}/check-in', '/visits/ack/{token}']));
+    expect(res.body.components.schemas.StartVisit.required).toEqual(expect.arrayContaining(['eta', 'riskLevel', 'worker']));
+  });
+});
