@@ -1,5 +1,3 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { hashDuressCode } from '../lib/duress-code';
 import {
@@ -10,73 +8,52 @@ import {
   raiseRedFlagUpdate,
   resolveIncidentUpdate,
   visitStateQuery,
-  visitWorkflow,
-  visitWorkflowId,
   type VisitActor,
   type VisitInput,
 } from '../workflows/visit';
-import { createHarness, createTestWorker, LINK_SECRET, startTimeSkipping, type Harness } from './helpers/temporal';
-import { count, eventsOf, MIN, sentTo, visitInput } from './helpers/visits';
+import { LINK_SECRET } from './helpers/temporal';
+import { count, eventsOf, MIN, sentTo, visitInput, visitSuite } from './helpers/visits';
+
+const asWorker = (input: VisitInput) => ({ actor: { id: input.worker.id, role: 'worker', name: input.worker.name } });
+const asManager = (input: VisitInput): VisitActor => ({ id: input.manager.id, role: 'manager', name: input.manager.name });
+const resolution = (input: VisitInput) => ({
+  actor: asManager(input),
+  outcome: 'worker-safe' as const,
+  rationale: 'Reached the worker by phone; phone battery had died',
+  reviewRiskAssessment: true,
+});
 
 /** Minutes after the visit started at which each recorded event of `type` happened. */
 const minutesOf = (events: { type: string; at: Date }[], type: string) =>
   events.filter((e) => e.type === type).map((e) => Math.round((e.at.getTime() - events[0].at.getTime()) / MIN));
 
 describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => {
-  let env: TestWorkflowEnvironment;
-  let harness: Harness;
-  let worker: Worker;
-  let running: Promise<void>;
-
-  beforeAll(async () => {
-    env = await startTimeSkipping();
-    harness = await createHarness();
-    worker = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', harness);
-    running = worker.run();
-  });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await harness?.close();
-    await env?.teardown();
-  });
-
-  const start = (input: VisitInput) =>
-    env.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: harness.taskQueue, args: [input] });
-  const asWorker = (input: VisitInput) => ({ actor: { id: input.worker.id, role: 'worker', name: input.worker.name } });
-  const asManager = (input: VisitInput): VisitActor => ({ id: input.manager.id, role: 'manager', name: input.manager.name });
-  const resolution = (input: VisitInput) => ({
-    actor: asManager(input),
-    outcome: 'worker-safe' as const,
-    rationale: 'Reached the worker by phone; phone battery had died',
-    reviewRiskAssessment: true,
-  });
-  /** Minutes after the visit started at which each recorded event of `type` happened. */
+  const suite = visitSuite();
 
   it('When the worker checks in and out on time, then nobody is alerted and the visit closes', async () => {
-    const { input, tag } = visitInput({ startMs: await env.currentTimeMs() });
-    const handle = await start(input);
-    await env.sleep(20 * MIN);
+    const { input, tag } = visitInput({ startMs: await suite.env.currentTimeMs() });
+    const handle = await suite.start(input);
+    await suite.env.sleep(20 * MIN);
     await handle.executeUpdate(checkInUpdate, { args: [asWorker(input)] });
-    await env.sleep(20 * MIN);
+    await suite.env.sleep(20 * MIN);
     const out = await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
     expect(out.status).toBe('closed');
     const final = await handle.result();
     expect(final).toMatchObject({ status: 'closed', escalationLevel: 0, incident: null });
-    const events = await eventsOf(harness.db, input.visitId, (t) => t.includes('checked-out'));
+    const events = await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('checked-out'));
     expect(events.map((e) => e.type)).toEqual(['visit-started', 'checked-in', 'checked-out']);
-    expect(await harness.db.visit.findUnique({ where: { id: input.visitId } })).toMatchObject({ status: 'closed', workerId: input.worker.id });
-    expect(harness.smtp.messages.filter((m) => m.to.some((t) => t.includes(tag)))).toHaveLength(0);
+    expect(await suite.harness.db.visit.findUnique({ where: { id: input.visitId } })).toMatchObject({ status: 'closed', workerId: input.worker.id });
+    expect(suite.harness.smtp.messages.filter((m) => m.to.some((t) => t.includes(tag)))).toHaveLength(0);
     expect((await handle.query(visitStateQuery)).phase).toBe('ended');
   });
 
   it('When the worker misses a check-in, then the ladder walks worker, buddy, manager and emergency contact with the policy waits and repeats', async () => {
-    const { input, mail } = visitInput({ startMs: await env.currentTimeMs() });
-    const handle = await start(input);
+    const { input, mail } = visitInput({ startMs: await suite.env.currentTimeMs() });
+    const handle = await suite.start(input);
     // High risk: check-in every 30 min, reminder 5 min before, 5 min grace, then
     // worker 5 min x1, buddy 5 min x2, manager 10 min x2, emergency every 15 min until taken.
-    await env.sleep(105 * MIN);
-    const events = await eventsOf(harness.db, input.visitId, (t) => count(t, 'alert-sent') >= 8);
+    await suite.env.sleep(105 * MIN);
+    const events = await eventsOf(suite.harness.db, input.visitId, (t) => count(t, 'alert-sent') >= 8);
     expect(minutesOf(events, 'reminder-sent')).toEqual([25]);
     expect(minutesOf(events, 'overdue')).toEqual([30]);
     expect(minutesOf(events, 'alert-sent')).toEqual([35, 40, 45, 50, 60, 70, 85, 100]);
@@ -85,7 +62,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     ]);
     expect((await handle.query(visitStateQuery)).status).toBe('escalating');
 
-    const mails = await harness.smtp.waitFor(9, (m) => [mail('worker'), mail('buddy'), mail('manager'), mail('oncall')].includes(m.to[0]));
+    const mails = await suite.harness.smtp.waitFor(9, (m) => [mail('worker'), mail('buddy'), mail('manager'), mail('oncall')].includes(m.to[0]));
     expect(sentTo(mails, mail('worker')).map((m) => m.subject)).toEqual([expect.stringMatching(/^Check-in due at/), 'You missed a check-in: please check in now']);
     expect(sentTo(mails, mail('buddy'))).toHaveLength(2);
     expect(sentTo(mails, mail('manager'))).toHaveLength(2);
@@ -96,17 +73,17 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect(onCall.html).toContain('href="http://carewatch.test/visits/ack/');
 
     await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: { id: 'oncall', role: 'emergency', name: 'On-call Desk' }, via: 'api' }] });
-    await env.sleep(60 * MIN);
-    const told = await harness.smtp.waitFor(2, (m) => m.subject === 'On-call Desk has taken charge of the alert for Wendy Worker' && m.to[0].includes(input.visitId.slice(0, 8)));
+    await suite.env.sleep(60 * MIN);
+    const told = await suite.harness.smtp.waitFor(2, (m) => m.subject === 'On-call Desk has taken charge of the alert for Wendy Worker' && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(told.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('manager')]);
-    expect(minutesOf(await eventsOf(harness.db, input.visitId, (t) => t.includes('acknowledged')), 'alert-sent')).toHaveLength(8);
+    expect(minutesOf(await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('acknowledged')), 'alert-sent')).toHaveLength(8);
 
     await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
     const final = await handle.result();
     expect(final).toMatchObject({ phase: 'ended', status: 'closed', incident: null, riskReviewRequested: true });
-    await eventsOf(harness.db, input.visitId, (t) => t.includes('incident-resolved'));
-    expect(await harness.db.visit.findUnique({ where: { id: input.visitId } })).toMatchObject({ status: 'closed', riskReviewRequested: true });
-    const resolved = await harness.db.visitEvent.findFirstOrThrow({ where: { visitId: input.visitId, type: 'incident-resolved' } });
+    await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('incident-resolved'));
+    expect(await suite.harness.db.visit.findUnique({ where: { id: input.visitId } })).toMatchObject({ status: 'closed', riskReviewRequested: true });
+    const resolved = await suite.harness.db.visitEvent.findFirstOrThrow({ where: { visitId: input.visitId, type: 'incident-resolved' } });
     expect(resolved).toMatchObject({ actorId: input.manager.id, actorRole: 'manager', reason: 'Reached the worker by phone; phone battery had died' });
   });
 
@@ -115,17 +92,17 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     ['manager', 52, ['buddy']],
     ['emergency', 72, ['buddy', 'manager']],
   ])('When the %s acknowledges at their step, then the ladder stops and those already alerted are told who has it', async (role, atMinute, informed) => {
-    const { input, mail } = visitInput({ startMs: await env.currentTimeMs() });
-    const handle = await start(input);
-    await env.sleep(atMinute * MIN);
+    const { input, mail } = visitInput({ startMs: await suite.env.currentTimeMs() });
+    const handle = await suite.start(input);
+    await suite.env.sleep(atMinute * MIN);
     const state = await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: { id: `${role}-person`, role, name: `The ${role}` }, via: 'api' }] });
     expect(state.alert?.owner).toMatchObject({ role, name: `The ${role}` });
     await expect(handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: asManager(input), via: 'api' }] })).rejects.toThrow(WorkflowUpdateFailedError);
-    await env.sleep(120 * MIN);
-    const events = await eventsOf(harness.db, input.visitId, (t) => t.includes('acknowledged'));
+    await suite.env.sleep(120 * MIN);
+    const events = await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('acknowledged'));
     expect(events.filter((e) => e.type === 'alert-sent').every((e) => e.at.getTime() < events.find((x) => x.type === 'acknowledged')!.at.getTime())).toBe(true);
     const addresses = informed.map((r) => mail(r as 'buddy' | 'manager'));
-    const told = await harness.smtp.waitFor(addresses.length, (m) => m.subject.startsWith(`The ${role} has taken charge`) && m.to[0].includes(input.visitId.slice(0, 8)));
+    const told = await suite.harness.smtp.waitFor(addresses.length, (m) => m.subject.startsWith(`The ${role} has taken charge`) && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(told.map((m) => m.to[0]).sort()).toEqual(addresses);
     expect((await handle.query(visitStateQuery)).status).toBe('incident');
     await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
@@ -133,38 +110,38 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
   });
 
   it('When the worker checks in mid-ladder, then the ladder stops, everyone alerted gets an all-clear and the incident stays open', async () => {
-    const { input, mail } = visitInput({ startMs: await env.currentTimeMs() });
-    const handle = await start(input);
-    await env.sleep(52 * MIN);
+    const { input, mail } = visitInput({ startMs: await suite.env.currentTimeMs() });
+    const handle = await suite.start(input);
+    await suite.env.sleep(52 * MIN);
     const state = await handle.executeUpdate(checkInUpdate, { args: [asWorker(input)] });
     expect(state).toMatchObject({ status: 'incident', alert: null, escalationLevel: 0 });
-    const allClear = await harness.smtp.waitFor(2, (m) => m.subject === 'All clear: Wendy Worker is in touch' && m.to[0].includes(input.visitId.slice(0, 8)));
+    const allClear = await suite.harness.smtp.waitFor(2, (m) => m.subject === 'All clear: Wendy Worker is in touch' && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(allClear.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('manager')]);
-    await env.sleep(5 * MIN);
+    await suite.env.sleep(5 * MIN);
     await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
-    await env.sleep(30 * MIN);
-    expect(sentTo(harness.smtp.messages, mail('oncall'))).toHaveLength(0);
+    await suite.env.sleep(30 * MIN);
+    expect(sentTo(suite.harness.smtp.messages, mail('oncall'))).toHaveLength(0);
     expect((await handle.query(visitStateQuery)).status).toBe('incident');
     await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
     expect(await handle.result()).toMatchObject({ status: 'closed' });
   });
 
   it('When the worker raises a red flag, then buddy, manager and emergency contact are alerted at once and again until someone takes charge', async () => {
-    const { input, mail } = visitInput({ startMs: await env.currentTimeMs() });
-    const handle = await start(input);
-    await env.sleep(10 * MIN);
+    const { input, mail } = visitInput({ startMs: await suite.env.currentTimeMs() });
+    const handle = await suite.start(input);
+    await suite.env.sleep(10 * MIN);
     await handle.executeUpdate(raiseRedFlagUpdate, { args: [{ ...asWorker(input), reason: 'Client became aggressive' }] });
-    await env.sleep(11 * MIN);
-    const events = await eventsOf(harness.db, input.visitId, (t) => count(t, 'alert-sent') >= 3);
+    await suite.env.sleep(11 * MIN);
+    const events = await eventsOf(suite.harness.db, input.visitId, (t) => count(t, 'alert-sent') >= 3);
     expect(minutesOf(events, 'red-flag-raised')).toEqual([10]);
     expect(minutesOf(events, 'alert-sent')).toEqual([10, 15, 20]);
     expect(minutesOf(events, 'reminder-sent')).toEqual([]);
-    const first = await harness.smtp.waitFor(9, (m) => m.subject === 'RED FLAG: Wendy Worker needs help now' && m.to[0].includes(input.visitId.slice(0, 8)));
+    const first = await suite.harness.smtp.waitFor(9, (m) => m.subject === 'RED FLAG: Wendy Worker needs help now' && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(new Set(first.map((m) => m.to[0]))).toEqual(new Set([mail('buddy'), mail('manager'), mail('oncall')]));
     await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: asManager(input), via: 'api' }] });
-    await env.sleep(30 * MIN);
-    expect(count((await eventsOf(harness.db, input.visitId)).map((e) => e.type), 'alert-sent')).toBe(3);
-    const told = await harness.smtp.waitFor(2, (m) => m.subject.startsWith('Mina Manager has taken charge') && m.to[0].includes(input.visitId.slice(0, 8)));
+    await suite.env.sleep(30 * MIN);
+    expect(count((await eventsOf(suite.harness.db, input.visitId)).map((e) => e.type), 'alert-sent')).toBe(3);
+    const told = await suite.harness.smtp.waitFor(2, (m) => m.subject.startsWith('Mina Manager has taken charge') && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(told.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('oncall')]);
     await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
     await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
@@ -172,29 +149,29 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
   });
 
   it('When the worker checks out with their duress code, then the answer looks normal and a silent alarm goes to buddy and manager', async () => {
-    const { input, mail } = visitInput({ startMs: await env.currentTimeMs(), duressCodeHash: hashDuressCode('9911', LINK_SECRET) });
-    const handle = await start(input);
-    await env.sleep(15 * MIN);
+    const { input, mail } = visitInput({ startMs: await suite.env.currentTimeMs(), duressCodeHash: hashDuressCode('9911', LINK_SECRET) });
+    const handle = await suite.start(input);
+    await suite.env.sleep(15 * MIN);
     const normal = { ...asWorker(input), codeHash: hashDuressCode('1234', LINK_SECRET) };
     await handle.executeUpdate(checkInUpdate, { args: [normal] });
     const answer = await handle.executeUpdate(checkOutUpdate, { args: [{ ...asWorker(input), codeHash: hashDuressCode('9911', LINK_SECRET) }] });
     expect(answer).toMatchObject({ status: 'closed', incident: null, alert: null });
-    const alarms = await harness.smtp.waitFor(3, (m) => m.subject === 'SILENT ALARM: Wendy Worker may be under duress' && m.to[0].includes(input.visitId.slice(0, 8)));
+    const alarms = await suite.harness.smtp.waitFor(3, (m) => m.subject === 'SILENT ALARM: Wendy Worker may be under duress' && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(alarms.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('manager'), mail('oncall')].sort());
     expect(alarms[0].text).toContain('do not call them openly');
     expect((await handle.query(visitStateQuery)).incident).toMatchObject({ reason: 'duress' });
-    const events = await eventsOf(harness.db, input.visitId, (t) => t.includes('duress-code-used') && t.includes('alert-sent'));
+    const events = await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('duress-code-used') && t.includes('alert-sent'));
     expect(events.filter((e) => e.visibleToWorker).map((e) => e.type)).toEqual(['visit-started', 'checked-in', 'checked-out']);
-    expect(sentTo(harness.smtp.messages, mail('worker'))).toHaveLength(0);
+    expect(sentTo(suite.harness.smtp.messages, mail('worker'))).toHaveLength(0);
     await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: asManager(input), via: 'api' }] });
     await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
     expect(await handle.result()).toMatchObject({ status: 'closed' });
   });
 
   it('When the worker extends beyond the policy, then the extra extension is refused with the reason and the buddy hears of repeated ones', async () => {
-    const startMs = await env.currentTimeMs();
+    const startMs = await suite.env.currentTimeMs();
     const { input, mail } = visitInput({ startMs });
-    const handle = await start(input);
+    const handle = await suite.start(input);
     const eta = (minutes: number) => new Date(startMs + minutes * MIN).toISOString();
     const extend = (minutes: number) => handle.executeUpdate(extendUpdate, { args: [{ ...asWorker(input), eta: eta(minutes), reason: 'Client upset' }] });
     await expect(extend(-5)).rejects.toThrow(WorkflowUpdateFailedError);
@@ -203,31 +180,31 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     await expect(extend(80)).rejects.toMatchObject({ cause: { message: `The new ETA must be later than the current ETA ${eta(90)}` } });
     expect(await extend(120)).toMatchObject({ extensions: { count: 2, totalMs: 60 * MIN } });
     await expect(extend(121)).rejects.toMatchObject({ cause: { message: 'No more extensions: at most 2 per visit' } });
-    const told = await harness.smtp.waitFor(2, (m) => m.to[0] === mail('buddy'));
+    const told = await suite.harness.smtp.waitFor(2, (m) => m.to[0] === mail('buddy'));
     expect(told.map((m) => m.subject)).toEqual(['Wendy Worker is running late again', 'Wendy Worker is running late again']);
     await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
     expect(await handle.result()).toMatchObject({ status: 'closed', incident: null });
   });
 
   it('When a scheduled visit is never started, then the manager is flagged after the set time until someone takes charge', async () => {
-    const startMs = await env.currentTimeMs();
+    const startMs = await suite.env.currentTimeMs();
     const { input, mail } = visitInput({
       startMs,
       etaInMs: 150 * MIN,
       plannedStartAt: new Date(startMs + 60 * MIN).toISOString(),
       startedBy: { id: 'manager-x', role: 'manager' },
     });
-    const handle = await start(input);
+    const handle = await suite.start(input);
     expect((await handle.query(visitStateQuery)).status).toBe('scheduled');
-    await env.sleep(90 * MIN);
-    const events = await eventsOf(harness.db, input.visitId, (t) => count(t, 'alert-sent') >= 2);
+    await suite.env.sleep(90 * MIN);
+    const events = await eventsOf(suite.harness.db, input.visitId, (t) => count(t, 'alert-sent') >= 2);
     // High risk: flagged 15 min after the planned start, again every manager wait (10 min).
     expect(minutesOf(events, 'alert-sent')).toEqual([75, 85]);
-    const flagged = await harness.smtp.waitFor(2, (m) => m.to[0] === mail('manager'));
+    const flagged = await suite.harness.smtp.waitFor(2, (m) => m.to[0] === mail('manager'));
     expect(flagged[0].subject).toBe("Wendy Worker's scheduled visit was not started");
     const state = await handle.executeUpdate(checkInUpdate, { args: [asWorker(input)] });
     expect(state).toMatchObject({ phase: 'in-progress', status: 'incident' });
-    await harness.smtp.waitFor(1, (m) => m.to[0] === mail('manager') && m.subject.startsWith('All clear'));
+    await suite.harness.smtp.waitFor(1, (m) => m.to[0] === mail('manager') && m.subject.startsWith('All clear'));
     await handle.executeUpdate(resolveIncidentUpdate, { args: [{ ...resolution(input), rationale: 'Started late: car trouble' }] });
     expect((await handle.query(visitStateQuery)).status).toBe('open');
     await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
@@ -235,8 +212,8 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
   });
 
   it('When a closed visit is checked into, then the update is rejected with the reason', async () => {
-    const { input } = visitInput({ startMs: await env.currentTimeMs() });
-    const handle = await start(input);
+    const { input } = visitInput({ startMs: await suite.env.currentTimeMs() });
+    const handle = await suite.start(input);
     await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
     await expect(handle.executeUpdate(checkInUpdate, { args: [asWorker(input)] })).rejects.toMatchObject({
       cause: { message: 'The visit is closed; start a new visit to keep being watched' },
@@ -246,74 +223,54 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
 });
 
 describe('A lone-working visit when things fail (time-skipping server, PostgreSQL, SMTP)', () => {
-  let env: TestWorkflowEnvironment;
-  let harness: Harness;
-  let worker: Worker;
-  let running: Promise<void>;
   let crashes = 0;
-
-  beforeAll(async () => {
-    env = await startTimeSkipping();
-    // The worker "dies" once after the relay accepted a red-flag alert, before Temporal heard it completed.
-    harness = await createHarness((real) => ({
-      async notifyVisitContact(request) {
-        const result = await real.notifyVisitContact(request);
-        if (request.template === 'visit-red-flag' && request.ack?.role === 'buddy' && crashes++ === 0) throw new Error('worker lost after sending');
-        return result;
-      },
-    }));
-    worker = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', harness);
-    running = worker.run();
-  });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await harness?.close();
-    await env?.teardown();
-  });
-
-  const start = (input: VisitInput) =>
-    env.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: harness.taskQueue, args: [input] });
-  const manager = (input: VisitInput) => ({ id: input.manager.id, role: 'manager', name: input.manager.name });
+  // The worker "dies" once after the relay accepted a red-flag alert, before Temporal heard it completed.
+  const suite = visitSuite((real) => ({
+    async notifyVisitContact(request) {
+      const result = await real.notifyVisitContact(request);
+      if (request.template === 'visit-red-flag' && request.ack?.role === 'buddy' && crashes++ === 0) throw new Error('worker lost after sending');
+      return result;
+    },
+  }));
 
   it('When the worker crashes between sending an alert and recording it, then the alert is sent once', async () => {
-    const { input, mail } = visitInput({ startMs: await env.currentTimeMs() });
-    const handle = await start(input);
-    await handle.executeUpdate(raiseRedFlagUpdate, { args: [{ actor: { id: input.worker.id, role: 'worker' }, reason: 'Threatened' }] });
-    await env.sleep(1 * MIN);
-    await harness.smtp.waitFor(3, (m) => m.subject.startsWith('RED FLAG') && m.to[0].includes(input.visitId.slice(0, 8)));
-    await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: manager(input), via: 'api' }] });
+    const { input, mail } = visitInput({ startMs: await suite.env.currentTimeMs() });
+    const handle = await suite.start(input);
+    await handle.executeUpdate(raiseRedFlagUpdate, { args: [{ ...asWorker(input), reason: 'Threatened' }] });
+    await suite.env.sleep(1 * MIN);
+    await suite.harness.smtp.waitFor(3, (m) => m.subject.startsWith('RED FLAG') && m.to[0].includes(input.visitId.slice(0, 8)));
+    await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: asManager(input), via: 'api' }] });
     await new Promise((r) => setTimeout(r, 1_000));
     expect(crashes).toBeGreaterThan(1);
-    expect(sentTo(harness.smtp.messages, mail('buddy')).filter((m) => m.subject.startsWith('RED FLAG'))).toHaveLength(1);
-    const deliveries = await harness.db.notificationDelivery.findMany({ where: { subjectId: input.visitId, recipient: mail('buddy') } });
+    expect(sentTo(suite.harness.smtp.messages, mail('buddy')).filter((m) => m.subject.startsWith('RED FLAG'))).toHaveLength(1);
+    const deliveries = await suite.harness.db.notificationDelivery.findMany({ where: { subjectId: input.visitId, recipient: mail('buddy') } });
     expect(deliveries.filter((d) => d.template === 'visit-red-flag')).toEqual([expect.objectContaining({ status: 'sent', attempts: 1 })]);
     await handle.executeUpdate(resolveIncidentUpdate, {
-      args: [{ actor: manager(input), outcome: 'worker-safe', rationale: 'Left the property with police', reviewRiskAssessment: true }],
+      args: [{ actor: asManager(input), outcome: 'worker-safe', rationale: 'Left the property with police', reviewRiskAssessment: true }],
     });
     expect(await handle.result()).toMatchObject({ status: 'closed' });
   });
 
   it('When the mail relay is down, then the ladder still advances on schedule and every failed send is recorded', async () => {
-    const { input } = visitInput({ startMs: await env.currentTimeMs() });
-    harness.smtp.setDown(true);
+    const { input } = visitInput({ startMs: await suite.env.currentTimeMs() });
+    suite.harness.smtp.setDown(true);
     try {
-      const handle = await start(input);
-      await env.sleep(75 * MIN);
-      const events = await eventsOf(harness.db, input.visitId, (t) => count(t, 'alert-sent') >= 6 && count(t, 'notification-failed') >= 1, 60_000);
+      const handle = await suite.start(input);
+      await suite.env.sleep(75 * MIN);
+      const events = await eventsOf(suite.harness.db, input.visitId, (t) => count(t, 'alert-sent') >= 6 && count(t, 'notification-failed') >= 1, 60_000);
       expect(minutesOf(events, 'alert-sent')).toEqual([35, 40, 45, 50, 60, 70]);
       const failed = events.find((e) => e.type === 'notification-failed')!;
       expect(failed.reason).toMatch(/Activity task failed|Relay unavailable/);
-      const deliveries = await harness.db.notificationDelivery.findMany({ where: { subjectId: input.visitId } });
+      const deliveries = await suite.harness.db.notificationDelivery.findMany({ where: { subjectId: input.visitId } });
       expect(deliveries.length).toBeGreaterThanOrEqual(6);
       expect(deliveries.every((d) => d.status === 'failed' && /Relay unavailable/.test(d.lastError ?? ''))).toBe(true);
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: manager(input), via: 'api' }] });
+      await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: asManager(input), via: 'api' }] });
       await handle.executeUpdate(resolveIncidentUpdate, {
-        args: [{ actor: manager(input), outcome: 'worker-safe', rationale: 'Phoned the worker directly', reviewRiskAssessment: false }],
+        args: [{ actor: asManager(input), outcome: 'worker-safe', rationale: 'Phoned the worker directly', reviewRiskAssessment: false }],
       });
       await handle.result();
     } finally {
-      harness.smtp.setDown(false);
+      suite.harness.smtp.setDown(false);
     }
   });
 });

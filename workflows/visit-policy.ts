@@ -44,6 +44,9 @@ function ladder(workerMs: number, buddyMs: number, managerMs: number, emergencyM
   ];
 }
 
+/** The same whatever the risk level. */
+const EVERY_LEVEL = { highRiskNeedsSecondPersonOrApproval: true, ackLinkTtlMs: 24 * HOUR } as const;
+
 /**
  * Defaults per risk level. Check-in intervals follow public lone-worker guidance (Suzy
  * Lamplugh Trust, HSE INDG73: agree regular contact, more often the higher the risk) of
@@ -61,9 +64,8 @@ export const DEFAULT_POLICIES: Record<RiskLevel, VisitPolicy> = {
     notifyBuddyFromExtension: 1,
     redFlagAlertsEmergency: true,
     redFlagRepeatMs: 5 * MIN,
-    highRiskNeedsSecondPersonOrApproval: true,
     notStartedAlertMs: 15 * MIN,
-    ackLinkTtlMs: 24 * HOUR,
+    ...EVERY_LEVEL,
   },
   medium: {
     checkInIntervalMs: 2 * HOUR,
@@ -75,9 +77,8 @@ export const DEFAULT_POLICIES: Record<RiskLevel, VisitPolicy> = {
     notifyBuddyFromExtension: 2,
     redFlagAlertsEmergency: false,
     redFlagRepeatMs: 10 * MIN,
-    highRiskNeedsSecondPersonOrApproval: true,
     notStartedAlertMs: 30 * MIN,
-    ackLinkTtlMs: 24 * HOUR,
+    ...EVERY_LEVEL,
   },
   low: {
     checkInIntervalMs: 4 * HOUR,
@@ -89,9 +90,8 @@ export const DEFAULT_POLICIES: Record<RiskLevel, VisitPolicy> = {
     notifyBuddyFromExtension: 2,
     redFlagAlertsEmergency: false,
     redFlagRepeatMs: 10 * MIN,
-    highRiskNeedsSecondPersonOrApproval: true,
     notStartedAlertMs: 30 * MIN,
-    ackLinkTtlMs: 24 * HOUR,
+    ...EVERY_LEVEL,
   },
 };
 

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db';
-import type { VisitInput } from '../../workflows/visit';
+import { visitWorkflow, visitWorkflowId, type VisitInput } from '../../workflows/visit';
 import { resolvePolicy, type PolicyOverrides, type RiskLevel } from '../../workflows/visit-policy';
 import type { ReceivedMail } from './smtp-sink';
+import { createHarness, createTestWorker, startTimeSkipping, type Harness } from './temporal';
 
 export const MIN = 60_000;
 
@@ -49,3 +53,34 @@ export async function eventsOf(db: Db, visitId: string, done: (types: string[]) 
 export const count = (types: string[], type: string) => types.filter((t) => t === type).length;
 
 export const sentTo = (messages: ReceivedMail[], address: string) => messages.filter((m) => m.to.includes(address));
+
+export interface VisitSuite {
+  env: TestWorkflowEnvironment;
+  harness: Harness;
+  start(input: VisitInput): Promise<WorkflowHandle<typeof visitWorkflow>>;
+}
+
+/** A time-skipping server, real dependencies and a running worker for the tests of one describe block. */
+export function visitSuite(overrides?: Parameters<typeof createHarness>[0]): VisitSuite {
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  const suite: VisitSuite = {
+    env: undefined as never,
+    harness: undefined as never,
+    start: (input) =>
+      suite.env.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: suite.harness.taskQueue, args: [input] }),
+  };
+  beforeAll(async () => {
+    suite.env = await startTimeSkipping();
+    suite.harness = await createHarness(overrides);
+    worker = await createTestWorker(suite.env.nativeConnection, suite.env.namespace ?? 'default', suite.harness);
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await suite.harness?.close();
+    await suite.env?.teardown();
+  });
+  return suite;
+}
