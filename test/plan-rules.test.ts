@@ -2,6 +2,7 @@ import { decideCopy, type CopyRequest } from '../domain/plan/copies';
 import { consentProblems, isLimitedToNecessaryMeasures } from '../domain/plan/consent';
 import { endingProblems, type Ending } from '../domain/plan/ending';
 import { measureProblems } from '../domain/plan/measures';
+import { planOutcomeReport } from '../domain/plan/report';
 import { reviewProblems } from '../domain/plan/reviews';
 import type { Consent, Measure } from '../domain/plan/types';
 import type { PlanState } from '../workflows/plan-contract';
@@ -235,5 +236,19 @@ describe('The reminder timetable', () => {
   it('When a plan is a draft or ended, then nothing is owed', () => {
     expect(owedAlarms(state({ status: 'draft' }), defaultPlanPolicy)).toEqual([]);
     expect(nextAlarm(state({ status: 'ended' }), defaultPlanPolicy)).toBeNull();
+  });
+});
+
+describe('The outcome report', () => {
+  it('When counts are below five, then they are suppressed; zero and five or more are shown', () => {
+    const ended = (achieved: 'fully' | 'partially' | 'not', risk: string) => ({ consentBasis: 'given', endingGround: 'risks_no_longer_exist', riskOutcome: risk, outcomesAchieved: [{ achieved }] });
+    const report = planOutcomeReport([...Array(5).fill(ended('fully', 'removed')), ended('not', 'remains'), { ...ended('fully', 'reduced'), outcomesAchieved: [] }]);
+    expect(report).toMatchObject({
+      plansEnded: 7,
+      outcomesExpressed: { yes: 6, no: '<5' },
+      outcomesAchieved: { fully: 5, partially: 0, not: '<5' },
+      risk: { removed: 5, reduced: '<5', remains: '<5' },
+      consentBasis: { given: 7 },
+    });
   });
 });

@@ -1,0 +1,36 @@
+import type { z } from 'zod';
+import { errorResponses, registry } from './registry';
+
+interface PathParts {
+  body?: z.ZodType;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  ok?: z.ZodType;
+  okStatus?: number;
+  /** A response that is not JSON (a rendered document). */
+  okType?: string;
+  errors: number[];
+}
+
+/** Documents routes of one tag with less ceremony than registerPath. */
+export const documentPaths =
+  (tag: string) =>
+  (method: 'get' | 'post', path: string, summary: string, parts: PathParts): void =>
+    registry.registerPath({
+      method,
+      path,
+      summary,
+      tags: [tag],
+      request: {
+        ...(parts.params ? { params: parts.params } : {}),
+        ...(parts.query ? { query: parts.query } : {}),
+        ...(parts.body ? { body: { content: { 'application/json': { schema: parts.body } } } } : {}),
+      },
+      responses: {
+        [parts.okStatus ?? 200]: {
+          description: 'OK',
+          ...(parts.ok ? { content: { [parts.okType ?? 'application/json']: { schema: parts.ok } } } : {}),
+        },
+        ...errorResponses(...parts.errors),
+      },
+    });

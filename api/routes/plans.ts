@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
+import { Router, type Request } from 'express';
+import type { z } from 'zod';
+import { planOutcomeReport, type EndedPlanRow } from '../../domain/plan/report';
+import type { DecisionBy } from '../../domain/plan/types';
+import { planWorkflow } from '../../workflows/plan';
+import {
+  completeActionUpdate,
+  decideCopyUpdate,
+  decideUnscheduledReviewUpdate,
+  endPlanUpdate,
+  goLiveUpdate,
+  planStateQuery,
+  planWorkflowId,
+  recordLegalAdviceUpdate,
+  recordOneToOneReviewUpdate,
+  recordReviewUpdate,
+  requestUnscheduledReviewUpdate,
+  rescheduleReviewUpdate,
+  type PlanInput,
+} from '../../workflows/plan-contract';
+import { addDays, toDateString } from '../../workflows/working-days';
+import type { AppDeps } from '../deps';
+import { actorOf, forbidden, type Actor } from '../http/actor';
+import { conflict, notFound } from '../http/errors';
+import { temporalCall } from '../http/temporal';
+import { parse } from '../http/validate';
+import { documentPaths } from '../openapi/paths';
+import {
+  ActionParams,
+  CompleteActionBody,
+  CopyBody,
+  CopyParams,
+  CreatePlanBody,
+  EndPlanBody,
+  LegalAdviceBody,
+  ListParams,
+  MeasureParams,
+  NoBody,
+  OneToOneReviewBody,
+  OutcomeReport,
+  PlanParams,
+  PlanSummary,
+  ReportQuery,
+  RequestParams,
+  RescheduleBody,
+  ReviewBody,
+  UnscheduledDecisionBody,
+  UnscheduledRequestBody,
+} from '../schemas/plans';
+
+const doc = documentPaths('plans');
+const P = '/plans/{planId}';
+const write = [400, 401, 403, 404, 409];
+doc('post', '/plans', 'Record a plan (a draft until it goes live)', { body: CreatePlanBody, okStatus: 201, errors: [400, 401, 403, 409] });
+doc('get', P, 'A plan with its timeline, reviews, decisions and copies', { params: PlanParams, errors: [401, 403, 404] });
+doc('post', `${P}/go-live`, 'Put the plan live: refused while a restrictive measure lacks legal advice', { params: PlanParams, ok: PlanSummary, errors: [401, 403, 404, 409] });
+doc('post', `${P}/measures/{measureId}/legal-advice`, 'Record legal advice for a restrictive measure', { params: MeasureParams, body: LegalAdviceBody, ok: PlanSummary, errors: write });
+doc('post', `${P}/reviews`, 'Record a review and its outcome', { params: PlanParams, body: ReviewBody, ok: PlanSummary, errors: write });
+doc('post', `${P}/review-date`, 'Move the next review (manager)', { params: PlanParams, body: RescheduleBody, ok: PlanSummary, errors: write });
+doc('post', `${P}/unscheduled-reviews`, 'Request an unscheduled review, with evidence', { params: PlanParams, body: UnscheduledRequestBody, okStatus: 201, errors: write });
+doc('post', `${P}/unscheduled-reviews/{requestId}/decision`, 'Decide an unscheduled review request (manager)', { params: RequestParams, body: UnscheduledDecisionBody, ok: PlanSummary, errors: write });
+doc('post', `${P}/one-to-one-reviews`, 'Review one-to-one support on its own cycle', { params: PlanParams, body: OneToOneReviewBody, ok: PlanSummary, errors: write });
+doc('post', `${P}/actions/{actionId}/complete`, 'Mark an action complete', { params: ActionParams, body: CompleteActionBody, ok: PlanSummary, errors: write });
+doc('post', `${P}/end`, 'End the plan on one of the three grounds (manager)', { params: PlanParams, body: EndPlanBody, ok: PlanSummary, errors: write });
+doc('post', `${P}/copies`, 'Decide on a copy of the plan for someone; every decision is recorded (manager)', { params: PlanParams, body: CopyBody, okStatus: 201, errors: write });
+doc('get', `${P}/copies/{disclosureId}`, 'The copy as given, as an HTML document', { params: CopyParams, okType: 'text/html', errors: [401, 403, 404] });
+doc('get', '/plan-lists/{list}', "A manager's list for their team", { params: ListParams, errors: [400, 401, 403] });
+doc('get', '/reports/plan-outcomes', 'Making Safeguarding Personal and risk outcomes of plans ended in a period; small numbers suppressed', {
+  query: ReportQuery,
+  ok: OutcomeReport,
+  errors: [400, 401, 403],
+});
+
+const byOf = (a: Actor): DecisionBy => ({ actorId: a.id, actorRole: a.role });
+/** The plan's own team works on it; a safeguarding lead oversees every team. */
+const mayWorkOn = (a: Actor, team: string) => ((a.role === 'manager' || a.role === 'practitioner') && a.team === team) || a.role === 'safeguarding_lead';
+
+export function planRoutes({ temporal, db, config }: AppDeps): Router {
+  const router = Router();
+  const handleOf = (planId: string) => temporal.workflow.getHandle<typeof planWorkflow>(planWorkflowId(planId));
+
+  async function authorised(req: Request) {
+    const actor = actorOf(req);
+    const { planId } = parse(PlanParams, req, 'params');
+    const handle = handleOf(planId);
+    const state = await temporalCall('Plan', () => handle.query(planStateQuery));
+    if (!mayWorkOn(actor, state.team)) throw forbidden('Not a plan of your team');
+    return { actor, by: byOf(actor), handle, state, planId };
+  }
+
+  /** A POST that becomes one workflow update: parse, authorise, update, answer with its result. */
+  function updateRoute<S extends z.ZodType, R>(
+    path: string,
+    schema: S,
+    run: (ctx: Awaited<ReturnType<typeof authorised>> & { body: z.infer<S>; req: Request }) => Promise<R>,
+    status = 200,
+  ) {
+    router.post(path, async (req, res) => {
+      actorOf(req);
+      const body = parse(schema, req);
+      const ctx = await authorised(req);
+      // An ended plan's workflow has closed and takes no more requests; say why rather than "not found".
+      if (ctx.state.status === 'ended') throw conflict('The plan has ended');
+      res.status(status).json(await temporalCall('Plan', () => run({ ...ctx, body, req })));
+    });
+  }
+
+  router.post('/plans', async (req, res) => {
+    const actor = actorOf(req);
+    const body = parse(CreatePlanBody, req);
+    if ((actor.role !== 'practitioner' && actor.role !== 'manager') || !actor.team) throw forbidden("Only a team's lead practitioner or manager records a plan");
+    const planId = body.planId ?? randomUUID();
+    const input: PlanInput = {
+      planId,
+      team: actor.team,
+      content: body.content,
+      consent: body.consent,
+      contacts: body.contacts,
+      firstReviewDate: body.firstReviewDate,
+      benefitRationale: body.benefitRationale,
+      createdBy: byOf(actor),
+      policy: body.policy,
+      indexed: true,
+    };
+    await temporalCall('Plan', () =>
+      temporal.workflow.start(planWorkflow, {
+        workflowId: planWorkflowId(planId),
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        args: [input],
+        // A plan id is used once, even after the plan ended.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      }),
+    );
+    res.status(201).location(`/plans/${planId}`).json({ planId, status: 'draft', firstReviewDate: body.firstReviewDate });
+  });
+
+  router.get('/plans/:planId', async (req, res) => {
+    const actor = actorOf(req);
+    const { planId } = parse(PlanParams, req, 'params');
+    // The workflow answers for a running plan; an ended plan's workflow may be gone, its record is not.
+    const state = await handleOf(planId)
+      .query(planStateQuery)
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return null;
+        throw err;
+      });
+    const row = await db.plan.findUnique({
+      where: { id: planId },
+      include: {
+        events: { orderBy: { at: 'asc' } },
+        reviews: { orderBy: { recordedAt: 'asc' } },
+        requests: { orderBy: { requestedAt: 'asc' } },
+        decisions: { orderBy: { decidedAt: 'asc' } },
+        disclosures: { orderBy: { decidedAt: 'asc' }, omit: { html: true } },
+      },
+    });
+    const team = state?.team ?? row?.team;
+    if (!team) throw notFound('Plan');
+    if (!mayWorkOn(actor, team)) throw forbidden('Not a plan of your team');
+    const { events, reviews, requests, decisions, disclosures, ...plan } = row ?? { events: [], reviews: [], requests: [], decisions: [], disclosures: [] };
+    res.json({ planId, state, record: row ? plan : null, timeline: events, reviews, unscheduledRequests: requests, decisions, copies: disclosures });
+  });
+
+  updateRoute('/plans/:planId/go-live', NoBody, ({ handle, by }) => handle.executeUpdate(goLiveUpdate, { args: [{ by }] }));
+  updateRoute('/plans/:planId/measures/:measureId/legal-advice', LegalAdviceBody, ({ handle, by, body, req }) =>
+    handle.executeUpdate(recordLegalAdviceUpdate, { args: [{ measureId: parse(MeasureParams, req, 'params').measureId, advice: body, by }] }),
+  );
+  updateRoute('/plans/:planId/reviews', ReviewBody, ({ handle, by, body }) => handle.executeUpdate(recordReviewUpdate, { args: [{ ...body, by }] }));
+  updateRoute('/plans/:planId/review-date', RescheduleBody, ({ handle, by, body }) => handle.executeUpdate(rescheduleReviewUpdate, { args: [{ ...body, by }] }));
+  updateRoute(
+    '/plans/:planId/unscheduled-reviews',
+    UnscheduledRequestBody,
+    ({ handle, by, body }) => handle.executeUpdate(requestUnscheduledReviewUpdate, { args: [{ ...body, by }] }),
+    201,
+  );
+  updateRoute('/plans/:planId/unscheduled-reviews/:requestId/decision', UnscheduledDecisionBody, ({ handle, by, body, req }) =>
+    handle.executeUpdate(decideUnscheduledReviewUpdate, { args: [{ ...body, requestId: parse(RequestParams, req, 'params').requestId, by }] }),
+  );
+  updateRoute('/plans/:planId/one-to-one-reviews', OneToOneReviewBody, ({ handle, by, body }) => handle.executeUpdate(recordOneToOneReviewUpdate, { args: [{ ...body, by }] }));
+  updateRoute('/plans/:planId/actions/:actionId/complete', CompleteActionBody, ({ handle, by, body, req }) =>
+    handle.executeUpdate(completeActionUpdate, { args: [{ ...body, actionId: parse(ActionParams, req, 'params').actionId, by }] }),
+  );
+  updateRoute('/plans/:planId/end', EndPlanBody, ({ handle, by, body }) => handle.executeUpdate(endPlanUpdate, { args: [{ ending: body, by }] }));
+  updateRoute(
+    '/plans/:planId/copies',
+    CopyBody,
+    async ({ handle, by, body, planId }) => {
+      const disclosureId = randomUUID();
+      const decision = await handle.executeUpdate(decideCopyUpdate, { args: [{ ...body, disclosureId, by }] });
+      return { disclosureId, decision, document: decision.outcome === 'refused' ? null : `/plans/${planId}/copies/${disclosureId}` };
+    },
+    201,
+  );
+
+  router.get('/plans/:planId/copies/:disclosureId', async (req, res) => {
+    const actor = actorOf(req);
+    const { planId, disclosureId } = parse(CopyParams, req, 'params');
+    const copy = await db.planDisclosure.findFirst({ where: { id: disclosureId, planId }, include: { plan: { select: { team: true } } } });
+    if (!copy?.html) throw notFound('Copy');
+    if (!mayWorkOn(actor, copy.plan.team)) throw forbidden('Not a plan of your team');
+    res.type('html').send(copy.html);
+  });
+
+  router.get('/plan-lists/:list', async (req, res) => {
+    const actor = actorOf(req);
+    const { list } = parse(ListParams, req, 'params');
+    if (actor.role !== 'manager' || !actor.team) throw forbidden("Only a team's manager reads its lists");
+    const today = toDateString(Date.now());
+    const live = { team: actor.team, status: 'live' };
+    const plan = { id: true, nextReviewDate: true, reviewNumber: true, leadPractitionerId: true } as const;
+    const lists = {
+      'reviews-due-this-week': () => db.plan.findMany({ where: { ...live, nextReviewDate: { gte: today, lte: addDays(today, 6) } }, select: plan, orderBy: { nextReviewDate: 'asc' } }),
+      'overdue-reviews': () => db.plan.findMany({ where: { ...live, nextReviewDate: { lt: today } }, select: plan, orderBy: { nextReviewDate: 'asc' } }),
+      'unscheduled-awaiting-decision': () =>
+        db.planReviewRequest.findMany({
+          where: { status: 'awaiting_decision', plan: live },
+          select: { id: true, planId: true, reasons: true, onBehalfOfAdult: true, requestedAt: true, decisionDueDate: true },
+          orderBy: { decisionDueDate: 'asc' },
+        }),
+      'restrictive-measures': async () => {
+        const rows = await db.planMeasure.findMany({
+          where: { restrictive: true, plan: live },
+          select: { planId: true, id: true, type: true, legalAdviceRef: true, plan: { select: { nextReviewDate: true, oneToOneReviewDate: true } } },
+        });
+        return rows
+          .map(({ plan: p, ...m }) => ({ ...m, reviewDate: (m.type === 'one_to_one' ? p.oneToOneReviewDate : null) ?? p.nextReviewDate }))
+          .sort((a, b) => String(a.reviewDate).localeCompare(String(b.reviewDate)));
+      },
+    };
+    res.json({ list, team: actor.team, items: await lists[list]() });
+  });
+
+  router.get('/reports/plan-outcomes', async (req, res) => {
+    const actor = actorOf(req);
+    const query = parse(ReportQuery, req, 'query');
+    if (!['manager', 'safeguarding_lead', 'admin'].includes(actor.role)) throw forbidden('Reports are for managers and safeguarding leads');
+    const team = actor.role === 'manager' ? actor.team : query.team;
+    const rows = await db.plan.findMany({
+      where: { status: 'ended', endedAt: { gte: new Date(`${query.from}T00:00:00Z`), lt: new Date(`${addDays(query.to, 1)}T00:00:00Z`) }, ...(team ? { team } : {}) },
+      select: { consentBasis: true, endingGround: true, riskOutcome: true, outcomesAchieved: true },
+    });
+    res.json({ from: query.from, to: query.to, ...planOutcomeReport(rows as EndedPlanRow[]) });
+  });
+
+  return router;
+}
