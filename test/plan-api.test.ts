@@ -3,7 +3,8 @@ import request from 'supertest';
 import { SA } from '../config/search-attributes';
 import { planWorkflowId } from '../workflows/plan-contract';
 import { addDays, toDateString } from '../workflows/working-days';
-import { as, eventually, startApi, type ApiHarness } from './helpers/api';
+import { as, startApi, type ApiHarness } from './helpers/api';
+import { eventually } from './helpers/eventually';
 import { contacts, DAY_MS, planContent, review, supervisedContact } from './helpers/plans';
 
 describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {

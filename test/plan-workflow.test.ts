@@ -8,6 +8,7 @@ import { REVIEW_OUTCOMES } from '../domain/plan/reviews';
 import type { Consent } from '../domain/plan/types';
 import { planWorkflow } from '../workflows/plan';
 import {
+  completeActionUpdate,
   decideUnscheduledReviewUpdate,
   endPlanUpdate,
   goLiveUpdate,
@@ -20,6 +21,7 @@ import {
   type PlanInput,
 } from '../workflows/plan-contract';
 import { addDays, toDateString } from '../workflows/working-days';
+import { eventually } from './helpers/eventually';
 import { DAY_MS, HOUR_MS, manager, notifyTime, planContent, planInput, practitioner, review, supervisedContact } from './helpers/plans';
 import { createHarness, createTestWorker, startTimeSkipping, type Harness } from './helpers/temporal';
 
@@ -165,6 +167,25 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     await handle.terminate('test over');
   });
 
+  it('When an action falls due, then its owner is reminded before and the lead practitioner told once overdue; a completed action is not chased', async () => {
+    const { handle, input } = await startLive((now) => ({
+      content: planContent({
+        actions: [
+          { id: 'a1', description: 'Meet the bank with the adult', owner: { name: 'Sam Lee', email: 'owner@example.org', agency: 'Community Bank' }, dueDate: toDateString(now + 10 * DAY_MS) },
+          { id: 'a2', description: 'Change the locks', owner: { name: 'Housing', email: 'housing@example.org' }, dueDate: toDateString(now + 10 * DAY_MS) },
+        ],
+      }),
+    }));
+    await handle.executeUpdate(completeActionUpdate, { args: [{ actionId: 'a2', note: 'Locks changed on Monday', by: practitioner }] });
+    const due = notifyTime(input.content.actions[0].dueDate);
+    await sleepUntil(due - 3 * DAY_MS + HOUR_MS);
+    expect((await harness.smtp.waitFor(1, mailFor(input.planId, 'Safeguarding plan action due soon')))[0].to).toEqual(['owner@example.org']);
+    await sleepUntil(due + DAY_MS + HOUR_MS);
+    expect((await harness.smtp.waitFor(1, mailFor(input.planId, 'Safeguarding plan action overdue')))[0].to).toEqual(['lead@example.org']);
+    expect(harness.smtp.messages.filter((m) => m.text.includes('Change the locks'))).toHaveLength(0);
+    await handle.terminate('test over');
+  });
+
   it.each(REVIEW_OUTCOMES)('When a review is recorded with outcome %s, then the plan follows it and the decision is on record', async (outcome) => {
     const { handle, input } = await startLive();
     const on = await today();
@@ -272,7 +293,7 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
   ])('When the plan is made with %s, then it is flagged limited to necessary measures accordingly', async (_label, consent, limited) => {
     const { handle, input } = await start(() => ({ consent }));
     expect((await handle.query(planStateQuery)).limitedToNecessaryMeasures).toBe(limited);
-    const row = await waitForRow(() => harness.db.plan.findUnique({ where: { id: input.planId } }));
+    const row = await eventually(() => harness.db.plan.findUnique({ where: { id: input.planId } }));
     expect(row).toMatchObject({ consentBasis: consent.basis, limitedToNecessary: limited });
     await handle.terminate('test over');
   });
@@ -322,16 +343,6 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     }
   });
 });
-
-async function waitForRow<T>(find: () => Promise<T | null>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const row = await find();
-    if (row) return row;
-    if (Date.now() > deadline) throw new Error('row did not appear');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const History = temporal.api.history.v1.History;

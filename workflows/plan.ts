@@ -33,7 +33,17 @@ import {
   rescheduleReviewUpdate,
   UNSCHEDULED_DECISIONS,
   UNSCHEDULED_REASONS,
+  type CompleteActionRequest,
+  type CopyDecisionRequest,
+  type DecideUnscheduledRequest,
+  type EndPlanRequest,
+  type GoLiveRequest,
+  type LegalAdviceRequest,
+  type OneToOneReviewRequest,
   type PlanInput,
+  type RecordReviewRequest,
+  type RescheduleReviewRequest,
+  type UnscheduledReviewRequest,
   type PlanState,
   type PlanSummary,
   type ReviewTrack,
@@ -148,7 +158,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
       return summary();
     },
     {
-      validator: ({ by }) =>
+      validator: ({ by }: GoLiveRequest) =>
         refuseIf([
           ...mustBe('draft', 'go live'),
           ...requireRole(by, ['manager', 'practitioner'], 'put a plan live'),
@@ -166,7 +176,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
       return summary();
     },
     {
-      validator: ({ measureId, advice, by }) => {
+      validator: ({ measureId, advice, by }: LegalAdviceRequest) => {
         const measure = state.content.measures.find((m) => m.id === measureId);
         refuseIf([
           ...(state.status === 'ended' ? ['the plan has ended'] : []),
@@ -201,7 +211,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
       return summary();
     },
     {
-      validator: (review) =>
+      validator: (review: RecordReviewRequest) =>
         refuseIf([
           ...mustBe('live', 'be reviewed'),
           ...requireRole(review.by, review.outcome === 'end' ? ['manager'] : ['manager', 'practitioner'], review.outcome === 'end' ? 'end a plan' : 'record a review'),
@@ -220,7 +230,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
       return summary();
     },
     {
-      validator: ({ newDate, rationale, by }) =>
+      validator: ({ newDate, rationale, by }: RescheduleReviewRequest) =>
         refuseIf([...mustBe('live', 'have its review moved'), ...requireRole(by, ['manager'], 'move a review'), ...notBefore(newDate, 'the review date'), ...required(rationale, 'the rationale')]),
     },
   );
@@ -242,10 +252,10 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
       return request;
     },
     {
-      validator: ({ reasons, evidence }) =>
+      validator: ({ reasons, evidence }: UnscheduledReviewRequest) =>
         refuseIf([
           ...mustBe('live', 'be reviewed'),
-          ...(reasons.length && reasons.every((r: string) => (UNSCHEDULED_REASONS as readonly string[]).includes(r)) ? [] : [`reasons must be among ${UNSCHEDULED_REASONS.join(', ')}`]),
+          ...(reasons.length && reasons.every((r) => (UNSCHEDULED_REASONS as readonly string[]).includes(r)) ? [] : [`reasons must be among ${UNSCHEDULED_REASONS.join(', ')}`]),
           ...required(evidence, 'the evidence'),
         ]),
     },
@@ -268,7 +278,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
       return summary();
     },
     {
-      validator: ({ requestId, decision, reviewDate, rationale, adultViews, by }) =>
+      validator: ({ requestId, decision, reviewDate, rationale, adultViews, by }: DecideUnscheduledRequest) =>
         refuseIf([
           ...mustBe('live', 'be reviewed'),
           ...requireRole(by, ['manager'], 'decide on an unscheduled review'),
@@ -300,7 +310,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
       return summary();
     },
     {
-      validator: ({ measureId, decision, nextReviewDate, rationale, adultViews, by }) => {
+      validator: ({ measureId, decision, nextReviewDate, rationale, adultViews, by }: OneToOneReviewRequest) => {
         const measure = oneToOneMeasures(state.content.measures).find((m) => m.id === measureId);
         const latest = [addDays(today(), policy.oneToOneReviewMaxDays), measure?.oneToOne?.timeLimit ?? today()].sort()[0];
         refuseIf([
@@ -327,7 +337,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
       return summary();
     },
     {
-      validator: ({ actionId }) =>
+      validator: ({ actionId }: CompleteActionRequest) =>
         refuseIf([
           ...mustBe('live', 'have actions completed'),
           ...(state.content.actions.some((a) => a.id === actionId && !a.completedAt) ? [] : [`there is no open action ${actionId}`]),
@@ -342,7 +352,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
       await record({ type: 'ended', by, summary: `Plan ended: ${ending.ground}`, decision: { kind: 'end_plan', decision: ending.ground, rationale: ending.rationale, adultViews: ending.adultViews } });
       return summary();
     },
-    { validator: ({ ending, by }) => refuseIf([...mustBe('live', 'end'), ...endingRules(ending, by)]) },
+    { validator: ({ ending, by }: EndPlanRequest) => refuseIf([...mustBe('live', 'end'), ...endingRules(ending, by)]) },
   );
 
   setHandler(
@@ -359,14 +369,14 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
       return decision;
     },
     {
-      validator: ({ manager, by, disclosureId }) => {
+      validator: ({ manager, by, disclosureId }: CopyDecisionRequest) => {
         const items = new Set([...state.content.risks, ...state.content.measures, ...state.content.actions].map((i) => i.id));
         refuseIf([
           ...(state.status === 'draft' ? ['a draft plan is not shared'] : []),
           ...requireRole(by, ['manager'], 'decide on a copy of the plan'),
           ...required(disclosureId, 'the copy id'),
           ...(manager ? required(manager.rationale, "the manager's rationale") : []),
-          ...(manager?.omitItemIds ?? []).filter((id: string) => !items.has(id)).map((id: string) => `the plan has no item ${id} to omit`),
+          ...(manager?.omitItemIds ?? []).filter((id) => !items.has(id)).map((id) => `the plan has no item ${id} to omit`),
         ]);
       },
     },

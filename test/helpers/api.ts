@@ -40,14 +40,3 @@ export async function startApi(): Promise<ApiHarness> {
 
 /** Headers naming the caller (interim identity until token authentication). */
 export const as = (id: string, role: string, team: string) => ({ 'x-actor-id': id, 'x-actor-role': role, 'x-actor-team': team });
-
-/** Polls until a read returns something: the API answers before the record is written. */
-export async function eventually<T>(read: () => Promise<T | null | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
