@@ -4,8 +4,10 @@ import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../api/app';
+import { SA } from '../config/search-attributes';
 import { ackLinkUrl, signAckToken } from '../lib/ack-links';
 import { createLogger } from '../lib/logger';
+import { visitWorkflowId } from '../workflows/visit';
 import { connectDevServer, createHarness, createTestWorker, LINK_SECRET, PUBLIC_URL, type Harness } from './helpers/temporal';
 import { eventsOf, MIN } from './helpers/visits';
 
@@ -76,6 +78,8 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
     expect(got.body.timeline.map((e: { type: string }) => e.type)).toEqual(['visit-started', 'checked-in']);
     const listed = await request(app).get('/visits?status=open').set(as('any-manager', 'manager')).expect(200);
     expect(listed.body.visits.map((v: { id: string }) => v.id)).toContain(visitId);
+    const described = await env.client.workflow.getHandle(visitWorkflowId(visitId)).describe();
+    expect([SA.kind, SA.status, SA.team].map((key) => described.typedSearchAttributes.get(key))).toEqual(['visit', 'open', 'north']);
   });
 
   it('When the worker checks in after checking out, then 409 says the visit is closed', async () => {

@@ -196,6 +196,7 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
   /** Once a duress code is used, alarm events stay out of the worker's view for good. */
   let duressRaised = false;
   let changes = 0;
+  let lastIndexed = '';
   const inFlight = new Set<Promise<unknown>>();
 
   const contacts: Record<ContactRole, Contact> = {
@@ -256,7 +257,10 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
     changes++;
     state.status = statusNow();
     state.nextDueAt = state.phase === 'in-progress' ? iso(dueMs()) : null;
-    if (input.searchAttributes !== false) {
+    const indexed = `${state.status}|${state.escalationLevel}|${state.nextDueAt}`;
+    // Only a change is written: every upsert is a history event.
+    if (input.searchAttributes !== false && indexed !== lastIndexed) {
+      lastIndexed = indexed;
       upsertSearchAttributes([
         { key: SA.status, value: state.status },
         { key: SA.escalationLevel, value: state.escalationLevel },
