@@ -1,45 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import type { Express } from 'express';
-import { createApp } from '../api/app';
 import { SA } from '../config/search-attributes';
 import { ackLinkUrl, signAckToken } from '../lib/ack-links';
-import { createLogger } from '../lib/logger';
 import { visitWorkflowId } from '../workflows/visit';
-import { connectDevServer, createHarness, createTestWorker, LINK_SECRET, PUBLIC_URL, type Harness } from './helpers/temporal';
+import { as as asActor, startApi, type ApiHarness } from './helpers/api';
+import { LINK_SECRET, PUBLIC_URL } from './helpers/temporal';
 import { eventsOf, MIN } from './helpers/visits';
 
-/** Headers naming the caller (interim identity until token authentication). */
-const as = (id: string, role: string, team = 'north') => ({ 'x-actor-id': id, 'x-actor-role': role, 'x-actor-team': team });
+const as = (id: string, role: string, team = 'north') => asActor(id, role, team);
 
 describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
-  let env: TestWorkflowEnvironment;
-  let harness: Harness;
-  let worker: Worker;
-  let running: Promise<void>;
+  let api: ApiHarness;
   let app: Express;
 
   beforeAll(async () => {
-    env = await connectDevServer();
-    harness = await createHarness();
-    worker = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', harness);
-    running = worker.run();
-    app = createApp({
-      config: { TEMPORAL_TASK_QUEUE: harness.taskQueue, TEMPORAL_NAMESPACE: env.namespace ?? 'default', PUBLIC_URL, LINK_SIGNING_SECRET: LINK_SECRET },
-      temporal: env.client,
-      db: harness.db,
-      channel: harness.channel,
-      log: createLogger('api-test', { level: 'silent', env: 'production' }),
-    });
+    api = await startApi();
+    app = api.app;
   });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await harness?.close();
-    await env?.teardown();
-  });
+  afterAll(() => api?.close());
 
   function visitBody(overrides: Record<string, unknown> = {}) {
     const tag = randomUUID().slice(0, 8);
@@ -72,13 +51,13 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
     const { visitId, worker: me } = await startVisit();
     const checkIn = await request(app).post(`/visits/${visitId}/check-in`).set(me).send({}).expect(200);
     expect(checkIn.body).toMatchObject({ status: 'open', phase: 'in-progress' });
-    await eventsOf(harness.db, visitId, (t) => t.includes('checked-in'));
+    await eventsOf(api.harness.db, visitId, (t) => t.includes('checked-in'));
     const got = await request(app).get(`/visits/${visitId}`).set(me).expect(200);
     expect(got.body.visit.status).toBe('open');
     expect(got.body.timeline.map((e: { type: string }) => e.type)).toEqual(['visit-started', 'checked-in']);
     const listed = await request(app).get('/visits?status=open').set(as('any-manager', 'manager')).expect(200);
     expect(listed.body.visits.map((v: { id: string }) => v.id)).toContain(visitId);
-    const described = await env.client.workflow.getHandle(visitWorkflowId(visitId)).describe();
+    const described = await api.env.client.workflow.getHandle(visitWorkflowId(visitId)).describe();
     expect([SA.kind, SA.status, SA.team].map((key) => described.typedSearchAttributes.get(key))).toEqual(['visit', 'open', 'north']);
   });
 
@@ -127,7 +106,7 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
   it('When a red flag is raised, then the emailed link takes charge once; used, expired and forged links are refused', async () => {
     const { visitId, tag, worker: me } = await startVisit();
     await request(app).post(`/visits/${visitId}/red-flag`).set(me).send({ reason: 'Raised voices next door' }).expect(200);
-    const [mail] = await harness.smtp.waitFor(1, (m) => m.to[0] === `buddy-${tag}@example.org`);
+    const [mail] = await api.harness.smtp.waitFor(1, (m) => m.to[0] === `buddy-${tag}@example.org`);
     expect(mail.subject).toBe('RED FLAG: Wendy Worker needs help now');
     const link = /http:\/\/carewatch\.test(\/visits\/ack\/\S+)/.exec(mail.text)![1];
 
@@ -136,7 +115,7 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
     const taken = await request(app).post(link).set('Accept', 'application/json').expect(200);
     expect(taken.body.owner).toMatchObject({ role: 'buddy', name: 'Bob Buddy' });
     await request(app).post(link).expect(409);
-    const told = await harness.smtp.waitFor(1, (m) => m.to[0] === `manager-${tag}@example.org` && m.subject.startsWith('Bob Buddy has taken charge'));
+    const told = await api.harness.smtp.waitFor(1, (m) => m.to[0] === `manager-${tag}@example.org` && m.subject.startsWith('Bob Buddy has taken charge'));
     expect(told).toHaveLength(1);
 
     const expired = signAckToken({ tokenId: 'x', visitId, role: 'manager', exp: Date.now() - 1 }, LINK_SECRET);
@@ -158,7 +137,7 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
     const { visitId, tag, worker: me } = await startVisit();
     const out = await request(app).post(`/visits/${visitId}/check-out`).set(me).send({ code: '9911' }).expect(200);
     expect(out.body).toMatchObject({ status: 'closed', incident: null });
-    await harness.smtp.waitFor(1, (m) => m.to[0] === `manager-${tag}@example.org` && m.subject.startsWith('SILENT ALARM'));
+    await api.harness.smtp.waitFor(1, (m) => m.to[0] === `manager-${tag}@example.org` && m.subject.startsWith('SILENT ALARM'));
     const mine = await request(app).get(`/visits/${visitId}`).set(me).expect(200);
     expect(mine.body.visit).toMatchObject({ status: 'closed', incident: null });
     expect(mine.body.timeline.map((e: { type: string }) => e.type)).toEqual(['visit-started', 'checked-out']);

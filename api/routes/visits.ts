@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
+import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { Router, type Request } from 'express';
-import type { z } from 'zod';
 import { verifyAckToken } from '../../lib/ack-links';
 import { hashDuressCode } from '../../lib/duress-code';
 import {
@@ -25,8 +24,9 @@ import { resolvePolicy } from '../../workflows/visit-policy';
 import type { AppDeps } from '../deps';
 import { actorOf, forbidden, type Actor } from '../http/actor';
 import { AppError, conflict, notFound } from '../http/errors';
+import { temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
-import { errorResponses, registry } from '../openapi/registry';
+import { documentPaths } from '../openapi/paths';
 import {
   AckParams,
   CheckInBody,
@@ -52,39 +52,15 @@ const may = {
 const mayRaiseRedFlag = (a: Actor, p: Parties) => may.work(a, p) || may.respond(a, p);
 const mayRead = (a: Actor, p: Parties) => mayRaiseRedFlag(a, p) || a.role === 'operator';
 
-/**
- * Turns what Temporal says into what the caller needs: 404, 409 with the workflow's reason.
- * `exists` says the visit was already found, so a missing run means it has finished.
- */
-async function temporalCall<T>(call: () => Promise<T>, exists = false): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw exists ? conflict(VISIT_CLOSED) : notFound('Visit');
-    if (err instanceof WorkflowUpdateFailedError) throw conflict(err.cause?.message ?? err.message);
-    if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict('A visit with this id already exists');
-    throw err;
-  }
-}
+/** Once the visit was found, a missing run means it has finished: that is a conflict, not a 404. */
+const updateVisit = <T>(call: () => Promise<T>): Promise<T> =>
+  temporalCall('Visit', call).catch((err: unknown) => {
+    throw err instanceof AppError && err.status === 404 ? conflict(VISIT_CLOSED) : err;
+  });
 
 const actorFor = (a: Actor): VisitActor => ({ id: a.id, role: a.role });
 
-const doc = (method: 'get' | 'post', path: string, summary: string, parts: { body?: z.ZodType; params?: z.ZodObject; query?: z.ZodObject; ok?: z.ZodType; okStatus?: number; errors: number[] }) =>
-  registry.registerPath({
-    method,
-    path,
-    summary,
-    tags: ['visits'],
-    request: {
-      ...(parts.params ? { params: parts.params } : {}),
-      ...(parts.query ? { query: parts.query } : {}),
-      ...(parts.body ? { body: { content: { 'application/json': { schema: parts.body } } } } : {}),
-    },
-    responses: {
-      [parts.okStatus ?? 200]: { description: 'OK', ...(parts.ok ? { content: { 'application/json': { schema: parts.ok } } } : {}) },
-      ...errorResponses(...parts.errors),
-    },
-  });
+const doc = documentPaths('visits');
 
 const P = '/visits/{visitId}';
 doc('post', '/visits', 'Start a visit now, or schedule one ahead', { body: StartVisitBody, okStatus: 201, errors: [400, 401, 403, 409] });
@@ -108,7 +84,7 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     const actor = actorOf(req);
     const { visitId } = parse(VisitParams, req, 'params');
     const handle = handleOf(visitId);
-    const state = await temporalCall(() => handle.query(visitStateQuery));
+    const state = await temporalCall('Visit', () => handle.query(visitStateQuery));
     if (!allowed(actor, state.parties)) throw forbidden('Not your visit or not your team');
     return { actor, handle, state, visitId };
   }
@@ -157,7 +133,7 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
       startedBy: actorFor(actor),
       safeguards: needsSafeguard ? (actor.role === 'manager' ? `Approved by manager ${actor.id}` : 'Second person present') : undefined,
     };
-    await temporalCall(() =>
+    await temporalCall('Visit', () =>
       temporal.workflow.start(visitWorkflow, {
         workflowId: visitWorkflowId(visitId),
         taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -215,9 +191,8 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
       throw conflict('This link has already been used');
     }
     const token = await db.ackToken.findUniqueOrThrow({ where: { id: claim.tokenId } });
-    const state = await temporalCall(() =>
+    const state = await updateVisit(() =>
       handleOf(claim.visitId).executeUpdate(acknowledgeUpdate, { args: [{ actor: { id: `link:${claim.role}`, role: claim.role, name: token.recipient }, via: 'link' }] }),
-      true,
     );
     res.format({
       html: () => res.send(`<!doctype html><html lang="en"><body style="font-family:sans-serif"><h1>You have taken charge</h1><p>Everyone else alerted has been told.</p></body></html>`),
@@ -241,7 +216,7 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
       const { actor, handle } = await authorised(req, may.work);
       const { code } = parse(CheckInBody, req);
       const codeHash = code && hashDuressCode(code, config.LINK_SIGNING_SECRET);
-      res.json(await temporalCall(() => handle.executeUpdate(update, { args: [{ actor: actorFor(actor), codeHash }] }), true));
+      res.json(await updateVisit(() => handle.executeUpdate(update, { args: [{ actor: actorFor(actor), codeHash }] })));
     });
   }
 
@@ -249,25 +224,25 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     const { actor, handle } = await authorised(req, may.work);
     const body = parse(ExtendBody, req);
     const eta = new Date(body.eta).toISOString();
-    res.json(await temporalCall(() => handle.executeUpdate(extendUpdate, { args: [{ actor: actorFor(actor), eta, reason: body.reason }] }), true));
+    res.json(await updateVisit(() => handle.executeUpdate(extendUpdate, { args: [{ actor: actorFor(actor), eta, reason: body.reason }] })));
   });
 
   router.post('/visits/:visitId/red-flag', async (req, res) => {
     const { actor, handle } = await authorised(req, mayRaiseRedFlag);
     const { reason } = parse(RedFlagBody, req);
-    const state = await temporalCall(() => handle.executeUpdate(raiseRedFlagUpdate, { args: [{ actor: actorFor(actor), reason }] }), true);
+    const state = await updateVisit(() => handle.executeUpdate(raiseRedFlagUpdate, { args: [{ actor: actorFor(actor), reason }] }));
     res.json(actor.role === 'worker' ? workerView(state) : state);
   });
 
   router.post('/visits/:visitId/acknowledge', async (req, res) => {
     const { actor, handle } = await authorised(req, may.respond);
-    res.json(await temporalCall(() => handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: actorFor(actor), via: 'api' }] }), true));
+    res.json(await updateVisit(() => handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: actorFor(actor), via: 'api' }] })));
   });
 
   router.post('/visits/:visitId/resolve', async (req, res) => {
     const { actor, handle } = await authorised(req, may.manage);
     const body = parse(ResolveBody, req);
-    res.json(await temporalCall(() => handle.executeUpdate(resolveIncidentUpdate, { args: [{ actor: actorFor(actor), ...body }] }), true));
+    res.json(await updateVisit(() => handle.executeUpdate(resolveIncidentUpdate, { args: [{ actor: actorFor(actor), ...body }] })));
   });
 
   return router;

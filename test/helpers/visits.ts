@@ -5,6 +5,7 @@ import type { Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db';
 import { visitWorkflow, visitWorkflowId, type VisitInput } from '../../workflows/visit';
 import { resolvePolicy, type PolicyOverrides, type RiskLevel } from '../../workflows/visit-policy';
+import { eventually } from './eventually';
 import type { ReceivedMail } from './smtp-sink';
 import { createHarness, createTestWorker, startTimeSkipping, type Harness } from './temporal';
 
@@ -39,15 +40,12 @@ export function visitInput(options: { risk?: RiskLevel; policy?: PolicyOverrides
   return { input, tag, mail: (role: 'worker' | 'buddy' | 'manager' | 'oncall') => `${role}-${tag}@example.org` };
 }
 
-/** Polls until the visit's recorded events satisfy `done` (recording runs beside the workflow). */
-export async function eventsOf(db: Db, visitId: string, done: (types: string[]) => boolean = () => true, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/** The visit's recorded events once they satisfy `done` (recording runs beside the workflow). */
+export function eventsOf(db: Db, visitId: string, done: (types: string[]) => boolean = () => true, timeoutMs = 20_000) {
+  return eventually(async () => {
     const events = await db.visitEvent.findMany({ where: { visitId }, orderBy: { seq: 'asc' } });
-    if (done(events.map((e) => e.type))) return events;
-    if (Date.now() > deadline) throw new Error(`Events so far: ${events.map((e) => e.type).join(', ')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return done(events.map((e) => e.type)) && events;
+  }, timeoutMs);
 }
 
 export const count = (types: string[], type: string) => types.filter((t) => t === type).length;
