@@ -1,5 +1,4 @@
 import { ackLinkUrl, signAckToken } from '../lib/ack-links';
-import type { Db } from '../lib/db';
 import { createNotificationActivities, type NotificationDeps, type NotificationResult } from './notifications';
 
 /** The visit as the database shows it; sent whole with every event so any one of them can create the row. */
