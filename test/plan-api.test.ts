@@ -112,6 +112,21 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
     expect(afterEnd.status).toBe(409);
   });
 
+  it('When the manager moves the review, then the date moves; a practitioner may not; actions are completed with a note', async () => {
+    const planId = await livePlan();
+    const moved = await request(api.app).post(`/plans/${planId}/review-date`).set(manager).send({ newDate: addDays(today(), 45), rationale: 'Advocate away until then' }).expect(200);
+    expect(moved.body.nextReviewDate).toBe(addDays(today(), 45));
+    const refused = await request(api.app).post(`/plans/${planId}/review-date`).set(practitioner).send({ newDate: addDays(today(), 50), rationale: 'x' }).expect(409);
+    expect(refused.body.error.message).toContain('only a manager may move a review');
+    await request(api.app).post(`/plans/${planId}/actions/a1/complete`).set(practitioner).send({ note: 'Met the bank on Tuesday' }).expect(200);
+    await request(api.app).post(`/plans/${planId}/actions/a1/complete`).set(practitioner).send({ note: 'again' }).expect(409);
+    const plan = await eventually(async () => {
+      const res = await request(api.app).get(`/plans/${planId}`).set(practitioner).expect(200);
+      return res.body.timeline.some((e: { type: string }) => e.type === 'action_completed') && res.body;
+    });
+    expect(plan.decisions.find((d: { kind: string }) => d.kind === 'reschedule_review')).toMatchObject({ actorId: 'mgr-1', rationale: 'Advocate away until then' });
+  });
+
   it('When an unscheduled review is requested, then it is on the manager list until decided', async () => {
     const planId = await livePlan();
     const requested = await request(api.app)

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -101,11 +102,18 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
   const notBefore = (date: string | undefined, what: string) => (date && date < today() ? [`${what} cannot be before today`] : []);
   const mustBe = (status: PlanState['status'], what: string) => (state.status === status ? [] : [`a ${state.status} plan cannot ${what}`]);
 
+  let recorded: Promise<void> = Promise.resolve();
   async function record(change: Omit<PlanChange, 'key' | 'planId' | 'at' | 'state'>): Promise<void> {
     state.changeSeq++;
     state.eventsThisRun++;
     index();
-    await recordPlanChange({ ...change, key: `${workflowId}:change-${state.changeSeq}`, planId: state.planId, at: now(), state });
+    const payload: PlanChange = { ...change, key: `${workflowId}:change-${state.changeSeq}`, planId: state.planId, at: now(), state: JSON.parse(JSON.stringify(state)) };
+    // Concurrent handlers once wrote the record side by side, and an older snapshot could land
+    // last; changes are now written one after another, in the order they happened.
+    if (!patched('plan-records-in-order')) return recordPlanChange(payload);
+    const write = recorded.then(() => recordPlanChange(payload));
+    recorded = write.catch(() => undefined);
+    await write;
   }
 
   function index(): void {

@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
 import type { ReviewOutcome, ReviewRecord } from '../../domain/plan/reviews';
 import type { DecisionBy, Measure, PlanContent } from '../../domain/plan/types';
-import type { PlanInput } from '../../workflows/plan-contract';
+import { planWorkflow } from '../../workflows/plan';
+import { goLiveUpdate, planWorkflowId, type PlanInput } from '../../workflows/plan-contract';
 import { addDays, dateStartMs, toDateString } from '../../workflows/working-days';
+import type { ReceivedMail } from './smtp-sink';
+import { createHarness, createTestWorker, startTimeSkipping, type Harness } from './temporal';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 export const HOUR_MS = 60 * 60 * 1000;
@@ -76,4 +82,54 @@ export function review(outcome: ReviewOutcome, today: string, overrides: Partial
     },
   };
   return { ...base, ...byOutcome[outcome], ...overrides };
+}
+
+export interface PlanSuite {
+  env: TestWorkflowEnvironment;
+  harness: Harness;
+  start(overrides?: (now: number) => Partial<PlanInput>): Promise<{ handle: WorkflowHandle<typeof planWorkflow>; input: PlanInput }>;
+  /** Starts a plan and puts it live. */
+  startLive(overrides?: (now: number) => Partial<PlanInput>): Promise<{ handle: WorkflowHandle<typeof planWorkflow>; input: PlanInput }>;
+  /** Moves the skipped clock to an absolute time. */
+  sleepUntil(ms: number): Promise<void>;
+  today(): Promise<string>;
+  /** Mail about one plan: messages name the plan by the start of its id. */
+  mailFor(planId: string, subject: string): (m: ReceivedMail) => boolean;
+}
+
+/** A time-skipping server, real dependencies and a running worker for the tests of one describe block. */
+export function planSuite(): PlanSuite {
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  const suite: PlanSuite = {
+    env: undefined as never,
+    harness: undefined as never,
+    async start(overrides = () => ({})) {
+      const now = await suite.env.currentTimeMs();
+      const input = planInput(now, overrides(now));
+      const handle = await suite.env.client.workflow.start(planWorkflow, { workflowId: planWorkflowId(input.planId), taskQueue: suite.harness.taskQueue, args: [input] });
+      return { handle, input };
+    },
+    async startLive(overrides) {
+      const started = await suite.start(overrides);
+      await started.handle.executeUpdate(goLiveUpdate, { args: [{ by: manager }] });
+      return started;
+    },
+    sleepUntil: async (ms) => suite.env.sleep(Math.max(1, ms - (await suite.env.currentTimeMs()))),
+    today: async () => toDateString(await suite.env.currentTimeMs()),
+    mailFor: (planId, subject) => (m) => m.text.includes(planId.slice(0, 8)) && m.subject === subject,
+  };
+  beforeAll(async () => {
+    suite.env = await startTimeSkipping();
+    suite.harness = await createHarness();
+    worker = await createTestWorker(suite.env.nativeConnection, suite.env.namespace ?? 'default', suite.harness);
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await suite.harness?.close();
+    await suite.env?.teardown();
+  });
+  return suite;
 }

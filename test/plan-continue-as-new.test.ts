@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { planStateQuery, planWorkflowId, recordReviewUpdate, requestUnscheduledReviewUpdate } from '../workflows/plan-contract';
+import { toDateString } from '../workflows/working-days';
+import { DAY_MS, HOUR_MS, notifyTime, planSuite, practitioner, review } from './helpers/plans';
+
+// Its own time-skipping server: the long hand-over timeline must not share a clock with tests
+// that leave rejected updates behind on the Java test server.
+describe('A plan that lives long (continue-as-new and replay)', () => {
+  const suite = planSuite();
+  const { startLive, sleepUntil, today, mailFor } = suite;
+
+  it('When the plan continues as new, then its state and open timers carry over and its history replays on the current code', async () => {
+    // Five changes make this run hand over: made, live, request, review, then the first reminder.
+    const { handle, input } = await startLive((now) => ({ policy: { continueAsNewAfterEvents: 5 }, firstReviewDate: toDateString(now + 90 * DAY_MS) }));
+    const firstRun = (await handle.describe()).runId;
+    const requested = await handle.executeUpdate(requestUnscheduledReviewUpdate, {
+      args: [{ onBehalfOfAdult: true, reasons: ['not_working'], evidence: 'Money still going missing', by: practitioner }],
+    });
+    const nextReviewDate = toDateString((await suite.env.currentTimeMs()) + 80 * DAY_MS);
+    await handle.executeUpdate(recordReviewUpdate, { args: [{ ...review('continue_further_enquiries', await today(), { nextReviewDate }), by: practitioner }] });
+    const escalation = (n: number) => mailFor(input.planId, `Unscheduled review request awaiting decision (escalation ${n})`);
+
+    await sleepUntil(notifyTime(requested.decisionDueDate) + HOUR_MS);
+    await suite.harness.smtp.waitFor(1, escalation(1));
+    await sleepUntil(notifyTime(requested.decisionDueDate) + 2 * DAY_MS + HOUR_MS);
+    expect((await suite.harness.smtp.waitFor(1, escalation(2)))[0].to).toEqual(['safeguarding-lead@example.org']);
+    expect(suite.harness.smtp.messages.filter(escalation(1))).toHaveLength(1);
+    const state = await handle.query(planStateQuery);
+    expect((await handle.describe()).runId).not.toBe(firstRun);
+    expect(state.runs).toBe(2);
+    expect(state).toMatchObject({ status: 'live', lastReview: { outcome: 'continue_further_enquiries' }, review: { number: 2, dueDate: nextReviewDate } });
+    expect(state.requests.map((r) => r.id)).toEqual([requested.id]);
+
+    const firstHistory = await suite.env.client.workflow.getHandle(planWorkflowId(input.planId), firstRun).fetchHistory();
+    expect(firstHistory.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! } }, firstHistory, planWorkflowId(input.planId));
+    // RECORD_PLAN_HISTORY=<name> keeps this run as a fixture, so later code must replay it too.
+    if (process.env.RECORD_PLAN_HISTORY) saveHistoryFixture(`plan-history-${process.env.RECORD_PLAN_HISTORY}.json`, planWorkflowId(input.planId), firstHistory);
+    await handle.terminate('test over');
+  });
+
+  it('When a recorded plan history is replayed on the current code, then it is deterministic', async () => {
+    const fixtures = fs.readdirSync(FIXTURES).filter((f) => f.startsWith('plan-history'));
+    expect(fixtures.length).toBeGreaterThan(0);
+    for (const file of fixtures) {
+      const { workflowId, history } = loadHistoryFixture(file);
+      await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! } }, history, workflowId);
+    }
+  });
+});
+
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+const History = temporal.api.history.v1.History;
+
+// Histories are kept as base64 protobuf inside JSON: the SDK's proto-JSON converter does not
+// work inside jest's module sandbox, and the binary form round-trips exactly.
+function saveHistoryFixture(file: string, workflowId: string, history: temporal.api.history.v1.IHistory): void {
+  const encoded = Buffer.from(History.encode(history).finish()).toString('base64');
+  fs.writeFileSync(path.join(FIXTURES, file), `${JSON.stringify({ workflowId, format: 'temporal.api.history.v1.History protobuf, base64', history: encoded }, null, 2)}\n`);
+}
+
+function loadHistoryFixture(file: string): { workflowId: string; history: temporal.api.history.v1.History } {
+  const { workflowId, history } = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'));
+  return { workflowId, history: History.decode(Buffer.from(history, 'base64')) };
+}
