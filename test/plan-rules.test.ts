@@ -5,11 +5,12 @@ import { measureProblems } from '../domain/plan/measures';
 import { planOutcomeReport } from '../domain/plan/report';
 import { reviewProblems } from '../domain/plan/reviews';
 import type { Consent, Measure } from '../domain/plan/types';
+import { initialState } from '../workflows/plan';
 import type { PlanState } from '../workflows/plan-contract';
 import { defaultPlanPolicy, resolvePlanPolicy } from '../workflows/plan-policy';
 import { nextAlarm, owedAlarms } from '../workflows/plan-schedule';
 import { addWorkingDays, isWorkingDay } from '../workflows/working-days';
-import { contacts, DAY_MS, notifyTime, planContent, review, supervisedContact } from './helpers/plans';
+import { DAY_MS, notifyTime, planContent, planInput, review, supervisedContact } from './helpers/plans';
 
 const TODAY = '2026-03-02';
 const plan = planContent();
@@ -191,21 +192,9 @@ describe('Working days', () => {
 
 describe('The reminder timetable', () => {
   const state = (overrides: Partial<PlanState> = {}): PlanState => ({
-    planId: 'p1',
-    team: 'east',
+    ...initialState(planInput(Date.parse('2026-03-01T12:00:00Z'), { content: { ...plan, actions: [] } })),
     status: 'live',
-    content: { ...plan, actions: [] },
-    consent: given,
-    limitedToNecessaryMeasures: false,
-    contacts,
     review: { number: 1, dueDate: '2026-04-01', revision: 0, setAtMs: Date.parse('2026-03-01T12:00:00Z') },
-    oneToOneReview: null,
-    requests: [],
-    sent: [],
-    changeSeq: 0,
-    eventsThisRun: 0,
-    runs: 1,
-    createdAt: '2026-03-01T12:00:00Z',
     ...overrides,
   });
 

@@ -67,7 +67,8 @@ const requireRole = (by: DecisionBy, roles: string[], what: string) =>
   roles.includes(by.actorRole) ? [] : [`only a ${roles.join(' or ')} may ${what}`];
 const required = (value: string | undefined, what: string) => (value?.trim() ? [] : [`${what} must be recorded`]);
 
-function initialState(input: PlanInput): PlanState {
+/** A new plan's state: a draft holding its agreed first review date. */
+export function initialState(input: PlanInput): PlanState {
   return {
     planId: input.planId,
     team: input.team,

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { ReviewOutcome, ReviewRecord } from '../../domain/plan/reviews';
 import type { DecisionBy, Measure, PlanContent } from '../../domain/plan/types';
 import { planWorkflow } from '../../workflows/plan';
 import { goLiveUpdate, planWorkflowId, type PlanInput } from '../../workflows/plan-contract';
 import { addDays, dateStartMs, toDateString } from '../../workflows/working-days';
 import type { ReceivedMail } from './smtp-sink';
-import { createHarness, createTestWorker, startTimeSkipping, type Harness } from './temporal';
+import { timeSkippingSuite, type Harness } from './temporal';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 export const HOUR_MS = 60 * 60 * 1000;
@@ -99,11 +98,14 @@ export interface PlanSuite {
 
 /** A time-skipping server, real dependencies and a running worker for the tests of one describe block. */
 export function planSuite(): PlanSuite {
-  let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
+  const servers = timeSkippingSuite();
   const suite: PlanSuite = {
-    env: undefined as never,
-    harness: undefined as never,
+    get env() {
+      return servers.env;
+    },
+    get harness() {
+      return servers.harness;
+    },
     async start(overrides = () => ({})) {
       const now = await suite.env.currentTimeMs();
       const input = planInput(now, overrides(now));
@@ -119,17 +121,5 @@ export function planSuite(): PlanSuite {
     today: async () => toDateString(await suite.env.currentTimeMs()),
     mailFor: (planId, subject) => (m) => m.text.includes(planId.slice(0, 8)) && m.subject === subject,
   };
-  beforeAll(async () => {
-    suite.env = await startTimeSkipping();
-    suite.harness = await createHarness();
-    worker = await createTestWorker(suite.env.nativeConnection, suite.env.namespace ?? 'default', suite.harness);
-    running = worker.run();
-  });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await suite.harness?.close();
-    await suite.env?.teardown();
-  });
   return suite;
 }

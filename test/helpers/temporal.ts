@@ -82,3 +82,23 @@ export function createTestWorker(connection: NativeConnection, namespace: string
     workflowBundlePath: required('WORKFLOW_BUNDLE_PATH'),
   });
 }
+
+/** A time-skipping server, real dependencies and a running worker for the tests of one describe block. */
+export function timeSkippingSuite(overrides?: Parameters<typeof createHarness>[0]): { env: TestWorkflowEnvironment; harness: Harness } {
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  const suite = { env: undefined as never as TestWorkflowEnvironment, harness: undefined as never as Harness };
+  beforeAll(async () => {
+    suite.env = await startTimeSkipping();
+    suite.harness = await createHarness(overrides);
+    worker = await createTestWorker(suite.env.nativeConnection, suite.env.namespace ?? 'default', suite.harness);
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await suite.harness?.close();
+    await suite.env?.teardown();
+  });
+  return suite;
+}
