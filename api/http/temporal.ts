@@ -1,5 +1,7 @@
+import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
+import type { Workflow } from '@temporalio/common';
 import { conflict, notFound } from './errors';
 
 /** Turns what Temporal says into what the caller needs: 404, or 409 with the workflow's reason. */
@@ -12,4 +14,16 @@ export async function temporalCall<T>(what: string, call: () => Promise<T>): Pro
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`A ${what.toLowerCase()} with this id already exists`);
     throw err;
   }
+}
+
+/** Starts a workflow whose id may be used once ever, even after it closed: a reused id is 409. */
+export async function startOnce<W extends Workflow>(
+  temporal: Client,
+  what: string,
+  workflow: W,
+  options: WorkflowStartOptions<W>,
+): Promise<void> {
+  await temporalCall(what, () =>
+    temporal.workflow.start(workflow, { ...options, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE }),
+  );
 }

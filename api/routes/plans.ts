@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { Router, type Request } from 'express';
 import type { z } from 'zod';
 import { planOutcomeReport, type EndedPlanRow } from '../../domain/plan/report';
@@ -24,7 +24,7 @@ import { addDays, toDateString } from '../../workflows/working-days';
 import type { AppDeps } from '../deps';
 import { actorOf, forbidden, type Actor } from '../http/actor';
 import { conflict, notFound } from '../http/errors';
-import { temporalCall } from '../http/temporal';
+import { startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
 import { documentPaths } from '../openapi/paths';
 import {
@@ -124,15 +124,7 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
       policy: body.policy,
       indexed: true,
     };
-    await temporalCall('Plan', () =>
-      temporal.workflow.start(planWorkflow, {
-        workflowId: planWorkflowId(planId),
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        args: [input],
-        // A plan id is used once, even after the plan ended.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      }),
-    );
+    await startOnce(temporal, 'Plan', planWorkflow, { workflowId: planWorkflowId(planId), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [input] });
     res.status(201).location(`/plans/${planId}`).json({ planId, status: 'draft', firstReviewDate: body.firstReviewDate });
   });
 

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { Router, type Request } from 'express';
 import { verifyAckToken } from '../../lib/ack-links';
 import { hashDuressCode } from '../../lib/duress-code';
@@ -24,7 +23,7 @@ import { resolvePolicy } from '../../workflows/visit-policy';
 import type { AppDeps } from '../deps';
 import { actorOf, forbidden, type Actor } from '../http/actor';
 import { AppError, conflict, notFound } from '../http/errors';
-import { temporalCall } from '../http/temporal';
+import { startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
 import { documentPaths } from '../openapi/paths';
 import {
@@ -133,15 +132,7 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
       startedBy: actorFor(actor),
       safeguards: needsSafeguard ? (actor.role === 'manager' ? `Approved by manager ${actor.id}` : 'Second person present') : undefined,
     };
-    await temporalCall('Visit', () =>
-      temporal.workflow.start(visitWorkflow, {
-        workflowId: visitWorkflowId(visitId),
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        args: [input],
-        // A visit id is used once, even after the visit closed.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      }),
-    );
+    await startOnce(temporal, 'Visit', visitWorkflow, { workflowId: visitWorkflowId(visitId), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [input] });
     res
       .status(201)
       .location(`/visits/${visitId}`)

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { Db } from '../../lib/db';
 import { visitWorkflow, visitWorkflowId, type VisitInput } from '../../workflows/visit';
 import { resolvePolicy, type PolicyOverrides, type RiskLevel } from '../../workflows/visit-policy';
 import { eventually } from './eventually';
 import type { ReceivedMail } from './smtp-sink';
-import { createHarness, createTestWorker, startTimeSkipping, type Harness } from './temporal';
+import { createHarness, timeSkippingSuite, type Harness } from './temporal';
 
 export const MIN = 60_000;
 
@@ -58,27 +57,11 @@ export interface VisitSuite {
   start(input: VisitInput): Promise<WorkflowHandle<typeof visitWorkflow>>;
 }
 
-/** A time-skipping server, real dependencies and a running worker for the tests of one describe block. */
+/** timeSkippingSuite, plus a way to start a visit on its worker's task queue. */
 export function visitSuite(overrides?: Parameters<typeof createHarness>[0]): VisitSuite {
-  let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
-  const suite: VisitSuite = {
-    env: undefined as never,
-    harness: undefined as never,
-    start: (input) =>
+  const suite = timeSkippingSuite(overrides);
+  return Object.assign(suite, {
+    start: (input: VisitInput) =>
       suite.env.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: suite.harness.taskQueue, args: [input] }),
-  };
-  beforeAll(async () => {
-    suite.env = await startTimeSkipping();
-    suite.harness = await createHarness(overrides);
-    worker = await createTestWorker(suite.env.nativeConnection, suite.env.namespace ?? 'default', suite.harness);
-    running = worker.run();
   });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await suite.harness?.close();
-    await suite.env?.teardown();
-  });
-  return suite;
 }
