@@ -31,22 +31,23 @@ const linkSecret = z
   .string()
   .min(32, 'must be at least 32 characters (it signs acknowledgement links)');
 
-export const workerEnvSchema = z.object({
+/** What both the worker and the API need: they record, send and sign links alike. */
+const service = {
   ...common,
   DATABASE_URL: postgresUrl,
   SMTP_URL: smtpUrl,
-  MAIL_FROM: z.string().min(3).default('CareWatch <no-reply@carewatch.local>'),
   PUBLIC_URL: z.string().url().default('http://localhost:3000'),
   LINK_SIGNING_SECRET: linkSecret,
+};
+
+export const workerEnvSchema = z.object({
+  ...service,
+  MAIL_FROM: z.string().min(3).default('CareWatch <no-reply@carewatch.local>'),
 });
 
 export const apiEnvSchema = z.object({
-  ...common,
+  ...service,
   PORT: port.default(3000),
-  DATABASE_URL: postgresUrl,
-  SMTP_URL: smtpUrl,
-  PUBLIC_URL: z.string().url().default('http://localhost:3000'),
-  LINK_SIGNING_SECRET: linkSecret,
 });
 
 export const launcherEnvSchema = z.object({
