@@ -56,6 +56,7 @@ export const launcherEnvSchema = z.object({
   PORT: port.default(3000),
   TEMPORAL_ADDRESS: hostPort.optional(),
   TEMPORAL_NAMESPACE: common.TEMPORAL_NAMESPACE,
+  TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   DATABASE_URL: postgresUrl.optional(),

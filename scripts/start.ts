@@ -81,7 +81,7 @@ async function main() {
       startDevServer({
         cli,
         dbFile: path.join(dataDir, 'temporal', 'temporal.db'),
-        port: 7233,
+        port: config.TEMPORAL_PORT,
         uiPort: config.TEMPORAL_UI_PORT,
         namespace: config.TEMPORAL_NAMESPACE,
         onLog: (line) => process.stdout.write(`[temporal] ${line}\n`),
