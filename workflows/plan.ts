@@ -99,7 +99,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
   const workflowId = workflowInfo().workflowId;
   const now = () => new Date().toISOString();
   const today = () => toDateString(Date.now());
-  const summary = (): PlanSummary => ({ status: state.status, nextReviewDate: state.review?.dueDate ?? null, reviewNumber: state.review?.number ?? 0 });
+  const summary = (): PlanSummary => ({ status: state.status, nextReviewDate: state.review?.dueDate ?? null, reviewNumber: state.review?.number ?? state.lastReview?.number ?? 0 });
   const notBefore = (date: string | undefined, what: string) => (date && date < today() ? [`${what} cannot be before today`] : []);
   const mustBe = (status: PlanState['status'], what: string) => (state.status === status ? [] : [`a ${state.status} plan cannot ${what}`]);
 
