@@ -46,6 +46,12 @@ export async function diffSql(fromSchemaFile: string | null, toSchema: string, d
   return stdout;
 }
 
+/** What Prisma's diff cannot express (triggers) is written by hand below this line of a migration. */
+export const HAND_WRITTEN_MARKER = '-- Hand-written (not generated from the schema):';
+
+/** The part of a committed migration that must equal the diff of its snapshots. */
+export const generatedPart = (sql: string): string => sql.split(HAND_WRITTEN_MARKER)[0];
+
 /** True when a diff script changes nothing. */
 export function isEmptyDiff(sql: string): boolean {
   return sql.split('\n').every((line) => !line.trim() || line.startsWith('--'));
