@@ -1,4 +1,5 @@
 import { ackLinkUrl, signAckToken } from '../lib/ack-links';
+import { appendAudit } from '../lib/audit';
 import { createNotificationActivities, type NotificationDeps, type NotificationResult } from './notifications';
 
 /** The visit as the database shows it; sent whole with every event so any one of them can create the row. */
@@ -94,6 +95,7 @@ export function createVisitActivities(deps: VisitActivityDeps) {
             visibleToWorker: event.visibleToWorker,
           },
         });
+        await appendAudit(tx, { key: `visit:${event.visit.id}:${event.seq}`, at: event.at, actor: event.actor, action: `visit.${event.type}`, target: { type: 'visit', id: event.visit.id }, rationale: event.reason, data: { status: event.visit.status, escalationLevel: event.visit.escalationLevel } });
       });
     },
 
