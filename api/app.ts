@@ -2,6 +2,7 @@ import express from 'express';
 import { errorHandler, unknownRoute } from './http/errors';
 import { buildOpenApiDocument } from './openapi/registry';
 import { healthRoutes } from './routes/health';
+import { pageRoutes } from './routes/pages';
 import { planRoutes } from './routes/plans';
 import { visitRoutes } from './routes/visits';
 import type { AppDeps } from './deps';
@@ -15,6 +16,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRoutes(deps));
   app.use(visitRoutes(deps));
   app.use(planRoutes(deps));
+  app.use(pageRoutes());
   // Routes register their schemas on import, so the document is built after them.
   const openApi = buildOpenApiDocument();
   app.get('/openapi.json', (_req, res) => {

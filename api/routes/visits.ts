@@ -25,6 +25,7 @@ import { actorOf, forbidden, type Actor } from '../http/actor';
 import { AppError, conflict, notFound } from '../http/errors';
 import { startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
+import { ackOfferPage, ackTakenPage } from './pages';
 import { documentPaths } from '../openapi/paths';
 import {
   AckParams,
@@ -165,12 +166,18 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     });
   });
 
-  router.get('/visits/ack/:token', (req, res) => {
-    claimOf(req);
-    // Mail scanners open links; only the button below takes charge.
-    res.type('html').send(
-      `<!doctype html><html lang="en"><body style="font-family:sans-serif"><h1>Take charge of this alert?</h1><p>Everyone else alerted will be told that you have it.</p><form method="post"><button type="submit" style="padding:12px 20px;font-size:16px">I am taking charge</button></form></body></html>`,
-    );
+  /** Who holds the visit's alert or incident now, if anyone; a finished visit has nobody to ask. */
+  const ownerOf = (visitId: string) =>
+    handleOf(visitId)
+      .query(visitStateQuery)
+      .then((s) => s.alert?.owner ?? s.incident?.owner ?? null)
+      .catch(() => null);
+
+  router.get('/visits/ack/:token', async (req, res) => {
+    const claim = claimOf(req);
+    const token = await db.ackToken.findUnique({ where: { id: claim.tokenId } });
+    if (!token) throw notFound('Link');
+    res.type('html').send(ackOfferPage(token.recipient, claim.role, await ownerOf(claim.visitId)));
   });
 
   router.post('/visits/ack/:token', async (req, res) => {
@@ -179,15 +186,21 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     if (used.count === 0) {
       const exists = await db.ackToken.findUnique({ where: { id: claim.tokenId } });
       if (!exists) throw notFound('Link');
+      const owner = await ownerOf(claim.visitId);
+      if (owner && req.accepts(['json', 'html']) === 'html') {
+        res.status(409).type('html').send(ackTakenPage(owner, false));
+        return;
+      }
       throw conflict('This link has already been used');
     }
     const token = await db.ackToken.findUniqueOrThrow({ where: { id: claim.tokenId } });
     const state = await updateVisit(() =>
       handleOf(claim.visitId).executeUpdate(acknowledgeUpdate, { args: [{ actor: { id: `link:${claim.role}`, role: claim.role, name: token.recipient }, via: 'link' }] }),
     );
+    const owner = state.alert?.owner ?? null;
     res.format({
-      html: () => res.send(`<!doctype html><html lang="en"><body style="font-family:sans-serif"><h1>You have taken charge</h1><p>Everyone else alerted has been told.</p></body></html>`),
-      default: () => res.json({ visitId: claim.visitId, owner: state.alert?.owner ?? null }),
+      html: () => res.send(ackTakenPage(owner!, true)),
+      default: () => res.json({ visitId: claim.visitId, owner }),
     });
   });
 
