@@ -1,5 +1,6 @@
 // One-time, idempotent provisioning of the real servers the service and its tests use.
 // Everything lands in the cache directory (outside git); a second run only checks.
+import { ensureChromium } from '../infra/chromium';
 import { ensureTemporalCli, MissingToolError } from '../infra/temporal-cli';
 import { ensureTestServer } from '../infra/test-server';
 import { cacheDir } from '../infra/paths';
@@ -18,6 +19,8 @@ async function main() {
   if (forTests) {
     const server = await timed('time-skipping test server', () => ensureTestServer());
     process.stderr.write(`[provision] test server: ${server}\n`);
+    const chromium = await timed('Chromium for the page tests', () => ensureChromium());
+    process.stderr.write(`[provision] chromium: ${chromium}\n`);
   }
 }
 
