@@ -52,8 +52,8 @@ function openCard(row) {
 }
 
 const planCards = {
-  'overdue-reviews': (p) => h('li', { class: 'card attention' }, h('h3', {}, `Plan ${short(p.id)}`), h('p', {}, `Review ${p.reviewNumber + 1} was due ${p.nextReviewDate}; lead ${p.leadPractitionerId}`)),
-  'reviews-due-this-week': (p) => h('li', { class: 'card' }, h('h3', {}, `Plan ${short(p.id)}`), h('p', {}, `Review ${p.reviewNumber + 1} due ${p.nextReviewDate}; lead ${p.leadPractitionerId}`)),
+  'overdue-reviews': (p) => h('li', { class: 'card attention' }, h('h3', {}, `Plan ${short(p.id)}`), h('p', {}, `Review was due ${p.nextReviewDate}; lead ${p.leadPractitionerId}`)),
+  'reviews-due-this-week': (p) => h('li', { class: 'card' }, h('h3', {}, `Plan ${short(p.id)}`), h('p', {}, `Review due ${p.nextReviewDate}; lead ${p.leadPractitionerId}`)),
   'unscheduled-awaiting-decision': (r) =>
     h('li', { class: 'card' }, h('h3', {}, `Plan ${short(r.planId)}`), h('p', {}, `Decide by ${String(r.decisionDueDate).slice(0, 10)}${r.onBehalfOfAdult ? ' · asked on behalf of the adult' : ''}`)),
   'restrictive-measures': (m) => h('li', { class: 'card' }, h('h3', {}, `Plan ${short(m.planId)}: ${m.type.replace(/_/g, ' ')}`), h('p', {}, `Review by ${m.reviewDate ?? 'no date set'}${m.legalAdviceRef ? '' : ' · no legal advice recorded'}`)),

@@ -71,9 +71,13 @@ function describe(v) {
   const taken = owner ? ` ${owner.name} (${owner.role}) has taken charge.` : '';
   switch (v.status) {
     case 'escalating':
+      if (v.alert.alerted.every((r) => r === 'worker')) return { tone: 'danger', headline: 'Check-in missed.', detail: "Tap I'm OK now, or your buddy will be alerted." };
       return { tone: 'danger', headline: `Escalation started: ${v.alert.alerted.filter((r) => r !== 'worker').join(' and ') || 'you'} alerted.`, detail: `If you are safe, tap I'm OK now.${taken}` };
     case 'incident':
-      return { tone: 'danger', headline: 'An alert is open for this visit.', detail: `${taken || 'Your manager will follow up.'} If you are safe, tap I'm OK.` };
+      // The worker was heard from after the alert (or it is a red flag being handled): the manager closes it.
+      return v.alert && v.alert.reason === 'red-flag'
+        ? { tone: 'danger', headline: 'Red flag raised: help is being arranged.', detail: taken }
+        : { tone: 'warn', headline: 'You are in touch: the alert has stood down.', detail: `${taken} Your manager will close the incident.`.trim() };
     case 'overdue':
       return { tone: 'warn', headline: 'Your check-in is overdue.', detail: "Tap I'm OK now, or your buddy will be alerted." };
     case 'scheduled':

@@ -20,6 +20,7 @@ export function htmlPage(title: string, body: string, app?: { script: string; he
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · CareWatch</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/app/app.css">
 ${app ? `<script type="module" src="/app/${app.script}"></script>\n` : ''}</head>
 <body>
@@ -42,7 +43,6 @@ const APPS = {
 export function pageRoutes(): Router {
   const router = Router();
   router.get('/', (_req, res) => res.redirect(302, '/app/'));
-  router.get('/app', (_req, res) => res.redirect(301, '/app/'));
   for (const [route, page] of Object.entries(APPS)) {
     // Read once: the fragments ship with the release.
     const html = htmlPage(page.title, readFileSync(path.join(WEB_DIR, page.fragment), 'utf8'), page);
