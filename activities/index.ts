@@ -1,6 +1,7 @@
 import type { Db } from '../lib/db';
 import type { NotificationChannel } from '../lib/mailer';
 import { createNotificationActivities } from './notifications';
+import { createMspActivities } from './msp';
 import { createPlanActivities } from './plans';
 import { createVisitActivities } from './visits';
 
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotificationActivities(deps),
     ...createVisitActivities(deps),
     ...createPlanActivities(deps),
+    ...createMspActivities(deps),
   };
 }
 

@@ -2,3 +2,5 @@
 export { scheduledNoticeWorkflow } from './scheduled-notice';
 export { visitWorkflow } from './visit';
 export { planWorkflow } from './plan';
+export { declinedSupportWorkflow } from './declined-support';
+export { disagreementWorkflow } from './disagreement';

@@ -16,7 +16,7 @@ export interface Alarm {
   data: Record<string, unknown>;
 }
 
-interface Ladder {
+export interface Ladder {
   prefix: string;
   /** The first step's time; later steps are offsets from it. */
   startMs: number;
@@ -28,7 +28,7 @@ interface Ladder {
 }
 
 /** The next unsent step of a ladder that repeats its last step forever. */
-function nextLadderStep(ladder: Ladder, sent: ReadonlySet<string>): Alarm {
+export function nextLadderStep(ladder: Ladder, sent: ReadonlySet<string>): Alarm {
   let n = 1;
   while (sent.has(`${ladder.prefix}:step-${n}`)) n++;
   const last = ladder.steps.length - 1;

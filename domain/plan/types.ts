@@ -104,4 +104,6 @@ export interface PlanContacts {
 export interface DecisionBy {
   actorId: string;
   actorRole: string;
+  /** The manager a deputy stood in for, when the decision was taken during their cover. */
+  onBehalfOf?: string;
 }

@@ -1,0 +1,180 @@
+// Declined support ("keep the door open"): follow-up contacts on a policy interval until the
+// adult agrees to a plan, a consent caveat arises, or the manager closes the case.
+import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { CONTACT_OUTCOMES, CONVERSION_REASONS, type ContactOutcome, type ConversionReason, type Refusal } from '../domain/msp/declined-support';
+import type { Contact, DecisionBy } from '../domain/plan/types';
+
+/** Workflow id for a declined-support case: never contains personal data. */
+export const declinedSupportWorkflowId = (caseId: string) => `declined-support-${caseId}`;
+
+export interface DeclinedSupportPolicy {
+  /** Days between follow-up prompts to the lead practitioner. */
+  followUpEveryDays: number;
+  /** How many follow-ups before the case rests with the practitioner's judgement. */
+  followUpCount: number;
+}
+export const defaultDeclinedSupportPolicy: DeclinedSupportPolicy = { followUpEveryDays: 28, followUpCount: 3 };
+
+export interface DeclinedSupportInput {
+  caseId: string;
+  team: string;
+  refusal: Refusal;
+  leadPractitioner: Contact;
+  createdBy: DecisionBy;
+  policy?: Partial<DeclinedSupportPolicy>;
+}
+
+export type DeclinedSupportStatus = 'open' | 'converted' | 'closed';
+
+export interface DeclinedSupportState {
+  caseId: string;
+  team: string;
+  status: DeclinedSupportStatus;
+  refusal: Refusal;
+  leadPractitioner: Contact;
+  policy: DeclinedSupportPolicy;
+  createdAt: string;
+  createdBy: DecisionBy;
+  followUpsSent: number;
+  nextFollowUpAt: string | null;
+  contacts: { outcome: ContactOutcome; note: string; by: DecisionBy; at: string }[];
+  conversion?: { reason: ConversionReason; planId: string; note: string; by: DecisionBy; at: string };
+  closure?: { rationale: string; by: DecisionBy; at: string };
+  changeSeq: number;
+}
+
+export interface DeclinedSupportChange {
+  key: string;
+  state: DeclinedSupportState;
+  type: 'opened' | 'follow_up_due' | 'contact_recorded' | 'converted' | 'closed';
+  summary: string;
+  outcome?: string;
+  note?: string;
+  by?: DecisionBy;
+  at: string;
+}
+
+export interface ContactRequest {
+  outcome: ContactOutcome;
+  note: string;
+  by: DecisionBy;
+}
+export interface ConvertRequest {
+  reason: ConversionReason;
+  planId: string;
+  note: string;
+  by: DecisionBy;
+}
+export interface CloseRequest {
+  rationale: string;
+  by: DecisionBy;
+}
+
+export const recordContactUpdate = defineUpdate<DeclinedSupportState, [ContactRequest]>('recordContact');
+export const convertToPlanUpdate = defineUpdate<DeclinedSupportState, [ConvertRequest]>('convertToPlan');
+export const closeDeclinedSupportUpdate = defineUpdate<DeclinedSupportState, [CloseRequest]>('closeDeclinedSupport');
+export const declinedSupportQuery = defineQuery<DeclinedSupportState>('declinedSupportState');
+
+const { deliverNotification, recordDeclinedSupportChange } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function refuseIf(problems: string[]): void {
+  if (problems.length) throw ApplicationFailure.create({ type: 'DeclinedSupportRuleViolation', message: problems.join('; '), details: problems, nonRetryable: true });
+}
+
+export async function declinedSupportWorkflow(input: DeclinedSupportInput): Promise<DeclinedSupportState> {
+  const policy = { ...defaultDeclinedSupportPolicy, ...input.policy };
+  const startedMs = Date.now();
+  const dueAt = (n: number) => startedMs + n * policy.followUpEveryDays * DAY_MS;
+  const workflowId = workflowInfo().workflowId;
+  const state: DeclinedSupportState = {
+    caseId: input.caseId,
+    team: input.team,
+    status: 'open',
+    refusal: input.refusal,
+    leadPractitioner: input.leadPractitioner,
+    policy,
+    createdAt: new Date(startedMs).toISOString(),
+    createdBy: input.createdBy,
+    followUpsSent: 0,
+    nextFollowUpAt: policy.followUpCount > 0 ? new Date(dueAt(1)).toISOString() : null,
+    contacts: [],
+    changeSeq: 0,
+  };
+  const open = () => (state.status === 'open' ? [] : [`the case is ${state.status}`]);
+  const required = (value: string, what: string) => (value.trim() ? [] : [`${what} must be recorded`]);
+
+  async function record(change: Omit<DeclinedSupportChange, 'key' | 'state' | 'at'>): Promise<void> {
+    state.changeSeq++;
+    await recordDeclinedSupportChange({ ...change, key: `${workflowId}:change-${state.changeSeq}`, state: JSON.parse(JSON.stringify(state)), at: new Date().toISOString() });
+  }
+
+  setHandler(declinedSupportQuery, () => state);
+  setHandler(
+    recordContactUpdate,
+    async ({ outcome, note, by }) => {
+      state.contacts.push({ outcome, note, by, at: new Date().toISOString() });
+      await record({ type: 'contact_recorded', summary: `Follow-up contact: ${outcome}`, outcome, note, by });
+      return state;
+    },
+    {
+      validator: ({ outcome, note }: ContactRequest) =>
+        refuseIf([...open(), ...((CONTACT_OUTCOMES as readonly string[]).includes(outcome) ? [] : [`outcome must be one of ${CONTACT_OUTCOMES.join(', ')}`]), ...required(note, 'what happened')]),
+    },
+  );
+  setHandler(
+    convertToPlanUpdate,
+    async ({ reason, planId, note, by }) => {
+      state.status = 'converted';
+      state.nextFollowUpAt = null;
+      state.conversion = { reason, planId, note, by, at: new Date().toISOString() };
+      await record({ type: 'converted', summary: `Converted to plan ${planId}: ${reason}`, outcome: reason, note, by });
+      return state;
+    },
+    {
+      validator: ({ reason, planId, note }: ConvertRequest) =>
+        refuseIf([...open(), ...((CONVERSION_REASONS as readonly string[]).includes(reason) ? [] : [`reason must be one of ${CONVERSION_REASONS.join(', ')}`]), ...required(planId, 'the plan'), ...required(note, 'why')]),
+    },
+  );
+  setHandler(
+    closeDeclinedSupportUpdate,
+    async ({ rationale, by }) => {
+      state.status = 'closed';
+      state.nextFollowUpAt = null;
+      state.closure = { rationale, by, at: new Date().toISOString() };
+      await record({ type: 'closed', summary: 'Case closed', note: rationale, by });
+      return state;
+    },
+    {
+      validator: ({ rationale, by }: CloseRequest) =>
+        refuseIf([...open(), ...(by.actorRole === 'manager' ? [] : ['only a manager may close a declined-support case']), ...required(rationale, 'the rationale')]),
+    },
+  );
+
+  await record({ type: 'opened', summary: `Support declined: ${input.refusal.declined}`, by: input.createdBy, note: input.refusal.adultViews });
+
+  for (let n = 1; n <= policy.followUpCount; n++) {
+    // A conversion or closure stops the follow-ups; nothing else moves the timetable.
+    if (await condition(() => state.status !== 'open', Math.max(0, dueAt(n) - Date.now()))) break;
+    state.followUpsSent = n;
+    state.nextFollowUpAt = n < policy.followUpCount ? new Date(dueAt(n + 1)).toISOString() : null;
+    await deliverNotification({
+      idempotencyKey: `${workflowId}:follow-up-${n}`,
+      to: state.leadPractitioner.email,
+      template: 'declined-support-follow-up',
+      data: { caseId: state.caseId, number: n, of: policy.followUpCount, declinedOn: state.createdAt.slice(0, 10) },
+      subjectType: 'declined_support',
+      subjectId: state.caseId,
+    });
+    await record({ type: 'follow_up_due', summary: `Follow-up ${n} of ${policy.followUpCount} due: lead practitioner prompted` });
+  }
+  // The door stays open after the last prompt: the practitioner can still convert, the manager close.
+  await condition(() => state.status !== 'open');
+  await condition(allHandlersFinished);
+  return state;
+}
