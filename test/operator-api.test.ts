@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import type { Express } from 'express';
+import { visitWorkflowId } from '../workflows/visit';
+import { as, startApi, type ApiHarness } from './helpers/api';
+import { eventually } from './helpers/eventually';
+import { eventsOf, MIN } from './helpers/visits';
+
+describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () => {
+  let api: ApiHarness;
+  let app: Express;
+  /** One team per run, so lists and counts see only this file's visits. */
+  const team = `ops-${randomUUID().slice(0, 8)}`;
+  const operator = () => as(`operator-${team}`, 'operator');
+
+  beforeAll(async () => {
+    api = await startApi();
+    app = api.app;
+  });
+  afterAll(() => api?.close());
+
+  /** A visit started through the API by its worker, who belongs to this file's team. */
+  async function startVisit(visitId: string = randomUUID()) {
+    const tag = visitId.slice(0, 8);
+    const worker = await as(`worker-${tag}`, 'worker', team);
+    await request(app)
+      .post('/visits')
+      .set(worker)
+      .send({
+        visitId,
+        kind: 'home',
+        riskLevel: 'medium',
+        clientRef: `C-${tag}`,
+        location: '3 Mill Lane, York YO1 7HH',
+        eta: new Date(Date.now() + 90 * MIN).toISOString(),
+        worker: { name: 'Wendy Worker', email: `worker-${tag}@example.org` },
+        buddy: { id: `buddy-${tag}`, name: 'Bob Buddy', email: `buddy-${tag}@example.org` },
+        manager: { id: `manager-${tag}`, name: 'Mina Manager', email: `manager-${tag}@example.org` },
+        emergencyContact: { name: 'On-call Desk', email: `oncall-${tag}@example.org` },
+      })
+      .expect(201);
+    return { visitId, workflowId: visitWorkflowId(visitId), worker };
+  }
+
+  const auditOf = (targetId: string, action: string) => api.harness.db.auditEntry.findMany({ where: { targetId, action } });
+
+  it('When a red flag is raised, then operators list and count it among escalating visits, read its timeline, timers and raw history', async () => {
+    const { visitId, workflowId, worker } = await startVisit();
+    await request(app).post(`/visits/${visitId}/red-flag`).set(worker).send({ reason: 'Raised voices in the next room' }).expect(200);
+
+    const op = await operator();
+    const listed = await eventually(async () => {
+      const res = await request(app).get(`/operator/workflows?view=escalating-visits&team=${team}`).set(op).expect(200);
+      return res.body.workflows.length === 1 && res.body;
+    }, 20_000);
+    expect(listed.query).toContain("CareStatus = 'escalating'");
+    expect(listed.workflows[0]).toMatchObject({ workflowId, kind: 'visit', status: 'escalating', team, executionStatus: 'RUNNING' });
+    const counted = await request(app).get(`/operator/workflows/count?view=escalating-visits&team=${team}`).set(op).expect(200);
+    expect(counted.body.count).toBe(1);
+
+    const timeline = await request(app).get(`/operator/workflows/${workflowId}/timeline`).set(op).expect(200);
+    const meanings = timeline.body.timeline.map((e: { meaning: string }) => e.meaning);
+    expect(meanings[0]).toBe('the visit was started');
+    expect(meanings).toContain('a red flag was raised');
+    expect(meanings).toContain('the service set out to record "red-flag-raised" (by worker) in the visit\'s record');
+    expect(meanings.join('\n')).not.toMatch(/Mill Lane|Wendy|example\.org/);
+
+    const pending = await request(app).get(`/operator/workflows/${workflowId}/pending`).set(op).expect(200);
+    expect(pending.body.timers.length).toBeGreaterThan(0);
+    for (const t of pending.body.timers) expect(Date.parse(t.firesAt)).toBeGreaterThan(Date.parse(t.startedAt));
+
+    const raw = await request(app).get(`/operator/workflows/${workflowId}/history`).set(op).expect(200);
+    const exported = JSON.parse(raw.text);
+    expect(exported.runs[0].events[0].eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_STARTED');
+    expect(raw.headers['content-disposition']).toContain(`${workflowId}-history.json`);
+    expect(await auditOf(workflowId, 'operator.history-exported')).toHaveLength(1);
+
+    await request(app).get(`/operator/workflows?view=escalating-visits`).set(worker).expect(403);
+    const bad = await request(app).get('/operator/workflows?team=a%27b&limit=0').set(op).expect(400);
+    expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['limit', 'team']);
+  });
+
+  it('When a record cannot be written, then the workflow is listed as failing with its last error, and "retry now" runs it before its backoff ends', async () => {
+    const visitId = randomUUID();
+    // Another row already holds the workflow id, so the visit's own row cannot be created.
+    const blocker = await api.harness.db.visit.create({
+      data: { id: randomUUID(), workflowId: visitWorkflowId(visitId), workerId: 'w', team, managerId: 'm', kind: 'home', riskLevel: 'low', clientRef: 'C-x', status: 'open', eta: new Date() },
+    });
+    const { workflowId } = await startVisit(visitId);
+    const op = await operator();
+    const failing = await eventually(async () => {
+      const res = await request(app).get(`/operator/workflows/failing?team=${team}&minAttempts=5`).set(op).expect(200);
+      return res.body.workflows.find((w: { workflowId: string }) => w.workflowId === workflowId);
+    }, 60_000);
+    const [activity] = failing.activities;
+    expect(activity).toMatchObject({ activityType: 'recordVisitEvent', lastError: expect.stringMatching(/foreign key|Foreign key/) });
+    expect(activity.attempt).toBeGreaterThanOrEqual(5);
+    const before = await request(app).get(`/operator/workflows/${workflowId}/pending`).set(op).expect(200);
+    const nextAttemptAt = Date.parse(before.body.activities[0].nextAttemptAt);
+
+    await api.harness.db.visit.delete({ where: { id: blocker.id } });
+    await request(app).post(`/operator/workflows/${workflowId}/retry`).set(op).send({}).expect(400);
+    const retried = await request(app).post(`/operator/workflows/${workflowId}/retry`).set(op).send({ reason: 'Removed the row that blocked the record' }).expect(200);
+    expect(retried.body.retried).toEqual([activity.activityId]);
+    await eventsOf(api.harness.db, visitId, (t) => t.includes('visit-started'), 10_000);
+    expect(Date.now()).toBeLessThan(nextAttemptAt);
+    expect(await auditOf(workflowId, 'operator.retry-now')).toMatchObject([{ actorRole: 'operator', rationale: 'Removed the row that blocked the record' }]);
+  });
+
+  it('When an event row is deleted and the status changed behind the workflow, then reconciliation reports both and a re-sync repairs them, audited', async () => {
+    const { visitId, workflowId, worker } = await startVisit();
+    await request(app).post(`/visits/${visitId}/check-in`).set(worker).send({}).expect(200);
+    await eventsOf(api.harness.db, visitId, (t) => t.includes('checked-in'));
+    const op = await operator();
+    const clean = await eventually(async () => {
+      const res = await request(app).get(`/operator/workflows/${workflowId}/reconciliation`).set(op).expect(200);
+      return res.body.inFlight === 0 && res.body;
+    });
+    expect(clean.differences).toEqual([]);
+
+    await api.harness.db.visitEvent.deleteMany({ where: { visitId, type: 'checked-in' } });
+    await api.harness.db.visit.update({ where: { id: visitId }, data: { status: 'closed' } });
+    const found = await request(app).get(`/operator/workflows/${workflowId}/reconciliation`).set(op).expect(200);
+    expect(found.body.differences).toEqual(
+      expect.arrayContaining([
+        { problem: 'event-missing', detail: 'history recorded 2; the database has no such event' },
+        { problem: 'field-differs', detail: 'status: the record says "closed", the workflow "open"' },
+      ]),
+    );
+    const many = await request(app).post('/operator/reconcile').set(op).send({ workflowIds: [workflowId] }).expect(200);
+    expect(many.body).toMatchObject({ checked: 1, differing: 1 });
+
+    const resynced = await request(app).post(`/operator/workflows/${workflowId}/resync`).set(op).send({ reason: 'Record edited by hand during an incident review' }).expect(200);
+    expect(resynced.body.after.differences).toEqual([]);
+    expect(await api.harness.db.visit.findUnique({ where: { id: visitId } })).toMatchObject({ status: 'open' });
+    expect(await auditOf(visitId, 'operator.resync')).toMatchObject([{ rationale: 'Record edited by hand during an incident review', data: { repaired: expect.arrayContaining(['event-missing', 'field-differs']) } }]);
+
+    const lead = await as(`lead-${team}`, 'safeguarding_lead');
+    const doc = await request(app).get(`/chronology/visits/${visitId}`).set(lead).expect(200);
+    expect(doc.headers['content-type']).toContain('text/html');
+    expect(doc.text).toContain(`Chronology of visit ${visitId}`);
+    expect(doc.text).toMatch(/checked in[\s\S]*operator resync/);
+    expect(doc.text).toContain('Record edited by hand during an incident review');
+    expect(await auditOf(visitId, 'chronology.exported')).toHaveLength(1);
+    await request(app).get(`/chronology/visits/${visitId}`).set(worker).expect(403);
+  });
+
+  it('When an operator terminates a visit with a reason, then it stops and the reason is in history and the audit trail; without a reason it is refused', async () => {
+    const { workflowId } = await startVisit();
+    const op = await operator();
+    const refused = await request(app).post(`/operator/workflows/${workflowId}/terminate`).set(op).send({ reason: '' }).expect(400);
+    expect(refused.body.error.details[0].field).toBe('reason');
+    await request(app).post(`/operator/workflows/${workflowId}/terminate`).set(op).send({ reason: 'Duplicate visit started by mistake' }).expect(200);
+    const described = await api.env.client.workflow.getHandle(workflowId).describe();
+    expect(described.status.name).toBe('TERMINATED');
+    const timeline = await request(app).get(`/operator/workflows/${workflowId}/timeline`).set(op).expect(200);
+    expect(timeline.body.timeline.at(-1).meaning).toMatch(/^terminated by an operator: Duplicate visit started by mistake/);
+    expect(await auditOf(workflowId, 'operator.terminate')).toMatchObject([{ actorId: `operator-${team}`, rationale: 'Duplicate visit started by mistake' }]);
+    await request(app).post('/operator/workflows/visit-unknown-id/terminate').set(op).send({ reason: 'No such visit here' }).expect(404);
+  });
+
+  it('When the audit chain is verified through the API, then it is whole; operators only', async () => {
+    const res = await request(app).get('/operator/audit/verify').set(await operator()).expect(200);
+    expect(res.body).toMatchObject({ ok: true });
+    expect(res.body.entries).toBeGreaterThan(0);
+    await request(app).get('/operator/audit/verify').set(await as(`mgr-${team}`, 'manager', team)).expect(403);
+  });
+});
