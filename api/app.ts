@@ -1,6 +1,7 @@
 import express from 'express';
 import { errorHandler, unknownRoute } from './http/errors';
 import { buildOpenApiDocument } from './openapi/registry';
+import { codecRoutes } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { pageRoutes } from './routes/pages';
 import { planRoutes } from './routes/plans';
@@ -16,6 +17,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRoutes(deps));
   app.use(visitRoutes(deps));
   app.use(planRoutes(deps));
+  app.use(codecRoutes(deps));
   app.use(pageRoutes());
   // Routes register their schemas on import, so the document is built after them.
   const openApi = buildOpenApiDocument();

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { apiEnvSchema, loadConfig } from '../config/env';
+import { dataConverter } from '../lib/data-converter';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { runMain } from '../lib/run-main';
@@ -12,7 +13,7 @@ async function main() {
   const db = createDb(config.DATABASE_URL);
   const channel = createEmailChannel(config.SMTP_URL, 'healthcheck@carewatch.local');
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) });
   const app = createApp({ config, temporal, db, channel, log });
   const server = app.listen(config.PORT, () => log.info({ port: config.PORT }, 'API listening'));
   // Stop accepting, let in-flight requests finish, then release connections.

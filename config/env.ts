@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePayloadKeys } from '../lib/codec';
 
 /** A configuration problem that must stop the process before it does anything. */
 export class ConfigError extends Error {
@@ -31,6 +32,26 @@ const linkSecret = z
   .string()
   .min(32, 'must be at least 32 characters (it signs acknowledgement links)');
 
+/** `id:base64,…`: every key decrypts Temporal payloads; the active one encrypts. */
+const payloadKeys = z.string().superRefine((value, ctx) => {
+  try {
+    parsePayloadKeys(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+/** The active payload key must be one of the configured keys. */
+const activeKeyConfigured = (config: { PAYLOAD_KEYS: string; PAYLOAD_ACTIVE_KEY_ID: string }, ctx: z.RefinementCtx) => {
+  const ids = config.PAYLOAD_KEYS.split(',').map((entry) => entry.trim().split(':')[0]);
+  if (!ids.includes(config.PAYLOAD_ACTIVE_KEY_ID)) {
+    ctx.addIssue({ code: 'custom', path: ['PAYLOAD_ACTIVE_KEY_ID'], message: `must name one of the keys in PAYLOAD_KEYS (${ids.join(', ')})` });
+  }
+};
+
+/** Years a record is kept after it ends before it is listed for a disposal review. */
+const retentionYears = z.coerce.number().int().min(1).max(100);
+
 /** What both the worker and the API need: they record, send and sign links alike. */
 const service = {
   ...common,
@@ -38,17 +59,29 @@ const service = {
   SMTP_URL: smtpUrl,
   PUBLIC_URL: z.string().url().default('http://localhost:3000'),
   LINK_SIGNING_SECRET: linkSecret,
+  PAYLOAD_KEYS: payloadKeys,
+  PAYLOAD_ACTIVE_KEY_ID: z.string().min(1),
 };
 
 export const workerEnvSchema = z.object({
   ...service,
   MAIL_FROM: z.string().min(3).default('CareWatch <no-reply@carewatch.local>'),
-});
+  RETENTION_PLAN_YEARS: retentionYears.default(8),
+  RETENTION_VISIT_YEARS: retentionYears.default(6),
+  /** Cron (UTC) of the retention review schedule. */
+  RETENTION_REVIEW_CRON: z.string().min(9).default('0 6 * * 1'),
+  /** Where the worker serves the Temporal SDK's Prometheus metrics (the API's /metrics relays them). */
+  WORKER_METRICS_ADDRESS: hostPort.default('127.0.0.1:9464'),
+}).superRefine(activeKeyConfigured);
 
 export const apiEnvSchema = z.object({
   ...service,
   PORT: port.default(3000),
-});
+  /** The Temporal Web UI's origin: the only browser origin the codec endpoint answers. */
+  TEMPORAL_UI_ORIGIN: z.string().url().default('http://localhost:8233'),
+  /** The worker's Prometheus endpoint, relayed by /metrics; unset leaves only the domain figures. */
+  WORKER_METRICS_URL: z.string().url().optional(),
+}).superRefine(activeKeyConfigured);
 
 export const launcherEnvSchema = z.object({
   NODE_ENV: common.NODE_ENV,
@@ -66,6 +99,9 @@ export const launcherEnvSchema = z.object({
   MAIL_SINK_WEB_PORT: port.default(8025),
   DATA_DIR: z.string().min(1).default('data'),
   LINK_SIGNING_SECRET: linkSecret.optional(),
+  PAYLOAD_KEYS: payloadKeys.optional(),
+  PAYLOAD_ACTIVE_KEY_ID: z.string().min(1).optional(),
+  WORKER_METRICS_PORT: port.default(9464),
 });
 
 export type WorkerConfig = z.infer<typeof workerEnvSchema>;

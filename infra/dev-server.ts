@@ -19,6 +19,8 @@ export interface DevServerOptions {
   port: number;
   uiPort: number;
   namespace: string;
+  /** Where the Web UI asks to decode payloads (the API's /codec), so operators read them. */
+  codecEndpoint?: string;
   onLog: (line: string) => void;
 }
 
@@ -62,6 +64,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       '--ui-port', String(options.uiPort),
       '--namespace', options.namespace,
       '--log-level', 'warn',
+      ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
       ...searchAttributeArgs(searchAttributeCliTypes()),
     ],
     // Its own process group: the launcher, not the terminal's Ctrl-C, decides when it stops.

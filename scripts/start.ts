@@ -13,6 +13,7 @@ import { deployMigrations } from '../infra/migrations';
 import { projectRoot } from '../infra/paths';
 import { timed } from '../infra/run';
 import { ensureTemporalCli } from '../infra/temporal-cli';
+import { newPayloadKey } from '../lib/codec';
 
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
@@ -40,6 +41,14 @@ function devLinkSecret(dataDir: string): string {
   const file = path.join(dataDir, 'link-signing-secret');
   if (!fs.existsSync(file)) fs.writeFileSync(file, crypto.randomBytes(32).toString('hex'), { mode: 0o600 });
   return fs.readFileSync(file, 'utf8').trim();
+}
+
+/** A development payload key kept under data/: the dev server's histories stay readable after a restart. */
+function devPayloadKeys(dataDir: string): { PAYLOAD_KEYS: string; PAYLOAD_ACTIVE_KEY_ID: string } {
+  const file = path.join(dataDir, 'payload-key');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, newPayloadKey('dev-1'), { mode: 0o600 });
+  const keys = fs.readFileSync(file, 'utf8').trim();
+  return { PAYLOAD_KEYS: keys, PAYLOAD_ACTIVE_KEY_ID: keys.split(':')[0] };
 }
 
 function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
@@ -84,6 +93,7 @@ async function main() {
         port: config.TEMPORAL_PORT,
         uiPort: config.TEMPORAL_UI_PORT,
         namespace: config.TEMPORAL_NAMESPACE,
+        codecEndpoint: `http://localhost:${config.PORT}/codec`,
         onLog: (line) => process.stdout.write(`[temporal] ${line}\n`),
       }),
     );
@@ -122,6 +132,12 @@ async function main() {
     PORT: String(config.PORT),
     PUBLIC_URL: process.env.PUBLIC_URL ?? publicUrl,
     LINK_SIGNING_SECRET: config.LINK_SIGNING_SECRET ?? devLinkSecret(dataDir),
+    ...(config.PAYLOAD_KEYS && config.PAYLOAD_ACTIVE_KEY_ID
+      ? { PAYLOAD_KEYS: config.PAYLOAD_KEYS, PAYLOAD_ACTIVE_KEY_ID: config.PAYLOAD_ACTIVE_KEY_ID }
+      : devPayloadKeys(dataDir)),
+    TEMPORAL_UI_ORIGIN: process.env.TEMPORAL_UI_ORIGIN ?? `http://localhost:${config.TEMPORAL_UI_PORT}`,
+    WORKER_METRICS_ADDRESS: `127.0.0.1:${config.WORKER_METRICS_PORT}`,
+    WORKER_METRICS_URL: `http://127.0.0.1:${config.WORKER_METRICS_PORT}/metrics`,
   };
   startChild('worker', 'worker/main.ts', childEnv);
   startChild('API', 'api/main.ts', childEnv);

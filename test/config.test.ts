@@ -7,6 +7,8 @@ const valid = {
   DATABASE_URL: 'postgresql://u:p@localhost:5432/db',
   SMTP_URL: 'smtp://localhost:2525',
   LINK_SIGNING_SECRET: 'x'.repeat(32),
+  PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+  PAYLOAD_ACTIVE_KEY_ID: 'k1',
 };
 
 /** Runs an entry point as its own process with exactly this environment. */

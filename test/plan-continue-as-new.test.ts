@@ -5,6 +5,7 @@ import { Worker } from '@temporalio/worker';
 import { planStateQuery, planWorkflowId, recordReviewUpdate, requestUnscheduledReviewUpdate } from '../workflows/plan-contract';
 import { toDateString } from '../workflows/working-days';
 import { DAY_MS, HOUR_MS, notifyTime, planSuite, practitioner, review } from './helpers/plans';
+import { replayOptions } from './helpers/temporal';
 
 // Its own time-skipping server: the long hand-over timeline must not share a clock with tests
 // that leave rejected updates behind on the Java test server.
@@ -36,7 +37,7 @@ describe('A plan that lives long (continue-as-new and replay)', () => {
 
     const firstHistory = await suite.env.client.workflow.getHandle(planWorkflowId(input.planId), firstRun).fetchHistory();
     expect(firstHistory.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
-    await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! } }, firstHistory, planWorkflowId(input.planId));
+    await Worker.runReplayHistory(replayOptions(), firstHistory, planWorkflowId(input.planId));
     // RECORD_PLAN_HISTORY=<name> keeps this run as a fixture, so later code must replay it too.
     if (process.env.RECORD_PLAN_HISTORY) saveHistoryFixture(`plan-history-${process.env.RECORD_PLAN_HISTORY}.json`, planWorkflowId(input.planId), firstHistory);
     await handle.terminate('test over');
@@ -47,7 +48,7 @@ describe('A plan that lives long (continue-as-new and replay)', () => {
     expect(fixtures.length).toBeGreaterThan(0);
     for (const file of fixtures) {
       const { workflowId, history } = loadHistoryFixture(file);
-      await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.WORKFLOW_BUNDLE_PATH! } }, history, workflowId);
+      await Worker.runReplayHistory(replayOptions(), history, workflowId);
     }
   });
 });

@@ -1,6 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadConfig, workerEnvSchema } from '../config/env';
+import { dataConverter } from '../lib/data-converter';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { runMain } from '../lib/run-main';
@@ -18,6 +19,7 @@ async function main() {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    dataConverter: dataConverter(config),
     activities: createActivities({ db, channel, publicUrl: config.PUBLIC_URL, linkSecret: config.LINK_SIGNING_SECRET }),
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
   });

@@ -3,7 +3,7 @@ import type { Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../lib/logger';
-import { connectDevServer, createHarness, createTestWorker, LINK_SECRET, PUBLIC_URL, type Harness } from './temporal';
+import { connectDevServer, createHarness, createTestWorker, LINK_SECRET, PUBLIC_URL, testPayloadKeys, type Harness } from './temporal';
 
 /** The API on the dev server with a running worker: real time, search attributes, list and count. */
 export interface ApiHarness {
@@ -19,7 +19,7 @@ export async function startApi(): Promise<ApiHarness> {
   const worker: Worker = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', harness);
   const running = worker.run();
   const app = createApp({
-    config: { TEMPORAL_TASK_QUEUE: harness.taskQueue, TEMPORAL_NAMESPACE: env.namespace ?? 'default', PUBLIC_URL, LINK_SIGNING_SECRET: LINK_SECRET },
+    config: { TEMPORAL_TASK_QUEUE: harness.taskQueue, TEMPORAL_NAMESPACE: env.namespace ?? 'default', PUBLIC_URL, LINK_SIGNING_SECRET: LINK_SECRET, ...testPayloadKeys() },
     temporal: env.client,
     db: harness.db,
     channel: harness.channel,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities';
+import { dataConverter, type PayloadKeyConfig } from '../../lib/data-converter';
 import { createDb, type Db } from '../../lib/db';
 import { createEmailChannel, type NotificationChannel } from '../../lib/mailer';
 import { createWorker } from '../../worker/create-worker';
@@ -16,6 +17,11 @@ function required(name: string): string {
   return value;
 }
 
+/** The keys the global setup generated for this run: every test client and worker encrypts with them. */
+export function testPayloadKeys(): PayloadKeyConfig {
+  return { PAYLOAD_KEYS: required('TEST_PAYLOAD_KEYS'), PAYLOAD_ACTIVE_KEY_ID: required('TEST_PAYLOAD_ACTIVE_KEY_ID') };
+}
+
 /**
  * The Java time-skipping server through its exec wrapper. The SDK gives it ~5 s to answer;
  * a loaded machine can miss that once, so starting is retried.
@@ -25,6 +31,7 @@ export async function startTimeSkipping(attempts = 3): Promise<TestWorkflowEnvir
     try {
       return await TestWorkflowEnvironment.createTimeSkipping({
         server: { executable: { type: 'existing-path', path: required('TEST_SERVER_PATH') } },
+        client: { dataConverter: dataConverter(testPayloadKeys()) },
       });
     } catch (err) {
       if (attempt >= attempts) throw err;
@@ -34,7 +41,7 @@ export async function startTimeSkipping(attempts = 3): Promise<TestWorkflowEnvir
 
 /** The dev server shared by the run: for list/count, Schedules and search attributes. */
 export function connectDevServer(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createFromExistingServer({ address: required('TEST_TEMPORAL_ADDRESS') });
+  return TestWorkflowEnvironment.createFromExistingServer({ address: required('TEST_TEMPORAL_ADDRESS'), client: { dataConverter: dataConverter(testPayloadKeys()) } });
 }
 
 export function testDb(): Db {
@@ -79,8 +86,14 @@ export function createTestWorker(connection: NativeConnection, namespace: string
     namespace,
     taskQueue: harness.taskQueue,
     activities: harness.activities,
+    dataConverter: dataConverter(testPayloadKeys()),
     workflowBundlePath: required('WORKFLOW_BUNDLE_PATH'),
   });
+}
+
+/** Replays on the bundle built by the global setup, decoding payloads as the workers encoded them. */
+export function replayOptions(): { workflowBundle: { codePath: string }; dataConverter: ReturnType<typeof dataConverter> } {
+  return { workflowBundle: { codePath: required('WORKFLOW_BUNDLE_PATH') }, dataConverter: dataConverter(testPayloadKeys()) };
 }
 
 /** A time-skipping server, real dependencies and a running worker for the tests of one describe block. */

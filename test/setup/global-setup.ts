@@ -11,6 +11,7 @@ import { startEmbeddedPostgres } from '../../infra/embedded-postgres';
 import { deployMigrations } from '../../infra/migrations';
 import { ensureTemporalCli } from '../../infra/temporal-cli';
 import { ensureTestServer } from '../../infra/test-server';
+import { newPayloadKey } from '../../lib/codec';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,6 +49,9 @@ export default async function globalSetup() {
     TEST_SERVER_PATH: testServer,
     TEMPORAL_CLI_PATH: cli,
     WORKFLOW_BUNDLE_PATH: bundlePath,
+    // Two keys, the newer active, so every test also runs on a rotated key ring.
+    TEST_PAYLOAD_KEYS: [newPayloadKey('test-previous'), newPayloadKey('test-current')].join(','),
+    TEST_PAYLOAD_ACTIVE_KEY_ID: 'test-current',
   });
   Object.assign(globalThis, { __carewatch: { db, devServer, root } });
   process.stderr.write(`\n[test] PostgreSQL, Temporal dev server and workflow bundle ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
