@@ -20,6 +20,10 @@ export async function fetchRuns(client: Client, workflowId: string, maxRuns = 10
   return runs;
 }
 
+/** A run's history as plain JSON: enum names, 64-bit numbers as strings, payloads as stored (base64). */
+export const exportableHistory = (events: HistoryEvent[]) =>
+  temporal.api.history.v1.History.toObject(temporal.api.history.v1.History.create({ events }), { longs: String, enums: String, bytes: String });
+
 export const eventTypeName = (e: HistoryEvent): string => EventType[e.eventType ?? 0]?.replace(/^EVENT_TYPE_/, '') ?? 'UNSPECIFIED';
 export const eventMs = (e: HistoryEvent): number => tsToMs(e.eventTime);
 export const eventIso = (e: HistoryEvent): string => new Date(eventMs(e)).toISOString();

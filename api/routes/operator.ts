@@ -1,9 +1,8 @@
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Router, type Request, type Response } from 'express';
 import { audit, verifyAuditChain } from '../../lib/audit';
 import { createVisitActivities } from '../../activities/visits';
 import { chronologyHtml, planChronology, visitChronology, type Chronology } from '../../operations/chronology';
-import { fetchRuns, pendingTimers } from '../../operations/history';
+import { exportableHistory, fetchRuns, pendingTimers } from '../../operations/history';
 import { reconcileWorkflow, resyncWorkflow } from '../../operations/reconcile';
 import { timelineOf } from '../../operations/timeline';
 import { failingWorkflows, kindOf, listWorkflows, pendingActivities, retryActivitiesNow, VIEWS, visibilityQuery } from '../../operations/workflows';
@@ -98,10 +97,7 @@ export function operatorRoutes({ temporal, db, config, channel }: AppDeps): Rout
     const { actor, workflowId, target } = workflowOf(req);
     const runs = await temporalCall('Workflow', () => fetchRuns(temporal, workflowId));
     await audit(db, { actor, action: 'operator.history-exported', target });
-    res
-      .type('json')
-      .attachment(`${workflowId}-history.json`)
-      .send(`{"workflowId":${JSON.stringify(workflowId)},"runs":[${runs.map((events) => historyToJSON({ events })).join(',')}]}`);
+    res.attachment(`${workflowId}-history.json`).json({ workflowId, runs: runs.map(exportableHistory) });
   });
 
   router.get('/operator/workflows/:workflowId/pending', async (req, res) => {
