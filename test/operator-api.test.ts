@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Express } from 'express';
+import { planWorkflowId } from '../workflows/plan-contract';
 import { visitWorkflowId } from '../workflows/visit';
+import { addDays, toDateString } from '../workflows/working-days';
 import { as, startApi, type ApiHarness } from './helpers/api';
 import { eventually } from './helpers/eventually';
+import { contacts, planContent } from './helpers/plans';
 import { eventsOf, MIN } from './helpers/visits';
 
 describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () => {
@@ -143,6 +146,38 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
     expect(doc.text).toContain('Record edited by hand during an incident review');
     expect(await auditOf(visitId, 'chronology.exported')).toHaveLength(1);
     await request(app).get(`/chronology/visits/${visitId}`).set(worker).expect(403);
+  });
+
+  it('When a plan\'s status is changed behind its workflow, then reconciliation reports it, a re-sync restores it, and its chronology is a document for a review', async () => {
+    const practitioner = await as(`prac-${team}`, 'practitioner', team);
+    const manager = await as(`mgr-${team}`, 'manager', team);
+    const created = await request(app)
+      .post('/plans')
+      .set(practitioner)
+      .send({ content: planContent(), consent: { basis: 'given', capacityConfirmed: true }, contacts, firstReviewDate: addDays(toDateString(Date.now()), 30), benefitRationale: 'On-going risk of financial abuse; the adult wants a plan' })
+      .expect(201);
+    const planId = created.body.planId as string;
+    const workflowId = planWorkflowId(planId);
+    await request(app).post(`/plans/${planId}/go-live`).set(manager).expect(200);
+    const op = await operator();
+    await eventually(async () => {
+      const res = await request(app).get(`/operator/workflows/${workflowId}/reconciliation`).set(op).expect(200);
+      return res.body.inFlight === 0 && (await api.harness.db.plan.findUnique({ where: { id: planId } }))?.status === 'live' && res.body.differences.length === 0;
+    });
+
+    await api.harness.db.plan.update({ where: { id: planId }, data: { status: 'draft' } });
+    const found = await request(app).get(`/operator/workflows/${workflowId}/reconciliation`).set(op).expect(200);
+    expect(found.body.differences).toEqual([{ problem: 'field-differs', detail: 'status: the record says "draft", the workflow "live"' }]);
+    const resynced = await request(app).post(`/operator/workflows/${workflowId}/resync`).set(op).send({ reason: 'Status edited by hand in the database' }).expect(200);
+    expect(resynced.body.after.differences).toEqual([]);
+    expect(await api.harness.db.planDecision.findMany({ where: { planId, kind: 'operator' } })).toMatchObject([{ decision: 'resync', rationale: 'Status edited by hand in the database', actorRole: 'operator' }]);
+
+    await request(app).get(`/plans/${planId}`).set(manager).expect(200);
+    const doc = await request(app).get(`/chronology/plans/${planId}`).set(await as(`lead-${team}`, 'safeguarding_lead')).expect(200);
+    expect(doc.text).toContain(`Chronology of safeguarding plan ${planId}`);
+    expect(doc.text).toMatch(/plan read[\s\S]*mgr-/);
+    expect(doc.text).toContain('Status edited by hand in the database');
+    await request(app).get(`/chronology/plans/${planId}`).set(await as(`mgr-other-${team}`, 'manager', `${team}-other`)).expect(403);
   });
 
   it('When an operator terminates a visit with a reason, then it stops and the reason is in history and the audit trail; without a reason it is refused', async () => {
