@@ -4,6 +4,7 @@ import { dataConverter } from '../lib/data-converter';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { runMain } from '../lib/run-main';
+import { requireSearchAttributes } from '../lib/search-attribute-check';
 import { createEmailChannel } from '../lib/mailer';
 import { createApp } from './app';
 
@@ -13,6 +14,7 @@ async function main() {
   const db = createDb(config.DATABASE_URL);
   const channel = createEmailChannel(config.SMTP_URL, 'healthcheck@carewatch.local');
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  await requireSearchAttributes(connection, config.TEMPORAL_NAMESPACE, config.TEMPORAL_ADDRESS);
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) });
   const app = createApp({ config, temporal, db, channel, log });
   const server = app.listen(config.PORT, () => log.info({ port: config.PORT }, 'API listening'));

@@ -43,8 +43,8 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
   async function startVisit(overrides: Record<string, unknown> = {}) {
     const { tag, body } = visitBody(overrides);
     const workerId = `worker-${tag}`;
-    const res = await request(app).post('/visits').set(as(workerId, 'worker')).send(body).expect(201);
-    return { tag, workerId, visitId: res.body.visitId as string, worker: as(workerId, 'worker') };
+    const res = await request(app).post('/visits').set(await as(workerId, 'worker')).send(body).expect(201);
+    return { tag, workerId, visitId: res.body.visitId as string, worker: await as(workerId, 'worker') };
   }
 
   it('When a worker starts a visit and checks in, then the visit is open and its timeline shows both', async () => {
@@ -55,7 +55,7 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
     const got = await request(app).get(`/visits/${visitId}`).set(me).expect(200);
     expect(got.body.visit.status).toBe('open');
     expect(got.body.timeline.map((e: { type: string }) => e.type)).toEqual(['visit-started', 'checked-in']);
-    const listed = await request(app).get('/visits?status=open').set(as('any-manager', 'manager')).expect(200);
+    const listed = await request(app).get('/visits?status=open').set(await as('any-manager', 'manager')).expect(200);
     expect(listed.body.visits.map((v: { id: string }) => v.id)).toContain(visitId);
     const described = await api.env.client.workflow.getHandle(visitWorkflowId(visitId)).describe();
     expect([SA.kind, SA.status, SA.team].map((key) => described.typedSearchAttributes.get(key))).toEqual(['visit', 'open', 'north']);
@@ -70,12 +70,12 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
 
   it('When the input is invalid or impossible, then 400 names each field', async () => {
     const past = visitBody({ eta: new Date(Date.now() - MIN).toISOString(), buddy: { name: 'B', email: 'not-an-email' } }).body;
-    const res = await request(app).post('/visits').set(as('w1', 'worker')).send(past).expect(400);
+    const res = await request(app).post('/visits').set(await as('w1', 'worker')).send(past).expect(400);
     expect(res.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['buddy.email', 'eta']);
     const looser = visitBody({ policy: { graceMinutes: 60, ladder: [{ notify: 'buddy', waitMinutes: 0, repeats: 1 }] } }).body;
-    const policy = await request(app).post('/visits').set(as('w1', 'worker')).send(looser).expect(400);
+    const policy = await request(app).post('/visits').set(await as('w1', 'worker')).send(looser).expect(400);
     expect(policy.body.error.details).toEqual([{ field: 'policy.ladder[0].waitMinutes', message: expect.any(String) }]);
-    const tooLoose = await request(app).post('/visits').set(as('w1', 'worker')).send(visitBody({ policy: { graceMinutes: 60 } }).body).expect(400);
+    const tooLoose = await request(app).post('/visits').set(await as('w1', 'worker')).send(visitBody({ policy: { graceMinutes: 60 } }).body).expect(400);
     expect(tooLoose.body.error.details).toEqual([{ field: 'policy', message: 'graceMs must be between 0 and 600000' }]);
     const { visitId, worker: me } = await startVisit();
     const extend = await request(app).post(`/visits/${visitId}/extend`).set(me).send({ eta: 'tomorrow' }).expect(400);
@@ -83,16 +83,16 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
   });
 
   it('When the visit does not exist, then 404; when the caller is not allowed, then 401 or 403', async () => {
-    await request(app).get(`/visits/${randomUUID()}`).set(as('w1', 'worker')).expect(404);
-    await request(app).get('/visits/not-a-uuid').set(as('w1', 'worker')).expect(400);
+    await request(app).get(`/visits/${randomUUID()}`).set(await as('w1', 'worker')).expect(404);
+    await request(app).get('/visits/not-a-uuid').set(await as('w1', 'worker')).expect(400);
     const { visitId, tag } = await startVisit();
     await request(app).post(`/visits/${visitId}/check-in`).send({}).expect(401);
-    await request(app).post(`/visits/${visitId}/check-in`).set(as('someone-else', 'worker')).send({}).expect(403);
-    await request(app).post(`/visits/${visitId}/resolve`).set(as(`worker-${tag}`, 'worker')).send({ outcome: 'other', rationale: 'Trying to close it myself' }).expect(403);
-    await request(app).post(`/visits/${visitId}/acknowledge`).set(as('other-team-manager', 'manager', 'south')).expect(403);
+    await request(app).post(`/visits/${visitId}/check-in`).set(await as('someone-else', 'worker')).send({}).expect(403);
+    await request(app).post(`/visits/${visitId}/resolve`).set(await as(`worker-${tag}`, 'worker')).send({ outcome: 'other', rationale: 'Trying to close it myself' }).expect(403);
+    await request(app).post(`/visits/${visitId}/acknowledge`).set(await as('other-team-manager', 'manager', 'south')).expect(403);
     const high = visitBody({ riskLevel: 'high' });
-    await request(app).post('/visits').set(as(`worker-${high.tag}`, 'worker')).send(high.body).expect(403);
-    await request(app).post('/visits').set(as(`worker-${high.tag}`, 'worker')).send({ ...high.body, secondPersonPresent: true }).expect(201);
+    await request(app).post('/visits').set(await as(`worker-${high.tag}`, 'worker')).send(high.body).expect(403);
+    await request(app).post('/visits').set(await as(`worker-${high.tag}`, 'worker')).send({ ...high.body, secondPersonPresent: true }).expect(201);
   });
 
   it('When the same visit id is started twice, then the second start is 409', async () => {
@@ -123,11 +123,11 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
     const forged = signAckToken({ tokenId: 'x', visitId, role: 'manager', exp: Date.now() + MIN }, 'another-secret-of-at-least-32-characters');
     await request(app).post(new URL(ackLinkUrl(PUBLIC_URL, forged)).pathname).expect(403);
 
-    const incidents = await request(app).get('/visits?status=incident').set(as('mgr', 'manager')).expect(200);
+    const incidents = await request(app).get('/visits?status=incident').set(await as('mgr', 'manager')).expect(200);
     expect(incidents.body.visits.map((v: { id: string }) => v.id)).toContain(visitId);
     const resolved = await request(app)
       .post(`/visits/${visitId}/resolve`)
-      .set(as('mgr', 'manager'))
+      .set(await as('mgr', 'manager'))
       .send({ outcome: 'worker-safe', rationale: 'Worker left safely, neighbour dispute only', reviewRiskAssessment: true })
       .expect(200);
     expect(resolved.body).toMatchObject({ incident: null, riskReviewRequested: true, phase: 'ended' });
@@ -141,7 +141,7 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
     const mine = await request(app).get(`/visits/${visitId}`).set(me).expect(200);
     expect(mine.body.visit).toMatchObject({ status: 'closed', incident: null });
     expect(mine.body.timeline.map((e: { type: string }) => e.type)).toEqual(['visit-started', 'checked-out']);
-    const managers = await request(app).get(`/visits/${visitId}`).set(as('mgr', 'manager')).expect(200);
+    const managers = await request(app).get(`/visits/${visitId}`).set(await as('mgr', 'manager')).expect(200);
     expect(managers.body.visit.incident).toMatchObject({ reason: 'duress' });
   });
 

@@ -186,7 +186,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect(await handle.result()).toMatchObject({ status: 'closed', incident: null });
   });
 
-  it('When a scheduled visit is never started, then the manager is flagged after the set time until someone takes charge', async () => {
+  it('When a scheduled visit is never started, then the worker is reminded at its planned start and the manager flagged after the set time until someone takes charge', async () => {
     const startMs = await suite.env.currentTimeMs();
     const { input, mail } = visitInput({
       startMs,
@@ -198,8 +198,14 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect((await handle.query(visitStateQuery)).status).toBe('scheduled');
     await suite.env.sleep(90 * MIN);
     const events = await eventsOf(suite.harness.db, input.visitId, (t) => count(t, 'alert-sent') >= 2);
-    // High risk: flagged 15 min after the planned start, again every manager wait (10 min).
+    // High risk: the worker is reminded at the planned start; the manager is flagged 15 min
+    // later, again every manager wait (10 min).
+    expect(minutesOf(events, 'start-reminder-sent')).toEqual([60]);
     expect(minutesOf(events, 'alert-sent')).toEqual([75, 85]);
+    const [reminder] = await suite.harness.smtp.waitFor(1, (m) => m.to[0] === mail('worker'));
+    expect(reminder.subject).toBe(`Your visit is due to start at ${new Date(startMs + 60 * MIN).toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+    expect(reminder.text).toContain('12 Acacia Avenue');
+    expect(reminder.text).toContain('Check in when you arrive');
     const flagged = await suite.harness.smtp.waitFor(2, (m) => m.to[0] === mail('manager'));
     expect(flagged[0].subject).toBe("Wendy Worker's scheduled visit was not started");
     const state = await handle.executeUpdate(checkInUpdate, { args: [asWorker(input)] });
@@ -209,6 +215,61 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect((await handle.query(visitStateQuery)).status).toBe('open');
     await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
     expect(await handle.result()).toMatchObject({ status: 'closed' });
+  });
+
+  it('When the worker raises a red flag on a scheduled visit before checking in, then the visit starts and responders are alerted at once', async () => {
+    const startMs = await suite.env.currentTimeMs();
+    const { input, mail } = visitInput({ risk: 'medium', startMs, etaInMs: 150 * MIN, plannedStartAt: new Date(startMs + 60 * MIN).toISOString() });
+    const handle = await suite.start(input);
+    await suite.env.sleep(55 * MIN);
+    const state = await handle.executeUpdate(raiseRedFlagUpdate, { args: [{ ...asWorker(input), reason: 'Arrived early; client is aggressive' }] });
+    expect(state).toMatchObject({ phase: 'in-progress', status: 'escalating', incident: { reason: 'red-flag' } });
+    const alerts = await suite.harness.smtp.waitFor(2, (m) => m.subject.startsWith('RED FLAG') && m.to[0].includes(input.visitId.slice(0, 8)));
+    expect(alerts.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('manager')]);
+    await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: asManager(input), via: 'api' }] });
+    await suite.env.sleep(30 * MIN);
+    const events = await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('acknowledged'));
+    expect(events.map((e) => e.type)).not.toContain('start-reminder-sent');
+    await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
+    await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
+    expect(await handle.result()).toMatchObject({ status: 'closed' });
+  });
+
+  it('When a manager resolves an incident, then everyone who was alerted, and nobody else, is told the outcome, who resolved it and why', async () => {
+    // Medium risk: a red flag alerts buddy and manager, not the emergency contact.
+    const { input, mail } = visitInput({ risk: 'medium', startMs: await suite.env.currentTimeMs() });
+    const handle = await suite.start(input);
+    await suite.env.sleep(10 * MIN);
+    await handle.executeUpdate(raiseRedFlagUpdate, { args: [{ ...asWorker(input), reason: 'Client threatened me' }] });
+    await suite.harness.smtp.waitFor(2, (m) => m.subject.startsWith('RED FLAG') && m.to[0].includes(input.visitId.slice(0, 8)));
+    await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: { id: input.buddy.id!, role: 'buddy' }, via: 'api' }] });
+    await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
+    const rationale = 'Bob met the worker outside the property; she was shaken but unhurt. Police informed of the threat. '.repeat(4);
+    const resolved = await handle.executeUpdate(resolveIncidentUpdate, {
+      args: [{ actor: { id: input.manager.id, role: 'manager' }, outcome: 'worker-safe', rationale, reviewRiskAssessment: true }],
+    });
+    expect(resolved).toMatchObject({ status: 'closed', incident: null, riskReviewRequested: true });
+    expect(await handle.result()).toMatchObject({ status: 'closed' });
+
+    const told = await suite.harness.smtp.waitFor(2, (m) => m.subject === 'Resolved: the alert for Wendy Worker' && m.to[0].includes(input.visitId.slice(0, 8)));
+    expect(told.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('manager')]);
+    for (const m of told) {
+      expect(m.text).toContain('Mina Manager (manager) resolved the incident. Outcome: the worker is safe.');
+      expect(m.text).toContain('Rationale: Bob met the worker outside the property');
+      expect(m.text).toContain(`The risk assessment for client reference ${input.clientRef} is marked for review.`);
+      // A summary: the whole rationale stays in the record.
+      expect(m.text).not.toContain(rationale.trim());
+      expect(m.text).toContain('…');
+      expect(m.html).toContain('Resolved: the alert for Wendy Worker');
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect(suite.harness.smtp.messages.filter((m) => m.subject.startsWith('Resolved') && [mail('worker'), mail('oncall')].includes(m.to[0]))).toHaveLength(0);
+
+    const deliveries = await suite.harness.db.notificationDelivery.findMany({ where: { subjectId: input.visitId, template: 'visit-resolved' } });
+    expect(deliveries.map((d) => [d.recipient, d.status]).sort()).toEqual([[mail('buddy'), 'sent'], [mail('manager'), 'sent']]);
+    const event = await suite.harness.db.visitEvent.findFirstOrThrow({ where: { visitId: input.visitId, type: 'incident-resolved' } });
+    expect(event).toMatchObject({ actorId: input.manager.id, actorRole: 'manager', reason: rationale, data: { outcome: 'worker-safe', reviewRiskAssessment: true, visitEnded: false } });
+    expect(await suite.harness.db.visit.findUnique({ where: { id: input.visitId } })).toMatchObject({ status: 'closed', riskReviewRequested: true, incidentReason: null });
   });
 
   it('When a closed visit is checked into, then the update is rejected with the reason', async () => {

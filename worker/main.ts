@@ -5,6 +5,7 @@ import { dataConverter } from '../lib/data-converter';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { runMain } from '../lib/run-main';
+import { requireSearchAttributes } from '../lib/search-attribute-check';
 import { createEmailChannel } from '../lib/mailer';
 import { createWorker } from './create-worker';
 
@@ -15,6 +16,7 @@ async function main() {
   const db = createDb(config.DATABASE_URL);
   const channel = createEmailChannel(config.SMTP_URL, config.MAIL_FROM);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  await requireSearchAttributes(connection, config.TEMPORAL_NAMESPACE, config.TEMPORAL_ADDRESS);
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -4,6 +4,7 @@ import {
   condition,
   defineQuery,
   defineUpdate,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -89,8 +90,8 @@ export interface VisitState {
   escalationLevel: number;
   /** The alert under way, until someone takes charge or the worker is heard from. */
   alert: { reason: IncidentReason; startedAt: string; alerted: ContactRole[]; owner: Owner | null } | null;
-  /** Open until a manager resolves it; nothing closes it silently. */
-  incident: { reason: IncidentReason; openedAt: string; owner: Owner | null } | null;
+  /** Open until a manager resolves it; nothing closes it silently. Everyone it alerted hears how it ended. */
+  incident: { reason: IncidentReason; openedAt: string; owner: Owner | null; alerted: ContactRole[] } | null;
   riskReviewRequested: boolean;
 }
 
@@ -322,7 +323,16 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
   }
 
   function openIncident(reason: IncidentReason): void {
-    state.incident ??= { reason, openedAt: iso(Date.now()), owner: null };
+    state.incident ??= { reason, openedAt: iso(Date.now()), owner: null, alerted: [] };
+  }
+
+  const addRoles = (list: ContactRole[], roles: ContactRole[]) => {
+    for (const role of roles) if (!list.includes(role)) list.push(role);
+  };
+
+  /** A name for whoever acted: the one they gave, else the contact they are, else their id. */
+  function nameOf(actor: VisitActor): string {
+    return actor.name ?? Object.values(contacts).find((c) => c.id === actor.id)?.name ?? actor.id;
   }
 
   /** Alerts step by step until `stopped`; the last step repeats until someone takes charge. */
@@ -333,8 +343,12 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
         if (stopped()) return;
         state.escalationLevel = index + 1;
         const alert = state.alert!;
-        for (const role of step.notify) if (!alert.alerted.includes(role)) alert.alerted.push(role);
-        if (step.notify.some((r) => r !== 'worker')) openIncident(alert.reason);
+        addRoles(alert.alerted, step.notify);
+        const responders = step.notify.filter((r) => r !== 'worker');
+        if (responders.length) {
+          openIncident(alert.reason);
+          addRoles(state.incident!.alerted, responders);
+        }
         const eventSeq = record('alert-sent', SYSTEM, { reason: alert.reason, data: { step: index + 1, repeat: repeat + 1, notify: step.notify } });
         const about = { step: index + 1, repeat: repeat + 1, reason: alert.reason };
         notify(step.notify.filter((r) => r === 'worker'), 'visit-overdue-worker', eventSeq, about);
@@ -375,6 +389,13 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
     record(reason === 'duress' ? 'duress-code-used' : 'red-flag-raised', actor, { reason: why });
   }
 
+  /** The worker is there: a scheduled visit starts at the first word from them. */
+  function startIfScheduled(): void {
+    if (state.phase !== 'scheduled') return;
+    state.phase = 'in-progress';
+    state.startedAt = now();
+  }
+
   const duress = (req: CheckInRequest) => !!req.codeHash && !!input.duressCodeHash && req.codeHash === input.duressCodeHash;
   const now = () => iso(Date.now());
 
@@ -385,10 +406,7 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
   setHandler(
     checkInUpdate,
     (req) => {
-      if (state.phase === 'scheduled') {
-        state.phase = 'in-progress';
-        state.startedAt = now();
-      }
+      startIfScheduled();
       state.lastCheckInAt = now();
       if (duress(req)) {
         record('checked-in', req.actor);
@@ -456,12 +474,13 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
   setHandler(
     raiseRedFlagUpdate,
     (req) => {
+      // At any time: someone in danger must not have to check in first.
+      startIfScheduled();
       raiseRedFlag(req.actor, 'red-flag', req.reason);
       return state;
     },
     {
       validator: (_req: RedFlagRequest) => {
-        if (state.phase === 'scheduled') reject('The visit has not started; check in first');
         if (state.phase === 'ended' && !state.incident) reject('The visit is closed');
       },
     },
@@ -471,8 +490,7 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
     acknowledgeUpdate,
     (req) => {
       const alert = state.alert!;
-      const known = Object.values(contacts).find((c) => c.id === req.actor.id);
-      const owner: Owner = { id: req.actor.id, role: req.actor.role, name: req.actor.name ?? known?.name ?? req.actor.id, at: now() };
+      const owner: Owner = { id: req.actor.id, role: req.actor.role, name: nameOf(req.actor), at: now() };
       alert.owner = owner;
       state.incident!.owner ??= owner;
       const eventSeq = record('acknowledged', req.actor, { data: { via: req.via } });
@@ -493,6 +511,7 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
     resolveIncidentUpdate,
     (req) => {
       const endsVisit = state.phase === 'scheduled' || (state.phase === 'in-progress' && awaitingWorker);
+      const { alerted } = state.incident!;
       state.incident = null;
       state.alert = null;
       state.escalationLevel = 0;
@@ -502,10 +521,21 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
         state.phase = 'ended';
         state.closedAt = now();
       }
-      record('incident-resolved', req.actor, {
+      const eventSeq = record('incident-resolved', req.actor, {
         reason: req.rationale,
         data: { outcome: req.outcome, reviewRiskAssessment: req.reviewRiskAssessment, visitEnded: endsVisit },
       });
+      // The worker is never told: a duress alarm must not reach an inbox someone may be watching.
+      if (patched('resolution-notice')) {
+        notify(alerted, 'visit-resolved', eventSeq, {
+          outcome: req.outcome,
+          rationale: req.rationale,
+          resolverName: nameOf(req.actor),
+          resolverRole: req.actor.role,
+          reviewRiskAssessment: req.reviewRiskAssessment,
+          visitEnded: endsVisit,
+        });
+      }
       return state;
     },
     {
@@ -530,7 +560,12 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
 
   async function watchScheduledStart(): Promise<void> {
     const started = () => state.phase !== 'scheduled';
-    if (await doneBeforeDeadline(started, () => Date.parse(input.plannedStartAt!) + policy.notStartedAlertMs)) return;
+    const plannedMs = Date.parse(input.plannedStartAt!);
+    if (patched('scheduled-start-reminder')) {
+      if (await doneBeforeDeadline(started, () => plannedMs)) return;
+      notify(['worker'], 'visit-start-reminder', record('start-reminder-sent', SYSTEM), { plannedStartAt: input.plannedStartAt });
+    }
+    if (await doneBeforeDeadline(started, () => plannedMs + policy.notStartedAlertMs)) return;
     startAlert('not-started');
     openIncident('not-started');
     const managerWait = policy.ladder.find((s) => s.notify === 'manager')?.waitMs ?? policy.redFlagRepeatMs;

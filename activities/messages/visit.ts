@@ -23,6 +23,21 @@ function responderDetails(d: Data): string[] {
 
 const HEARD: Record<string, string> = { 'checked-in': 'has checked in', extended: 'gave a new expected end time', 'checked-out': 'has checked out safe' };
 
+const OUTCOME: Record<string, string> = {
+  'worker-safe': 'the worker is safe',
+  'worker-harmed': 'the worker was harmed',
+  'client-harmed': 'the client was harmed',
+  'false-alarm': 'false alarm',
+  'visit-cancelled': 'the visit was cancelled',
+  other: 'other (see the rationale)',
+};
+
+/** A resolution message carries the gist; the full rationale stays in the visit's record. */
+function summary(text: unknown, max = 300): string {
+  const s = String(text ?? '').replace(/\s+/g, ' ').trim();
+  return s.length <= max ? s : `${s.slice(0, max - 1).trimEnd()}…`;
+}
+
 const takeCharge = (d: Data) => (d.ackUrl ? { label: 'I am taking charge', url: String(d.ackUrl) } : undefined);
 
 /** One template per visit event; every alert carries the responder details and a take-charge link. */
@@ -75,6 +90,22 @@ export const visitTemplates = {
   'visit-all-clear': simpleTemplate((d) => ({
     subject: `All clear: ${d.workerName} is in touch`,
     paragraphs: [`${d.workerName} ${HEARD[String(d.how)] ?? 'was heard from'}. The alert has stopped; no action is needed.`],
+  })),
+  'visit-start-reminder': simpleTemplate((d) => ({
+    subject: `Your visit is due to start at ${when(d.plannedStartAt)}`,
+    paragraphs: [
+      `Visit: ${KIND[String(d.kind)] ?? d.kind}, client reference ${d.clientRef}. ${d.kind === 'online' ? 'Session link' : 'Location'}: ${d.location}.`,
+      'Check in when you arrive: that starts your visit and its check-ins. If you do not, your manager will be told the visit was not started.',
+    ],
+  })),
+  'visit-resolved': simpleTemplate((d) => ({
+    subject: `Resolved: the alert for ${d.workerName}`,
+    paragraphs: [
+      `${d.resolverName} (${d.resolverRole}) resolved the incident. Outcome: ${OUTCOME[String(d.outcome)] ?? d.outcome}.`,
+      `Rationale: ${summary(d.rationale)}`,
+      ...(d.reviewRiskAssessment ? [`The risk assessment for client reference ${d.clientRef} is marked for review.`] : []),
+      'No further action is needed from you unless the manager asks.',
+    ],
   })),
   'visit-extended': simpleTemplate((d) => ({
     subject: `${d.workerName} is running late again`,

@@ -117,7 +117,7 @@ export const VisitView = registry.register(
       extensions: z.object({ count: z.number(), totalMs: z.number() }),
       escalationLevel: z.number(),
       alert: z.object({ reason: z.string(), startedAt: z.string(), alerted: z.array(z.string()), owner: Owner.nullable() }).nullable(),
-      incident: z.object({ reason: z.string(), openedAt: z.string(), owner: Owner.nullable() }).nullable(),
+      incident: z.object({ reason: z.string(), openedAt: z.string(), owner: Owner.nullable(), alerted: z.array(z.string()) }).nullable(),
       riskReviewRequested: z.boolean(),
     }),
     timeline: z.array(z.object({ seq: z.number(), type: z.string(), at: z.string(), actorId: z.string(), actorRole: z.string(), reason: z.string().nullable() })),
