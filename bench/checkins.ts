@@ -1,0 +1,98 @@
+// Check-ins through the API over HTTP at a fixed rate, each by the visit's own worker with a
+// real bearer token, as the app on a phone would send them.
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { Pool } from 'undici';
+import { issueToken } from '../api/http/credentials';
+import type { Db } from '../lib/db';
+import { visitWorkflow, visitWorkflowId } from '../workflows/visit';
+import type { VisitPolicy } from '../workflows/visit-policy';
+import { benchVisit } from './policy';
+import { forEachLimited, percentile } from './pool';
+import { TASK_QUEUE } from './stack';
+
+export interface CheckInFigures {
+  rate: number;
+  seconds: number;
+  sent: number;
+  errors: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** Requests sent later than their slot because the client fell behind (should be 0). */
+  lateStarts: number;
+}
+
+const HOUR = 3_600_000;
+
+interface Walker {
+  visitId: string;
+  authorization: string;
+}
+
+/** Workers with tokens, each on an open visit whose deadline is hours away. */
+export async function openVisitsWithTokens(db: Db, client: Client, count: number, policy: VisitPolicy): Promise<Walker[]> {
+  await db.team.upsert({ where: { id: 'bench' }, create: { id: 'bench', name: 'Bench team' }, update: {} });
+  const walkers: Walker[] = [];
+  await forEachLimited(Array.from({ length: count }, (_, i) => i), 16, async (i) => {
+    const visitId = randomUUID();
+    const workerId = `bench-walker-${i}-${visitId.slice(0, 8)}`;
+    const worker = { id: workerId, name: `Walker ${i}`, email: `${workerId}@bench.example` };
+    await db.user.create({ data: { ...worker, role: 'worker', teamId: 'bench' } });
+    const { token } = await issueToken(db, workerId, { kind: 'api', name: 'bench' });
+    await client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(visitId), taskQueue: TASK_QUEUE, args: [benchVisit(visitId, Date.now() + 3 * HOUR, policy, worker)] });
+    walkers.push({ visitId, authorization: `Bearer ${token}` });
+  });
+  return walkers;
+}
+
+/** Sends `rate` check-ins per second for `seconds`, each on its own schedule slot (open loop). */
+export async function checkInTraffic(apiUrl: string, walkers: Walker[], rate: number, seconds: number): Promise<CheckInFigures> {
+  const pool = new Pool(apiUrl, { connections: 128, pipelining: 1 });
+  const total = Math.round(rate * seconds);
+  const latencies: number[] = [];
+  let errors = 0;
+  let lateStarts = 0;
+  const started = performance.now() + 200;
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const slot = started + (i * 1000) / rate;
+    const wait = slot - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    else if (wait < -10) lateStarts++;
+    const walker = walkers[i % walkers.length];
+    inFlight.push(
+      (async () => {
+        const sentAt = performance.now();
+        try {
+          const res = await pool.request({
+            method: 'POST',
+            path: `/visits/${walker.visitId}/check-in`,
+            headers: { authorization: walker.authorization, 'content-type': 'application/json' },
+            body: '{}',
+          });
+          await res.body.dump();
+          if (res.statusCode !== 200) errors++;
+        } catch {
+          errors++;
+        }
+        // Latency from the slot, not the send: a client falling behind must not hide delay.
+        latencies.push(performance.now() - Math.min(sentAt, slot));
+      })(),
+    );
+  }
+  await Promise.all(inFlight);
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    rate,
+    seconds,
+    sent: total,
+    errors,
+    p50Ms: round(percentile(latencies, 50)),
+    p99Ms: round(percentile(latencies, 99)),
+    maxMs: round(latencies[latencies.length - 1]),
+    lateStarts,
+  };
+}
