@@ -112,6 +112,14 @@ export async function reconcileWorkflow(client: Client, db: Db, workflowId: stri
   return { workflowId, kind, inFlight, differences };
 }
 
+/** Many workflows; only those that differ (or could not be checked) are reported. */
+export async function reconcileMany(client: Client, db: Db, workflowIds: string[]) {
+  const reports: (Reconciliation | { workflowId: string; error: string })[] = [];
+  for (const id of workflowIds) reports.push(await reconcileWorkflow(client, db, id).catch((err: Error) => ({ workflowId: id, error: err.message })));
+  const differing = reports.filter((r) => 'error' in r || r.differences.length);
+  return { checked: reports.length, differing: differing.length, reports: differing };
+}
+
 export interface ResyncDeps {
   client: Client;
   db: Db;

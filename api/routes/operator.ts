@@ -3,7 +3,7 @@ import { audit, verifyAuditChain } from '../../lib/audit';
 import { createVisitActivities } from '../../activities/visits';
 import { chronologyHtml, planChronology, visitChronology, type Chronology } from '../../operations/chronology';
 import { exportableHistory, fetchRuns, pendingTimers } from '../../operations/history';
-import { reconcileWorkflow, resyncWorkflow } from '../../operations/reconcile';
+import { reconcileMany, reconcileWorkflow, resyncWorkflow } from '../../operations/reconcile';
 import { timelineOf } from '../../operations/timeline';
 import { failingWorkflows, kindOf, listWorkflows, pendingActivities, retryActivitiesNow, VIEWS, visibilityQuery } from '../../operations/workflows';
 import type { AppDeps } from '../deps';
@@ -137,10 +137,7 @@ export function operatorRoutes({ temporal, db, config, channel }: AppDeps): Rout
     operator(req);
     const body = parse(ReconcileBody, req);
     const ids = body.workflowIds ?? (await listWorkflows(temporal, visibilityQuery({ kind: body.kind, open: body.open }), body.limit)).map((w) => w.workflowId);
-    const reports = [];
-    for (const id of ids) reports.push(await reconcileWorkflow(temporal, db, id).catch((err: Error) => ({ workflowId: id, error: err.message })));
-    const differing = reports.filter((r) => 'error' in r || r.differences.length);
-    res.json({ checked: reports.length, differing: differing.length, reports: differing });
+    res.json(await reconcileMany(temporal, db, ids));
   });
 
   router.get('/operator/audit/verify', async (req, res) => {
