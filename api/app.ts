@@ -1,6 +1,11 @@
 import express from 'express';
+import { authenticate } from './http/actor';
 import { errorHandler, unknownRoute } from './http/errors';
+import { idempotency } from './http/idempotency';
+import { ackLimiter, loginLimiter, securityHeaders } from './http/security';
 import { buildOpenApiDocument } from './openapi/registry';
+import { adminRoutes } from './routes/admin';
+import { authRoutes } from './routes/auth';
 import { codecRoutes } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { pageRoutes } from './routes/pages';
@@ -13,8 +18,15 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(securityHeaders(deps.config));
   app.use(express.json({ limit: '100kb' }));
+  app.use('/auth/login', loginLimiter(deps.config));
+  app.use('/visits/ack', ackLimiter(deps.config));
+  app.use(authenticate(deps.db));
+  app.use(idempotency(deps.db));
   app.use(healthRoutes(deps));
+  app.use(authRoutes(deps));
+  app.use(adminRoutes(deps));
   app.use(visitRoutes(deps));
   app.use(planRoutes(deps));
   app.use(codecRoutes(deps));

@@ -74,9 +74,24 @@ export const workerEnvSchema = z.object({
   WORKER_METRICS_ADDRESS: hostPort.default('127.0.0.1:9464'),
 }).superRefine(activeKeyConfigured);
 
+/** Comma-separated origins allowed to call the API from a browser; empty means same origin only. */
+const origins = z
+  .string()
+  .default('')
+  .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+  .pipe(z.array(z.string().url('each origin must be a URL such as https://carewatch.example.org')));
+
+/** Limits that keep guessing and floods out; defaults suit one organisation's staff. */
+export const apiSecurityDefaults = { CORS_ORIGINS: [] as string[], LOGIN_RATE_LIMIT: 10, ACK_RATE_LIMIT: 30 };
+
 export const apiEnvSchema = z.object({
   ...service,
   PORT: port.default(3000),
+  CORS_ORIGINS: origins,
+  /** Sign-in attempts per client address per 15 minutes. */
+  LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(apiSecurityDefaults.LOGIN_RATE_LIMIT),
+  /** Acknowledgement-link requests per client address per minute. */
+  ACK_RATE_LIMIT: z.coerce.number().int().min(1).default(apiSecurityDefaults.ACK_RATE_LIMIT),
   /** The Temporal Web UI's origin: the only browser origin the codec endpoint answers. */
   TEMPORAL_UI_ORIGIN: z.string().url().default('http://localhost:8233'),
   /** The worker's Prometheus endpoint, relayed by /metrics; unset leaves only the domain figures. */
@@ -102,6 +117,12 @@ export const launcherEnvSchema = z.object({
   PAYLOAD_KEYS: payloadKeys.optional(),
   PAYLOAD_ACTIVE_KEY_ID: z.string().min(1).optional(),
   WORKER_METRICS_PORT: port.default(9464),
+});
+
+/** The users command talks to the database only; by default the one `npm start` runs. */
+export const usersEnvSchema = z.object({
+  EMBEDDED_POSTGRES_PORT: port.default(5433),
+  DATABASE_URL: postgresUrl.optional(),
 });
 
 export type WorkerConfig = z.infer<typeof workerEnvSchema>;

@@ -24,12 +24,13 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 }
 
 export function validationError(error: ZodError, where: 'body' | 'query' | 'params'): AppError {
-  return new AppError(
-    400,
-    'invalid_request',
-    `Invalid ${where}: ${error.issues.map((i) => `${fieldPath(i.path) || where}: ${i.message}`).join('; ')}`,
-    error.issues.map((i) => ({ field: fieldPath(i.path) || where, message: i.message })),
+  // An unknown field is named by its own path, so clients see which one to drop.
+  const details = error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => ({ field: fieldPath([...i.path, key]), message: 'unknown field' }))
+      : [{ field: fieldPath(i.path) || where, message: i.message }],
   );
+  return new AppError(400, 'invalid_request', `Invalid ${where}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
 }
 
 export const unknownRoute: RequestHandler = (req, _res, next) => next(new AppError(404, 'not_found', `No route for ${req.method} ${req.path}`));

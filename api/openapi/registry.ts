@@ -24,6 +24,8 @@ export function errorResponses(...statuses: number[]) {
     403: 'Not allowed for this user',
     404: 'Not found',
     409: 'Conflicts with the current state',
+    422: 'The Idempotency-Key was used for a different request',
+    429: 'Too many requests; retry later',
     503: 'A dependency is unavailable; retry later',
   };
   return Object.fromEntries(

@@ -22,7 +22,8 @@ import {
 } from '../../workflows/plan-contract';
 import { addDays, toDateString } from '../../workflows/working-days';
 import type { AppDeps } from '../deps';
-import { actorOf, forbidden, type Actor } from '../http/actor';
+import { actorOf, type Actor } from '../http/actor';
+import { ensure, mayCreatePlan, mayOnPlan, mayReadTeamLists, reportScope, type PlanAction, type PlanParties } from '../http/policy';
 import { conflict, notFound } from '../http/errors';
 import { startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
@@ -74,24 +75,29 @@ doc('get', '/reports/plan-outcomes', 'Making Safeguarding Personal and risk outc
 });
 
 const byOf = (a: Actor): DecisionBy => ({ actorId: a.id, actorRole: a.role });
-/** The plan's own team works on it; a safeguarding lead oversees every team. */
-const mayWorkOn = (a: Actor, team: string) => ((a.role === 'manager' || a.role === 'practitioner') && a.team === team) || a.role === 'safeguarding_lead';
 
 export function planRoutes({ temporal, db, config }: AppDeps): Router {
   const router = Router();
   const handleOf = (planId: string) => temporal.workflow.getHandle<typeof planWorkflow>(planWorkflowId(planId));
 
-  async function authorised(req: Request) {
+  /** Refuses unless the policy lets this actor do this to this plan. */
+  async function ensureMay(actor: Actor, action: PlanAction, planId: string, parties: PlanParties) {
+    const involved = async () => !!(await db.planDecision.findFirst({ where: { planId, actorId: actor.id }, select: { planId: true } }));
+    ensure(await mayOnPlan(actor, action, parties, involved), 'Not a plan you work on, or not yours to decide');
+  }
+
+  async function authorised(req: Request, action: PlanAction) {
     const actor = actorOf(req);
     const { planId } = parse(PlanParams, req, 'params');
     const handle = handleOf(planId);
     const state = await temporalCall('Plan', () => handle.query(planStateQuery));
-    if (!mayWorkOn(actor, state.team)) throw forbidden('Not a plan of your team');
+    await ensureMay(actor, action, planId, { team: state.team, leadPractitionerId: state.contacts.leadPractitioner.id });
     return { actor, by: byOf(actor), handle, state, planId };
   }
 
   /** A POST that becomes one workflow update: parse, authorise, update, answer with its result. */
   function updateRoute<S extends z.ZodType, R>(
+    action: PlanAction,
     path: string,
     schema: S,
     run: (ctx: Awaited<ReturnType<typeof authorised>> & { body: z.infer<S>; req: Request }) => Promise<R>,
@@ -100,7 +106,7 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
     router.post(path, async (req, res) => {
       actorOf(req);
       const body = parse(schema, req);
-      const ctx = await authorised(req);
+      const ctx = await authorised(req, action);
       // An ended plan's workflow has closed and takes no more requests; say why rather than "not found".
       if (ctx.state.status === 'ended') throw conflict('The plan has ended');
       res.status(status).json(await temporalCall('Plan', () => run({ ...ctx, body, req })));
@@ -110,11 +116,11 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
   router.post('/plans', async (req, res) => {
     const actor = actorOf(req);
     const body = parse(CreatePlanBody, req);
-    if ((actor.role !== 'practitioner' && actor.role !== 'manager') || !actor.team) throw forbidden("Only a team's lead practitioner or manager records a plan");
+    ensure(mayCreatePlan(actor), "Only a team's practitioner or manager records a plan");
     const planId = body.planId ?? randomUUID();
     const input: PlanInput = {
       planId,
-      team: actor.team,
+      team: actor.team!,
       content: body.content,
       consent: body.consent,
       contacts: body.contacts,
@@ -149,33 +155,36 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
       },
     });
     const team = state?.team ?? row?.team;
-    if (!team) throw notFound('Plan');
-    if (!mayWorkOn(actor, team)) throw forbidden('Not a plan of your team');
+    const leadPractitionerId = state?.contacts.leadPractitioner.id ?? row?.leadPractitionerId;
+    if (!team || !leadPractitionerId) throw notFound('Plan');
+    await ensureMay(actor, 'read', planId, { team, leadPractitionerId });
     const { events, reviews, requests, decisions, disclosures, ...plan } = row ?? { events: [], reviews: [], requests: [], decisions: [], disclosures: [] };
     res.json({ planId, state, record: row ? plan : null, timeline: events, reviews, unscheduledRequests: requests, decisions, copies: disclosures });
   });
 
-  updateRoute('/plans/:planId/go-live', NoBody, ({ handle, by }) => handle.executeUpdate(goLiveUpdate, { args: [{ by }] }));
-  updateRoute('/plans/:planId/measures/:measureId/legal-advice', LegalAdviceBody, ({ handle, by, body, req }) =>
+  updateRoute('go_live', '/plans/:planId/go-live', NoBody, ({ handle, by }) => handle.executeUpdate(goLiveUpdate, { args: [{ by }] }));
+  updateRoute('record_legal_advice', '/plans/:planId/measures/:measureId/legal-advice', LegalAdviceBody, ({ handle, by, body, req }) =>
     handle.executeUpdate(recordLegalAdviceUpdate, { args: [{ measureId: parse(MeasureParams, req, 'params').measureId, advice: body, by }] }),
   );
-  updateRoute('/plans/:planId/reviews', ReviewBody, ({ handle, by, body }) => handle.executeUpdate(recordReviewUpdate, { args: [{ ...body, by }] }));
-  updateRoute('/plans/:planId/review-date', RescheduleBody, ({ handle, by, body }) => handle.executeUpdate(rescheduleReviewUpdate, { args: [{ ...body, by }] }));
+  updateRoute('record_review', '/plans/:planId/reviews', ReviewBody, ({ handle, by, body }) => handle.executeUpdate(recordReviewUpdate, { args: [{ ...body, by }] }));
+  updateRoute('move_review', '/plans/:planId/review-date', RescheduleBody, ({ handle, by, body }) => handle.executeUpdate(rescheduleReviewUpdate, { args: [{ ...body, by }] }));
   updateRoute(
+    'request_unscheduled_review',
     '/plans/:planId/unscheduled-reviews',
     UnscheduledRequestBody,
     ({ handle, by, body }) => handle.executeUpdate(requestUnscheduledReviewUpdate, { args: [{ ...body, by }] }),
     201,
   );
-  updateRoute('/plans/:planId/unscheduled-reviews/:requestId/decision', UnscheduledDecisionBody, ({ handle, by, body, req }) =>
+  updateRoute('decide_unscheduled_review', '/plans/:planId/unscheduled-reviews/:requestId/decision', UnscheduledDecisionBody, ({ handle, by, body, req }) =>
     handle.executeUpdate(decideUnscheduledReviewUpdate, { args: [{ ...body, requestId: parse(RequestParams, req, 'params').requestId, by }] }),
   );
-  updateRoute('/plans/:planId/one-to-one-reviews', OneToOneReviewBody, ({ handle, by, body }) => handle.executeUpdate(recordOneToOneReviewUpdate, { args: [{ ...body, by }] }));
-  updateRoute('/plans/:planId/actions/:actionId/complete', CompleteActionBody, ({ handle, by, body, req }) =>
+  updateRoute('review_one_to_one', '/plans/:planId/one-to-one-reviews', OneToOneReviewBody, ({ handle, by, body }) => handle.executeUpdate(recordOneToOneReviewUpdate, { args: [{ ...body, by }] }));
+  updateRoute('complete_action', '/plans/:planId/actions/:actionId/complete', CompleteActionBody, ({ handle, by, body, req }) =>
     handle.executeUpdate(completeActionUpdate, { args: [{ ...body, actionId: parse(ActionParams, req, 'params').actionId, by }] }),
   );
-  updateRoute('/plans/:planId/end', EndPlanBody, ({ handle, by, body }) => handle.executeUpdate(endPlanUpdate, { args: [{ ending: body, by }] }));
+  updateRoute('end', '/plans/:planId/end', EndPlanBody, ({ handle, by, body }) => handle.executeUpdate(endPlanUpdate, { args: [{ ending: body, by }] }));
   updateRoute(
+    'decide_copy',
     '/plans/:planId/copies',
     CopyBody,
     async ({ handle, by, body, planId }) => {
@@ -189,18 +198,18 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
   router.get('/plans/:planId/copies/:disclosureId', async (req, res) => {
     const actor = actorOf(req);
     const { planId, disclosureId } = parse(CopyParams, req, 'params');
-    const copy = await db.planDisclosure.findFirst({ where: { id: disclosureId, planId }, include: { plan: { select: { team: true } } } });
+    const copy = await db.planDisclosure.findFirst({ where: { id: disclosureId, planId }, include: { plan: { select: { team: true, leadPractitionerId: true } } } });
     if (!copy?.html) throw notFound('Copy');
-    if (!mayWorkOn(actor, copy.plan.team)) throw forbidden('Not a plan of your team');
+    await ensureMay(actor, 'read_copy', planId, copy.plan);
     res.type('html').send(copy.html);
   });
 
   router.get('/plan-lists/:list', async (req, res) => {
     const actor = actorOf(req);
     const { list } = parse(ListParams, req, 'params');
-    if (actor.role !== 'manager' || !actor.team) throw forbidden("Only a team's manager reads its lists");
+    ensure(mayReadTeamLists(actor), "Only a team's manager reads its lists");
     const today = toDateString(Date.now());
-    const live = { team: actor.team, status: 'live' };
+    const live = { team: actor.team!, status: 'live' };
     const plan = { id: true, nextReviewDate: true, reviewNumber: true, leadPractitionerId: true } as const;
     const lists = {
       'reviews-due-this-week': () => db.plan.findMany({ where: { ...live, nextReviewDate: { gte: today, lte: addDays(today, 6) } }, select: plan, orderBy: { nextReviewDate: 'asc' } }),
@@ -227,8 +236,9 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
   router.get('/reports/plan-outcomes', async (req, res) => {
     const actor = actorOf(req);
     const query = parse(ReportQuery, req, 'query');
-    if (!['manager', 'safeguarding_lead', 'admin'].includes(actor.role)) throw forbidden('Reports are for managers and safeguarding leads');
-    const team = actor.role === 'manager' ? actor.team : query.team;
+    const scope = reportScope(actor, query.team);
+    ensure(!!scope, 'Reports are for managers and safeguarding leads');
+    const { team } = scope!;
     const rows = await db.plan.findMany({
       where: { status: 'ended', endedAt: { gte: new Date(`${query.from}T00:00:00Z`), lt: new Date(`${addDays(query.to, 1)}T00:00:00Z`) }, ...(team ? { team } : {}) },
       select: { consentBasis: true, endingGround: true, riskOutcome: true, outcomesAchieved: true },

@@ -16,12 +16,12 @@ import {
   workerView,
   type VisitActor,
   type VisitInput,
-  type VisitState,
   VISIT_CLOSED,
 } from '../../workflows/visit';
 import { resolvePolicy } from '../../workflows/visit-policy';
 import type { AppDeps } from '../deps';
 import { actorOf, forbidden, type Actor } from '../http/actor';
+import { ensure, mayOnVisit, mayStartVisit, partOnVisit, visitListScope, type VisitAction } from '../http/policy';
 import { AppError, conflict, notFound } from '../http/errors';
 import { startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
@@ -41,24 +41,14 @@ import {
   VisitView,
 } from '../schemas/visits';
 
-type Parties = VisitState['parties'];
-
-/** Who may do what on a visit: the worker on their own, the buddy on theirs, a manager on their team's. */
-const may = {
-  work: (a: Actor, p: Parties) => a.role === 'worker' && a.id === p.workerId,
-  respond: (a: Actor, p: Parties) => (a.role === 'buddy' && a.id === p.buddyId) || (a.role === 'manager' && a.team === p.team),
-  manage: (a: Actor, p: Parties) => a.role === 'manager' && a.team === p.team,
-};
-const mayRaiseRedFlag = (a: Actor, p: Parties) => may.work(a, p) || may.respond(a, p);
-const mayRead = (a: Actor, p: Parties) => mayRaiseRedFlag(a, p) || a.role === 'operator';
-
 /** Once the visit was found, a missing run means it has finished: that is a conflict, not a 404. */
 const updateVisit = <T>(call: () => Promise<T>): Promise<T> =>
   temporalCall('Visit', call).catch((err: unknown) => {
     throw err instanceof AppError && err.status === 404 ? conflict(VISIT_CLOSED) : err;
   });
 
-const actorFor = (a: Actor): VisitActor => ({ id: a.id, role: a.role });
+/** The visit records the part the actor plays on it (the buddy acts as "buddy"), not their job title. */
+const actorFor = (a: Actor, part: string = a.role): VisitActor => ({ id: a.id, role: part, ...(a.name ? { name: a.name } : {}) });
 
 const doc = documentPaths('visits');
 
@@ -80,13 +70,14 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
   const handleOf = (visitId: string): WorkflowHandle<typeof visitWorkflow> => temporal.workflow.getHandle(visitWorkflowId(visitId));
 
   /** The visit's parties and state, checked against what the actor may do. */
-  async function authorised(req: Request, allowed: (a: Actor, p: Parties) => boolean) {
+  async function authorised(req: Request, action: VisitAction) {
     const actor = actorOf(req);
     const { visitId } = parse(VisitParams, req, 'params');
     const handle = handleOf(visitId);
     const state = await temporalCall('Visit', () => handle.query(visitStateQuery));
-    if (!allowed(actor, state.parties)) throw forbidden('Not your visit or not your team');
-    return { actor, handle, state, visitId };
+    ensure(mayOnVisit(actor, action, state.parties), 'Not your visit or not your team');
+    const part = partOnVisit(actor, state.parties)!;
+    return { actor: actorFor(actor, part), part, handle, state, visitId };
   }
 
   /** An ack link's claim, or why it is refused: tampered and expired links look different to the recipient. */
@@ -102,11 +93,10 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
   router.post('/visits', async (req, res) => {
     const actor = actorOf(req);
     const body = parse(StartVisitBody, req);
-    if (actor.role !== 'worker' && actor.role !== 'manager') throw forbidden('Only a worker or their manager starts a visit');
-    if (!actor.team) throw forbidden('The actor must belong to a team');
-    if (actor.role === 'worker' && body.worker.id && body.worker.id !== actor.id) throw forbidden('A worker starts only their own visits');
-    const workerId = actor.role === 'worker' ? actor.id : body.worker.id;
+    const workerId = actor.role === 'worker' ? (body.worker.id ?? actor.id) : body.worker.id;
     if (!workerId) throw new AppError(400, 'invalid_request', 'Invalid body: worker.id: required when a manager schedules a visit', [{ field: 'worker.id', message: 'required when a manager schedules a visit' }]);
+    const worker = await db.user.findUnique({ where: { id: workerId }, select: { id: true, teamId: true } });
+    ensure(mayStartVisit(actor, worker), 'A worker starts only their own visits; a manager schedules visits for workers of their team');
     const { policy, problems } = resolvePolicy(body.riskLevel, policyOverrides(body.policy));
     if (problems.length) throw new AppError(400, 'invalid_request', `Invalid body: policy: ${problems.join('; ')}`, problems.map((message) => ({ field: 'policy', message })));
     const needsSafeguard = body.riskLevel === 'high' && policy.highRiskNeedsSecondPersonOrApproval;
@@ -116,7 +106,7 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     const visitId = body.visitId ?? randomUUID();
     const input: VisitInput = {
       visitId,
-      team: actor.team,
+      team: actor.team!,
       kind: body.kind,
       riskLevel: body.riskLevel,
       clientRef: body.clientRef,
@@ -143,15 +133,15 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
   router.get('/visits', async (req, res) => {
     const actor = actorOf(req);
     const query = parse(ListVisitsQuery, req, 'query');
-    if (actor.role === 'manager' && !actor.team) throw forbidden('The manager must belong to a team');
-    if (actor.role !== 'manager' && actor.role !== 'worker') throw forbidden('Only managers and workers list visits');
+    const scope = visitListScope(actor);
+    if (!scope) throw forbidden("Only a team's manager and workers list visits");
     const rows = await db.visit.findMany({
-      where: { ...(actor.role === 'manager' ? { team: actor.team } : { workerId: actor.id }), ...(query.status ? { status: query.status } : {}) },
+      where: { ...scope, ...(query.status ? { status: query.status } : {}) },
       orderBy: { eta: 'asc' },
       take: query.limit,
     });
     const asSeenBy = (r: (typeof rows)[number]) =>
-      actor.role === 'worker' && r.incidentReason === 'duress' ? { ...r, status: r.closedAt ? 'closed' : 'open', escalationLevel: 0 } : r;
+      'workerId' in scope && r.incidentReason === 'duress' ? { ...r, status: r.closedAt ? 'closed' : 'open', escalationLevel: 0 } : r;
     res.json({
       visits: rows.map(asSeenBy).map((r) => ({
         id: r.id,
@@ -205,8 +195,8 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
   });
 
   router.get('/visits/:visitId', async (req, res) => {
-    const { actor, state, visitId } = await authorised(req, mayRead);
-    const isWorker = actor.role === 'worker';
+    const { part, state, visitId } = await authorised(req, 'read');
+    const isWorker = part === 'worker';
     const events = await db.visitEvent.findMany({ where: { visitId, ...(isWorker ? { visibleToWorker: true } : {}) }, orderBy: { seq: 'asc' } });
     res.json({
       visit: isWorker ? workerView(state) : state,
@@ -217,36 +207,36 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
   // The same body for both: a duress code behaves like any other code on the worker's screen.
   for (const [path, update] of [['check-in', checkInUpdate], ['check-out', checkOutUpdate]] as const) {
     router.post(`/visits/:visitId/${path}`, async (req, res) => {
-      const { actor, handle } = await authorised(req, may.work);
+      const { actor, handle } = await authorised(req, 'work');
       const { code } = parse(CheckInBody, req);
       const codeHash = code && hashDuressCode(code, config.LINK_SIGNING_SECRET);
-      res.json(await updateVisit(() => handle.executeUpdate(update, { args: [{ actor: actorFor(actor), codeHash }] })));
+      res.json(await updateVisit(() => handle.executeUpdate(update, { args: [{ actor, codeHash }] })));
     });
   }
 
   router.post('/visits/:visitId/extend', async (req, res) => {
-    const { actor, handle } = await authorised(req, may.work);
+    const { actor, handle } = await authorised(req, 'work');
     const body = parse(ExtendBody, req);
     const eta = new Date(body.eta).toISOString();
-    res.json(await updateVisit(() => handle.executeUpdate(extendUpdate, { args: [{ actor: actorFor(actor), eta, reason: body.reason }] })));
+    res.json(await updateVisit(() => handle.executeUpdate(extendUpdate, { args: [{ actor, eta, reason: body.reason }] })));
   });
 
   router.post('/visits/:visitId/red-flag', async (req, res) => {
-    const { actor, handle } = await authorised(req, mayRaiseRedFlag);
+    const { actor, part, handle } = await authorised(req, 'raise_red_flag');
     const { reason } = parse(RedFlagBody, req);
-    const state = await updateVisit(() => handle.executeUpdate(raiseRedFlagUpdate, { args: [{ actor: actorFor(actor), reason }] }));
-    res.json(actor.role === 'worker' ? workerView(state) : state);
+    const state = await updateVisit(() => handle.executeUpdate(raiseRedFlagUpdate, { args: [{ actor, reason }] }));
+    res.json(part === 'worker' ? workerView(state) : state);
   });
 
   router.post('/visits/:visitId/acknowledge', async (req, res) => {
-    const { actor, handle } = await authorised(req, may.respond);
-    res.json(await updateVisit(() => handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: actorFor(actor), via: 'api' }] })));
+    const { actor, handle } = await authorised(req, 'acknowledge');
+    res.json(await updateVisit(() => handle.executeUpdate(acknowledgeUpdate, { args: [{ actor, via: 'api' }] })));
   });
 
   router.post('/visits/:visitId/resolve', async (req, res) => {
-    const { actor, handle } = await authorised(req, may.manage);
+    const { actor, handle } = await authorised(req, 'resolve');
     const body = parse(ResolveBody, req);
-    res.json(await updateVisit(() => handle.executeUpdate(resolveIncidentUpdate, { args: [{ actor: actorFor(actor), ...body }] })));
+    res.json(await updateVisit(() => handle.executeUpdate(resolveIncidentUpdate, { args: [{ actor, ...body }] })));
   });
 
   return router;

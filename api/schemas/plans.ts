@@ -15,16 +15,16 @@ const futureDate = date.refine((d) => d >= toDateString(Date.now()), 'cannot be 
 export const Consent = registry.register(
   'Consent',
   z.discriminatedUnion('basis', [
-    z.object({ basis: z.literal('given'), capacityConfirmed: z.boolean() }),
-    z.object({ basis: z.literal('lacks_capacity_best_interests'), capacityAssessmentRef: text(100), bestInterestsRationale: text() }),
-    z.object({ basis: z.literal('others_at_risk'), atRisk: z.enum(['adults', 'child', 'adults_and_child']), rationale: text() }),
-    z.object({ basis: z.literal('coercion_or_undue_influence'), rationale: text() }),
+    z.strictObject({ basis: z.literal('given'), capacityConfirmed: z.boolean() }),
+    z.strictObject({ basis: z.literal('lacks_capacity_best_interests'), capacityAssessmentRef: text(100), bestInterestsRationale: text() }),
+    z.strictObject({ basis: z.literal('others_at_risk'), atRisk: z.enum(['adults', 'child', 'adults_and_child']), rationale: text() }),
+    z.strictObject({ basis: z.literal('coercion_or_undue_influence'), rationale: text() }),
   ]),
 );
 
-const LegalAdvice = z.object({ reference: text(100), summary: text(), advisedOn: date });
+const LegalAdvice = z.strictObject({ reference: text(100), summary: text(), advisedOn: date });
 
-const Measure = z.object({
+const Measure = z.strictObject({
   id,
   kind: z.enum(['proactive', 'reactive']),
   type: z.enum([...RESTRICTIVE_TYPES, 'other']),
@@ -32,28 +32,28 @@ const Measure = z.object({
   riskIds: z.array(id).max(50).optional(),
   legalAdvice: LegalAdvice.optional(),
   oneToOne: z
-    .object({ lessRestrictiveOptionsExplored: text(), howItReducesRisk: text(), timeLimit: date, stepDownIntent: text() })
+    .strictObject({ lessRestrictiveOptionsExplored: text(), howItReducesRisk: text(), timeLimit: date, stepDownIntent: text() })
     .optional()
     .openapi({ description: 'Required for one-to-one support (seed 000)' }),
 });
 
-const Action = z.object({
+const Action = z.strictObject({
   id,
   description: text(),
-  owner: z.object({ name: text(200), email: z.email().max(200).optional(), agency: text(200).optional() }),
+  owner: z.strictObject({ name: text(200), email: z.email().max(200).optional(), agency: text(200).optional() }),
   dueDate: date,
 });
 
-const Outcome = z.object({ id, description: text(1000) });
+const Outcome = z.strictObject({ id, description: text(1000) });
 
 export const PlanContent = registry.register(
   'PlanContent',
-  z.object({
-    risks: z.array(z.object({ id, description: text(), likelyImpact: text() })).min(1).max(50),
+  z.strictObject({
+    risks: z.array(z.strictObject({ id, description: text(), likelyImpact: text() })).min(1).max(50),
     measures: z.array(Measure).max(50),
     actions: z.array(Action).max(100),
     monitoring: text(),
-    adult: z.object({
+    adult: z.strictObject({
       views: text(),
       wishes: text(),
       desiredOutcomes: z.array(Outcome).max(20),
@@ -62,24 +62,24 @@ export const PlanContent = registry.register(
       language: text(50).optional(),
     }),
     involved: z
-      .array(z.object({ name: text(200), role: z.enum(['adult', 'advocate', 'representative', 'family', 'friend', 'agency', 'alleged_person']), agency: text(200).optional() }))
+      .array(z.strictObject({ name: text(200), role: z.enum(['adult', 'advocate', 'representative', 'family', 'friend', 'agency', 'alleged_person']), agency: text(200).optional() }))
       .max(50),
   }),
 );
 
-const StaffContact = z.object({ id, email: z.email().max(200) });
+const StaffContact = z.strictObject({ id, email: z.email().max(200) });
 
 export const CreatePlanBody = registry.register(
   'CreatePlan',
-  z.object({
+  z.strictObject({
     planId: z.uuid().optional().openapi({ description: 'Lets a client retry safely: the same id is refused the second time' }),
     content: PlanContent,
     consent: Consent,
-    contacts: z.object({ leadPractitioner: StaffContact, manager: StaffContact, safeguardingLead: StaffContact }),
+    contacts: z.strictObject({ leadPractitioner: StaffContact, manager: StaffContact, safeguardingLead: StaffContact }),
     firstReviewDate: futureDate,
     benefitRationale: text().openapi({ description: "The investigating team manager's decision that a plan benefits the adult" }),
     policy: z
-      .object({
+      .strictObject({
         reminderDaysBefore: z.array(z.number().int().min(1).max(60)).max(5),
         overdueRepeatEveryDays: z.number().int().min(1).max(30),
         unscheduledDecisionWorkingDays: z.number().int().min(1).max(20),
@@ -87,12 +87,11 @@ export const CreatePlanBody = registry.register(
         nonWorkingDates: z.array(date).max(100),
       })
       .partial()
-      .strict()
       .optional(),
   }),
 );
 
-const AllegedPerson = z.object({
+const AllegedPerson = z.strictObject({
   adultExpresslyRequested: z.boolean(),
   managerAgreed: z.boolean(),
   safeguards: z.string().max(4000).optional(),
@@ -101,11 +100,11 @@ const AllegedPerson = z.object({
 
 export const Ending = registry.register(
   'Ending',
-  z.object({
+  z.strictObject({
     ground: z.enum(ENDING_GROUNDS),
     carePlanRef: text(100).optional(),
     capacityConfirmed: z.boolean().optional(),
-    outcomes: z.array(z.object({ outcomeId: id, achieved: z.enum(['fully', 'partially', 'not']) })).max(20),
+    outcomes: z.array(z.strictObject({ outcomeId: id, achieved: z.enum(['fully', 'partially', 'not']) })).max(20),
     risk: z.enum(['removed', 'reduced', 'remains']),
     rationale: text(),
     adultViews: text(),
@@ -114,12 +113,12 @@ export const Ending = registry.register(
 
 export const ReviewBody = registry.register(
   'Review',
-  z.object({
+  z.strictObject({
     outcome: z.enum(REVIEW_OUTCOMES),
     rationale: text(),
     adultViews: text(),
     consent: Consent.openapi({ description: 'Consent and capacity confirmed again at every review' }),
-    participants: z.array(z.object({ name: text(200), role: z.enum(['adult', 'advocate', 'representative', 'family', 'friend', 'agency', 'alleged_person']), agency: text(200).optional() })).max(50),
+    participants: z.array(z.strictObject({ name: text(200), role: z.enum(['adult', 'advocate', 'representative', 'family', 'friend', 'agency', 'alleged_person']), agency: text(200).optional() })).max(50),
     allegedPersonInvolvement: AllegedPerson.optional(),
     nextReviewDate: futureDate.optional(),
     amendedMeasures: z.array(Measure).max(50).optional(),
@@ -130,32 +129,32 @@ export const ReviewBody = registry.register(
 );
 
 /** Requests whose meaning is all in the path. */
-export const NoBody = z.object({}).strict().optional();
-export const RescheduleBody = z.object({ newDate: futureDate, rationale: text() });
+export const NoBody = z.strictObject({}).optional();
+export const RescheduleBody = z.strictObject({ newDate: futureDate, rationale: text() });
 export const LegalAdviceBody = LegalAdvice;
-export const UnscheduledRequestBody = z.object({ onBehalfOfAdult: z.boolean(), reasons: z.array(z.enum(UNSCHEDULED_REASONS)).min(1), evidence: text() });
-export const UnscheduledDecisionBody = z.object({ decision: z.enum(UNSCHEDULED_DECISIONS), reviewDate: futureDate.optional(), rationale: text(), adultViews: text() });
-export const OneToOneReviewBody = z.object({
+export const UnscheduledRequestBody = z.strictObject({ onBehalfOfAdult: z.boolean(), reasons: z.array(z.enum(UNSCHEDULED_REASONS)).min(1), evidence: text() });
+export const UnscheduledDecisionBody = z.strictObject({ decision: z.enum(UNSCHEDULED_DECISIONS), reviewDate: futureDate.optional(), rationale: text(), adultViews: text() });
+export const OneToOneReviewBody = z.strictObject({
   measureId: id,
   decision: z.enum(['continue', 'step_down', 'end']),
   nextReviewDate: futureDate.optional(),
   rationale: text(),
   adultViews: text(),
 });
-export const CompleteActionBody = z.object({ note: text() });
+export const CompleteActionBody = z.strictObject({ note: text() });
 export const EndPlanBody = Ending;
 
 export const CopyBody = registry.register(
   'CopyRequest',
-  z.object({
+  z.strictObject({
     recipient: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('adult') }),
-      z.object({ kind: z.literal('requested_by_adult'), name: text(200), relationship: text(100) }),
-      z.object({ kind: z.literal('agency'), name: text(200) }),
-      z.object({ kind: z.literal('alleged_person'), name: text(200) }),
+      z.strictObject({ kind: z.literal('adult') }),
+      z.strictObject({ kind: z.literal('requested_by_adult'), name: text(200), relationship: text(100) }),
+      z.strictObject({ kind: z.literal('agency'), name: text(200) }),
+      z.strictObject({ kind: z.literal('alleged_person'), name: text(200) }),
     ]),
     adultRequested: z.boolean().default(false),
-    manager: z.object({ wouldRaiseRisk: z.boolean(), omitItemIds: z.array(id).max(100).default([]), rationale: text() }).optional(),
+    manager: z.strictObject({ wouldRaiseRisk: z.boolean(), omitItemIds: z.array(id).max(100).default([]), rationale: text() }).optional(),
     allegedPerson: AllegedPerson.optional(),
   }),
 );
@@ -169,7 +168,7 @@ export const CopyParams = PlanParams.extend({ disclosureId: z.uuid() });
 export const PLAN_LISTS = ['reviews-due-this-week', 'overdue-reviews', 'unscheduled-awaiting-decision', 'restrictive-measures'] as const;
 export const ListParams = z.object({ list: z.enum(PLAN_LISTS) });
 
-export const ReportQuery = z.object({ from: date, to: date, team: id.optional() });
+export const ReportQuery = z.strictObject({ from: date, to: date, team: id.optional() });
 
 export const PlanSummary = registry.register('PlanSummary', z.object({ status: z.enum(['draft', 'live', 'ended']), nextReviewDate: date.nullable(), reviewNumber: z.number().int() }));
 

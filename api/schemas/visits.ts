@@ -6,27 +6,26 @@ const DAY_MS = 24 * 60 * MIN;
 
 const minutes = (max: number) => z.number().int().min(1).max(max);
 const isoTime = z.iso.datetime({ offset: true });
-const Contact = z.object({ name: z.string().trim().min(1).max(100), email: z.email().max(200) });
+const Contact = z.strictObject({ name: z.string().trim().min(1).max(100), email: z.email().max(200) });
 
 export const PolicyOverridesBody = z
-  .object({
+  .strictObject({
     checkInIntervalMinutes: minutes(8 * 60),
     reminderBeforeMinutes: minutes(120),
     graceMinutes: minutes(120),
-    ladder: z.array(z.object({ notify: z.enum(['worker', 'buddy', 'manager', 'emergency']), waitMinutes: minutes(120), repeats: z.number().int().min(1).max(5) })).min(1).max(8),
+    ladder: z.array(z.strictObject({ notify: z.enum(['worker', 'buddy', 'manager', 'emergency']), waitMinutes: minutes(120), repeats: z.number().int().min(1).max(5) })).min(1).max(8),
     maxExtensions: z.number().int().min(0).max(10),
     maxTotalExtensionMinutes: z.number().int().min(0).max(8 * 60),
     redFlagAlertsEmergency: z.boolean(),
     notStartedAlertMinutes: minutes(240),
   })
   .partial()
-  .strict()
   .openapi({ description: 'Closer watching than the risk level asks for is allowed; looser is refused.' });
 
 export const StartVisitBody = registry.register(
   'StartVisit',
   z
-    .object({
+    .strictObject({
       /** Lets a client retry a start safely: the same id is refused the second time. */
       visitId: z.uuid().optional(),
       kind: z.enum(['home', 'building', 'online']),
@@ -77,29 +76,27 @@ export const AckParams = z.object({ token: z.string().min(10).max(1000) });
 
 export const CheckInBody = registry.register(
   'CheckIn',
-  z.object({ code: z.string().regex(/^\d{4,8}$/, 'must be 4 to 8 digits').optional() }).strict(),
+  z.strictObject({ code: z.string().regex(/^\d{4,8}$/, 'must be 4 to 8 digits').optional() }),
 );
 export const ExtendBody = registry.register(
   'Extend',
   z
-    .object({ eta: isoTime, reason: z.string().trim().min(3).max(500) })
-    .strict()
+    .strictObject({ eta: isoTime, reason: z.string().trim().min(3).max(500) })
     .refine((v) => Date.parse(v.eta) > Date.now(), { path: ['eta'], message: 'must be in the future' }),
 );
-export const RedFlagBody = registry.register('RedFlag', z.object({ reason: z.string().trim().min(1).max(1000).default('Red flag raised') }).strict());
+export const RedFlagBody = registry.register('RedFlag', z.strictObject({ reason: z.string().trim().min(1).max(1000).default('Red flag raised') }));
 export const ResolveBody = registry.register(
   'ResolveIncident',
   z
-    .object({
+    .strictObject({
       outcome: z.enum(['worker-safe', 'worker-harmed', 'client-harmed', 'false-alarm', 'visit-cancelled', 'other']),
       rationale: z.string().trim().min(10).max(4000),
       reviewRiskAssessment: z.boolean().default(false),
-    })
-    .strict(),
+    }),
 );
 
 export const VisitStatusEnum = z.enum(['scheduled', 'open', 'overdue', 'escalating', 'incident', 'closed']);
-export const ListVisitsQuery = z.object({ status: VisitStatusEnum.optional(), limit: z.coerce.number().int().min(1).max(200).default(50) });
+export const ListVisitsQuery = z.strictObject({ status: VisitStatusEnum.optional(), limit: z.coerce.number().int().min(1).max(200).default(50) });
 
 const Owner = z.object({ id: z.string(), role: z.string(), name: z.string(), at: z.string() });
 export const VisitView = registry.register(

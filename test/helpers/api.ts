@@ -2,14 +2,19 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import { createApp } from '../../api/app';
+import type { AppDeps } from '../../api/deps';
+import { issueToken } from '../../api/http/credentials';
+import type { Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
-import { connectDevServer, createHarness, createTestWorker, LINK_SECRET, PUBLIC_URL, testPayloadKeys, type Harness } from './temporal';
+import { connectDevServer, createHarness, createTestWorker, LINK_SECRET, PUBLIC_URL, testDb, testPayloadKeys, type Harness } from './temporal';
 
 /** The API on the dev server with a running worker: real time, search attributes, list and count. */
 export interface ApiHarness {
   env: TestWorkflowEnvironment;
   harness: Harness;
   app: Express;
+  /** Another app on the same servers with some settings changed (tight rate limits, CORS origins). */
+  appWith(config: Partial<AppDeps['config']>): Express;
   close(): Promise<void>;
 }
 
@@ -18,17 +23,18 @@ export async function startApi(): Promise<ApiHarness> {
   const harness = await createHarness();
   const worker: Worker = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', harness);
   const running = worker.run();
-  const app = createApp({
+  const deps: AppDeps = {
     config: { TEMPORAL_TASK_QUEUE: harness.taskQueue, TEMPORAL_NAMESPACE: env.namespace ?? 'default', PUBLIC_URL, LINK_SIGNING_SECRET: LINK_SECRET, ...testPayloadKeys() },
     temporal: env.client,
     db: harness.db,
     channel: harness.channel,
     log: createLogger('api-test', { level: 'silent', env: 'production' }),
-  });
+  };
   return {
     env,
     harness,
-    app,
+    app: createApp(deps),
+    appWith: (config) => createApp({ ...deps, config: { ...deps.config, ...config } }),
     async close() {
       worker.shutdown();
       await running;
@@ -38,5 +44,35 @@ export async function startApi(): Promise<ApiHarness> {
   };
 }
 
-/** Headers naming the caller (interim identity until token authentication). */
-export const as = (id: string, role: string, team: string) => ({ 'x-actor-id': id, 'x-actor-role': role, 'x-actor-team': team });
+let db: Db | undefined;
+const tokens = new Map<string, Promise<{ authorization: string }>>();
+afterAll(async () => {
+  await db?.$disconnect();
+  db = undefined;
+  tokens.clear();
+});
+
+async function signUp(id: string, role: string, team: string | undefined): Promise<{ authorization: string }> {
+  db ??= testDb();
+  if (team) await db.team.upsert({ where: { id: team }, create: { id: team, name: team }, update: {} });
+  const user = await db.user.upsert({
+    where: { id },
+    create: { id, email: `${id}@users.carewatch.test`, name: id, role, teamId: team ?? null },
+    update: {},
+  });
+  if (user.role !== role || (user.teamId ?? undefined) !== team) {
+    throw new Error(`User ${id} is already a ${user.role} of ${user.teamId ?? 'no team'}: give the other one another id`);
+  }
+  const { token } = await issueToken(db, id, { kind: 'api', name: 'test' });
+  return { authorization: `Bearer ${token}` };
+}
+
+/**
+ * Headers of a real bearer token for this user, created (with its team) on first use, so
+ * requests go through the same authentication as production. Write `.set(await as(...))`.
+ */
+export function as(id: string, role: string, team?: string): Promise<{ authorization: string }> {
+  const key = `${id}\n${role}\n${team ?? ''}`;
+  if (!tokens.has(key)) tokens.set(key, signUp(id, role, team));
+  return tokens.get(key)!;
+}

@@ -1,0 +1,36 @@
+import type { z } from 'zod';
+import type { User } from '../../generated/prisma/client';
+import type { Db } from '../../lib/db';
+import type { CreateUserBody, UserView } from '../schemas/auth';
+import { Role } from './actor';
+import { hashPassword } from './credentials';
+import { conflict } from './errors';
+
+/** A user as the API shows them: never the password hash. */
+export const userView = (u: User): z.infer<typeof UserView> => ({ id: u.id, name: u.name, email: u.email, role: Role.parse(u.role), team: u.teamId });
+
+/** Creates a user (and their team if new); one place for the admin endpoint and the command. */
+export async function createUser(db: Db, input: z.infer<typeof CreateUserBody>): Promise<User> {
+  const taken = await db.user.findFirst({ where: { OR: [{ email: input.email }, ...(input.id ? [{ id: input.id }] : [])] } });
+  if (taken) throw conflict(taken.email === input.email ? 'A user with this email already exists' : 'A user with this id already exists');
+  if (input.team) await db.team.upsert({ where: { id: input.team }, create: { id: input.team, name: input.team }, update: {} });
+  return db.user.create({
+    data: {
+      ...(input.id ? { id: input.id } : {}),
+      email: input.email,
+      name: input.name,
+      role: input.role,
+      teamId: input.team ?? null,
+      passwordHash: input.password ? await hashPassword(input.password) : null,
+    },
+  });
+}
+
+/** Sets a password and signs the user out everywhere: sessions made with the old one end. */
+export async function setPassword(db: Db, userId: string, password: string): Promise<void> {
+  const passwordHash = await hashPassword(password);
+  await db.$transaction([
+    db.user.update({ where: { id: userId }, data: { passwordHash } }),
+    db.apiToken.updateMany({ where: { userId, kind: 'session', revokedAt: null }, data: { revokedAt: new Date() } }),
+  ]);
+}
