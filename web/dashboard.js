@@ -28,13 +28,15 @@ function fill(id, items, render, empty) {
 
 const pill = (status) => h('span', { class: `pill ${status}` }, STATUS_WORDS[status] ?? status);
 const short = (id) => id.slice(0, 8);
+/** Ids are opaque; a generated one is shortened to be read out. */
+const person = (id) => (/^[0-9a-f-]{36}$/.test(id) ? `worker ${short(id)}` : id);
 
 function attentionCard({ row, visit }) {
   const owner = visit?.alert?.owner ?? visit?.incident?.owner ?? null;
   const reason = visit?.alert?.reason ?? visit?.incident?.reason;
-  const label = `visit ${short(row.id)} of ${row.workerId}`;
+  const label = `visit ${short(row.id)} of ${person(row.workerId)}`;
   return h('li', { class: 'card attention', 'data-visit': row.id },
-    h('h3', {}, pill(row.status), ` ${row.workerId} · visit ${short(row.id)}`),
+    h('h3', {}, pill(row.status), ` ${person(row.workerId)} · visit ${short(row.id)}`),
     h('p', {}, reason ? `Reason: ${reason.replace(/-/g, ' ')}. ` : '', row.escalationLevel ? `Ladder step ${row.escalationLevel}. ` : '', visit?.alert?.alerted?.length ? `Alerted: ${visit.alert.alerted.join(', ')}.` : ''),
     h('p', { 'data-testid': 'owner' }, owner ? `${owner.name} (${owner.role}) has taken charge at ${clock(owner.at)}.` : 'Nobody has taken charge yet.'),
     h('div', { class: 'row' },
@@ -46,7 +48,7 @@ function attentionCard({ row, visit }) {
 
 function openCard(row) {
   return h('li', { class: 'card', 'data-visit': row.id },
-    h('h3', {}, pill(row.status), ` ${row.workerId} · visit ${short(row.id)}`),
+    h('h3', {}, pill(row.status), ` ${person(row.workerId)} · visit ${short(row.id)}`),
     h('p', {}, row.nextDueAt ? `Next deadline ${clock(row.nextDueAt)} (in ${countdown(row.nextDueAt)})` : `Starts before ${clock(row.eta)}`, ` · ends ${clock(row.eta)} · ${row.riskLevel} risk`),
   );
 }

@@ -41,6 +41,8 @@ export async function attempt(label, request, { notices = $('notices'), buttons 
     notice.setAttribute('role', 'status');
     notice.append(h('p', {}, `${label}: done at ${clock(new Date().toISOString())}.`));
     notices.replaceChildren(notice);
+    // Success needs no lingering: it fades after a while, a failure stays.
+    setTimeout(() => notice.remove(), 15_000);
     return result;
   } catch (err) {
     const message = err instanceof ApiError ? err.message : String(err);

@@ -34,7 +34,7 @@ async function loadToday() {
       ? mine.map((v) =>
           h('li', { class: 'card' },
             h('p', {}, h('span', { class: `pill ${v.status}` }, STATUS_WORDS[v.status] ?? v.status), ` until ${clock(v.eta)}`),
-            v.status !== 'closed' || v.id !== visit?.visitId
+            v.id !== visit?.visitId
               ? h('button', { type: 'button', class: 'btn', onclick: () => openVisit(v.id), 'aria-label': `Open the visit ending ${clock(v.eta)}` }, 'Open')
               : null,
           ),
@@ -97,7 +97,7 @@ function renderCountdown() {
   }
   const due = visit.nextDueAt === visit.eta ? 'check-out' : 'check-in';
   const left = countdown(visit.nextDueAt);
-  el.textContent = left;
+  el.textContent = left.startsWith('-') ? `${left.slice(1)} overdue` : left;
   el.setAttribute('title', `${due} due at ${clock(visit.nextDueAt)}`);
 }
 
