@@ -16,8 +16,6 @@ import { startStack, type Stack } from './stack';
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Worker tuning passed through from the environment, recorded with the figures. */
-/** Steady load: each visit opens this long before its deadline, as visits open through a day. */
-const STEADY_AHEAD_MS = 60_000;
 const TUNING_VARIABLES = ['WORKER_MAX_CACHED_WORKFLOWS', 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 'WORKER_MAX_CONCURRENT_ACTIVITIES', 'WORKER_DB_POOL_SIZE', 'SMTP_POOL'];
 
 interface Escalations {
@@ -89,6 +87,8 @@ async function orError<T>(scenario: () => Promise<T>): Promise<T | { error: stri
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
+  // Steady load: each visit opens this long before its deadline, as visits open through a day.
+  const steadyAheadMs = options.quick ? 10_000 : 60_000;
   const benchStarted = Date.now();
   const tuning = Object.fromEntries(TUNING_VARIABLES.filter((v) => process.env[v]).map((v) => [v, process.env[v]]));
   say(`options ${JSON.stringify(options)}; tuning ${JSON.stringify(tuning)}`);
@@ -101,10 +101,10 @@ async function main() {
   try {
     const spreadMs = options.spreadMinutes * 60_000;
     say(`steady: ${options.visits} visits, deadlines over ${options.spreadMinutes} min, baseline side by side`);
-    const steady = await escalations(stack, client, sampler, options, (t0) => Array.from({ length: options.visits }, (_, i) => t0 + (i * spreadMs) / options.visits), true, STEADY_AHEAD_MS);
+    const steady = await escalations(stack, client, sampler, options, (t0) => Array.from({ length: options.visits }, (_, i) => t0 + (i * spreadMs) / options.visits), true, steadyAheadMs);
     say(`burst: ${options.burst} deadlines in one second, ours then the baseline`);
     // Every burst workflow starts before the burst: allow ~25 starts/s (measured on a loaded machine).
-    const burst = await escalations(stack, client, sampler, options, (t0) => Array.from({ length: options.burst }, (_, i) => t0 + (i * 1000) / options.burst), false, 15_000 + options.burst * 40);
+    const burst = await escalations(stack, client, sampler, options, (t0) => Array.from({ length: options.burst }, (_, i) => t0 + (i * 1000) / options.burst), false, (options.quick ? 5_000 : 15_000) + options.burst * 40);
 
     say(`check-ins: ${options.rate}/s for ${options.checkInSeconds} s through the API`);
     const checkIns = await orError(async () => {
@@ -119,7 +119,7 @@ async function main() {
     const longevity = await orError(() => planLongevity({ months: options.planMonths, databaseUrl: stack.databaseUrl, smtpUrl: stack.sink.url, publicUrl: stack.publicUrl, linkSecret: 'bench-link-signing-secret-of-32-chars-or-more', payloadKeys: stack.payloadKeys }));
 
     const rows: Row[] = [
-      ['steady', 'visits / spread min / started ahead s', `${options.visits} / ${options.spreadMinutes} / ${STEADY_AHEAD_MS / 1000}`],
+      ['steady', 'visits / spread min / started ahead s', `${options.visits} / ${options.spreadMinutes} / ${steadyAheadMs / 1000}`],
       ...escalationRows('steady', steady),
       ['burst', 'visits in one second', options.burst],
       ...escalationRows('burst', burst),

@@ -30,12 +30,13 @@ function read(pid: number): Sample | null {
   }
 }
 
-/** The pid of the running process whose command line contains `needle` (e.g. a data file path). */
-export function findPid(needle: string): number | null {
+/** The pid of the running process whose command line contains every one of `needles`. */
+export function findPid(...needles: string[]): number | null {
   for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) return Number(entry);
+      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (needles.every((n) => cmdline.includes(n))) return Number(entry);
     } catch {
       // The process ended while the table was read.
     }

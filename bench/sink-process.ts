@@ -30,4 +30,7 @@ const smtp = new SMTPServer({
 });
 
 smtp.listen(Number(port), '127.0.0.1', () => process.send?.('ready'));
-process.on('SIGTERM', () => smtp.close(() => log.end(() => process.exit(0))));
+const stop = () => smtp.close(() => log.end(() => process.exit(0)));
+process.on('SIGTERM', stop);
+// The bench died without stopping it: do not keep the port.
+process.on('disconnect', stop);

@@ -107,6 +107,8 @@ export async function startStack(basePort: number, workerEnv: NodeJS.ProcessEnv 
       PUBLIC_URL: apiUrl,
       LINK_SIGNING_SECRET: crypto.randomBytes(32).toString('hex'),
       ...payloadKeys,
+      WORKER_METRICS_ADDRESS: `127.0.0.1:${basePort + 6}`,
+      WORKER_METRICS_URL: `http://127.0.0.1:${basePort + 6}/metrics`,
     };
     say('bundling and starting the worker, the baseline worker and the API');
     const [worker, baseline, api] = await Promise.all([
@@ -115,7 +117,7 @@ export async function startStack(basePort: number, workerEnv: NodeJS.ProcessEnv 
       startProcess('api', 'api/main.ts', env, 'API listening'),
     ]);
     stops.push(...[worker, baseline, api].map((child) => () => stopProcess(child)));
-    const temporal = findPid(dbFile);
+    const temporal = findPid(cli, 'start-dev', dbFile);
     if (!temporal) throw new Error('could not find the Temporal dev server process');
     return {
       dir,

@@ -7,13 +7,13 @@ import { createLogger } from '../lib/logger';
 import { runMain } from '../lib/run-main';
 import { requireSearchAttributes } from '../lib/search-attribute-check';
 import { createEmailChannel } from '../lib/mailer';
-import { createWorker } from './create-worker';
+import { createWorker, workerTuning } from './create-worker';
 
 
 async function main() {
   const config = loadConfig(workerEnvSchema);
   const log = createLogger('worker', { level: config.LOG_LEVEL, env: config.NODE_ENV });
-  const db = createDb(config.DATABASE_URL);
+  const db = createDb(config.DATABASE_URL, { poolSize: config.WORKER_DB_POOL_SIZE });
   const channel = createEmailChannel(config.SMTP_URL, config.MAIL_FROM);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   await requireSearchAttributes(connection, config.TEMPORAL_NAMESPACE, config.TEMPORAL_ADDRESS);
@@ -24,6 +24,7 @@ async function main() {
     dataConverter: dataConverter(config),
     activities: createActivities({ db, channel, publicUrl: config.PUBLIC_URL, linkSecret: config.LINK_SIGNING_SECRET }),
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH,
+    tuning: workerTuning(config),
   });
   // Drain on SIGTERM/SIGINT: in-flight activities finish, then the process exits.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
