@@ -36,7 +36,8 @@ function attentionCard({ row, visit }) {
   const reason = visit?.alert?.reason ?? visit?.incident?.reason;
   const label = `visit ${short(row.id)} of ${person(row.workerId)}`;
   return h('li', { class: 'card attention', 'data-visit': row.id },
-    h('h3', {}, pill(row.status), ` ${person(row.workerId)} · visit ${short(row.id)}`),
+    // The visit itself is fresher than the list's record of it.
+    h('h3', {}, pill(visit?.status ?? row.status), ` ${person(row.workerId)} · visit ${short(row.id)}`),
     h('p', {}, reason ? `Reason: ${reason.replace(/-/g, ' ')}. ` : '', row.escalationLevel ? `Ladder step ${row.escalationLevel}. ` : '', visit?.alert?.alerted?.length ? `Alerted: ${visit.alert.alerted.join(', ')}.` : ''),
     h('p', { 'data-testid': 'owner' }, owner ? `${owner.name} (${owner.role}) has taken charge at ${clock(owner.at)}.` : 'Nobody has taken charge yet.'),
     h('div', { class: 'row' },

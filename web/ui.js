@@ -50,12 +50,13 @@ export async function attempt(label, request, { notices = $('notices'), buttons 
     notice.append(
       h('p', {}, h('strong', {}, `${label} failed. `), message, again ? ' Check your signal and try again.' : ''),
       h('div', { class: 'row' },
-        h('button', { type: 'button', class: 'btn btn-primary', onclick: () => { notice.remove(); void attempt(label, request, { notices, buttons, quiet }); } }, `Retry: ${label}`),
+        // A refusal (4xx) would be refused again: the person changes something instead.
+        again ? h('button', { type: 'button', class: 'btn btn-primary', onclick: () => { notice.remove(); void attempt(label, request, { notices, buttons, quiet }); } }, `Retry: ${label}`) : null,
         h('button', { type: 'button', class: 'btn', onclick: () => notice.remove() }, 'Dismiss'),
       ),
     );
     notices.replaceChildren(notice);
-    notice.querySelector('button')?.focus();
+    if (again) notice.querySelector('button')?.focus();
     return undefined;
   } finally {
     for (const b of buttons) b.disabled = false;

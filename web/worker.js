@@ -71,6 +71,7 @@ function describe(v) {
   const taken = owner ? ` ${owner.name} (${owner.role}) has taken charge.` : '';
   switch (v.status) {
     case 'escalating':
+      if (v.alert.reason === 'red-flag') return { tone: 'danger', headline: 'Red flag raised: your buddy and your manager are being alerted.', detail: taken.trim() };
       if (v.alert.alerted.every((r) => r === 'worker')) return { tone: 'danger', headline: 'Check-in missed.', detail: "Tap I'm OK now, or your buddy will be alerted." };
       return { tone: 'danger', headline: `Escalation started: ${v.alert.alerted.filter((r) => r !== 'worker').join(' and ') || 'you'} alerted.`, detail: `If you are safe, tap I'm OK now.${taken}` };
     case 'incident':
