@@ -20,7 +20,7 @@ import { planStateQuery, planWorkflowId } from '../../workflows/plan-contract';
 import type { AppDeps } from '../deps';
 import { actorOf, forbidden, type Actor } from '../http/actor';
 import { actingAs } from '../http/cover';
-import { notFound } from '../http/errors';
+import { conflict, notFound } from '../http/errors';
 import { startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
 import { documentPaths } from '../openapi/paths';
@@ -99,7 +99,9 @@ export function mspRoutes({ temporal, db, config }: AppDeps): Router {
   function caseUpdate<S extends z.ZodType, A>(path: string, schema: S, update: UpdateDefinition<DeclinedSupportState, [A]>) {
     router.post(`/declined-support/:caseId/${path}`, async (req, res) => {
       const body = parse(schema, req);
-      const { handle, by } = await caseOf(req);
+      const { handle, by, state } = await caseOf(req);
+      // A converted or closed case's workflow has finished and takes no more requests; say why.
+      if (state.status !== 'open') throw conflict(`The case is ${state.status}`);
       res.json(await temporalCall('Declined-support case', () => handle.executeUpdate(update, { args: [{ ...(body as object), by } as A] })));
     });
   }
