@@ -6,6 +6,7 @@ import {
   defineUpdate,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -141,10 +142,15 @@ export function workerView(state: VisitState): VisitState {
 
 const SYSTEM: VisitActor = { id: 'carewatch', role: 'system' };
 
-const { recordVisitEvent } = proxyActivities<Activities>({
+const RECORD_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+} as const;
+const { recordVisitEvent } = proxyActivities<Activities>(RECORD_OPTIONS);
+// A record is one short database write: as a local activity it costs one marker event in the
+// workflow task already under way, instead of three history events, a task-queue round trip
+// and a workflow task of its own (README "Performance": the bench's steady and burst figures).
+const { recordVisitEvent: recordVisitEventLocally } = proxyLocalActivities<Activities>(RECORD_OPTIONS);
 // Bounded, so a relay outage ends in a recorded failure; the ladder's next alert tries again.
 const { notifyVisitContact } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -156,6 +162,8 @@ const reject = (message: string) => {
 };
 const iso = (ms: number) => new Date(ms).toISOString();
 const ALARM_EVENTS = new Set(['duress-code-used', 'alert-sent', 'acknowledged', 'incident-resolved', 'notification-failed']);
+
+const GRAVITY: Record<IncidentReason, number> = { 'not-started': 0, 'missed-deadline': 0, 'red-flag': 1, duress: 2 };
 
 interface AlertStep {
   notify: ContactRole[];
@@ -269,8 +277,9 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
       ]);
     }
     const eventSeq = ++seq;
+    const recordEvent = patched('visit-events-as-local-activities') ? recordVisitEventLocally : recordVisitEvent;
     track(
-      recordVisitEvent({
+      recordEvent({
         seq: eventSeq,
         type,
         actor: { id: actor.id, role: actor.role },
@@ -384,6 +393,8 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
   function raiseRedFlag(actor: VisitActor, reason: IncidentReason, why: string): void {
     startAlert(reason);
     openIncident(reason);
+    // The gravest reason names the incident; a duress one must stay hidden from the worker's screen.
+    if (GRAVITY[reason] > GRAVITY[state.incident!.reason]) state.incident!.reason = reason;
     redFlagPending = true;
     duressRaised ||= reason === 'duress';
     record(reason === 'duress' ? 'duress-code-used' : 'red-flag-raised', actor, { reason: why });
@@ -516,6 +527,8 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
       state.alert = null;
       state.escalationLevel = 0;
       awaitingWorker = false;
+      // An alarm raised a moment before the resolution is part of what was resolved.
+      redFlagPending = false;
       state.riskReviewRequested ||= req.reviewRiskAssessment;
       if (endsVisit) {
         state.phase = 'ended';
@@ -591,7 +604,10 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
     redFlagPending = false;
     const reason = state.alert!.reason;
     const notifyRoles: ContactRole[] = ['buddy', 'manager', ...(policy.redFlagAlertsEmergency ? (['emergency'] as const) : [])];
-    await alertUntil([{ notify: notifyRoles, waitMs: policy.redFlagRepeatMs, repeats: 1 }], reason === 'duress' ? 'visit-duress' : 'visit-red-flag', takenCharge);
+    // A duress code entered while a red flag is still being sent goes out at once, not after it.
+    const yieldsToNewer = patched('red-flag-yields-to-duress');
+    const stopped = () => takenCharge() || (yieldsToNewer && redFlagPending);
+    await alertUntil([{ notify: notifyRoles, waitMs: policy.redFlagRepeatMs, repeats: 1 }], reason === 'duress' ? 'visit-duress' : 'visit-red-flag', stopped);
   }
 
   for (;;) {
