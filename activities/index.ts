@@ -3,6 +3,7 @@ import type { NotificationChannel } from '../lib/mailer';
 import { createNotificationActivities } from './notifications';
 import { createMspActivities } from './msp';
 import { createPlanActivities } from './plans';
+import { createRetentionActivities } from './retention';
 import { createVisitActivities } from './visits';
 
 export interface ActivityDeps {
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createVisitActivities(deps),
     ...createPlanActivities(deps),
     ...createMspActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

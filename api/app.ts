@@ -8,8 +8,10 @@ import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { codecRoutes } from './routes/codec';
 import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
 import { pageRoutes } from './routes/pages';
 import { planRoutes } from './routes/plans';
+import { retentionRoutes } from './routes/retention';
 import { visitRoutes } from './routes/visits';
 import type { AppDeps } from './deps';
 
@@ -30,6 +32,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(visitRoutes(deps));
   app.use(planRoutes(deps));
   app.use(codecRoutes(deps));
+  app.use(metricsRoutes(deps));
+  app.use(retentionRoutes(deps));
   app.use(pageRoutes());
   // Routes register their schemas on import, so the document is built after them.
   const openApi = buildOpenApiDocument();

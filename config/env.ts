@@ -49,6 +49,9 @@ const activeKeyConfigured = (config: { PAYLOAD_KEYS: string; PAYLOAD_ACTIVE_KEY_
   }
 };
 
+/** The Web UI of the dev server `npm start` runs: the codec endpoint's browser origin unless told otherwise. */
+export const DEFAULT_TEMPORAL_UI_ORIGIN = 'http://localhost:8233';
+
 /** Years a record is kept after it ends before it is listed for a disposal review. */
 const retentionYears = z.coerce.number().int().min(1).max(100);
 
@@ -100,7 +103,7 @@ export const apiEnvSchema = z.object({
   /** Acknowledgement-link requests per client address per minute. */
   ACK_RATE_LIMIT: z.coerce.number().int().min(1).default(apiSecurityDefaults.ACK_RATE_LIMIT),
   /** The Temporal Web UI's origin: the only browser origin the codec endpoint answers. */
-  TEMPORAL_UI_ORIGIN: z.string().url().default('http://localhost:8233'),
+  TEMPORAL_UI_ORIGIN: z.string().url().default(DEFAULT_TEMPORAL_UI_ORIGIN),
   /** The worker's Prometheus endpoint, relayed by /metrics; unset leaves only the domain figures. */
   WORKER_METRICS_URL: z.string().url().optional(),
 }).superRefine(activeKeyConfigured);

@@ -1,4 +1,5 @@
-import { NativeConnection } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadConfig, workerEnvSchema } from '../config/env';
 import { dataConverter } from '../lib/data-converter';
@@ -8,6 +9,7 @@ import { runMain } from '../lib/run-main';
 import { requireSearchAttributes } from '../lib/search-attribute-check';
 import { createEmailChannel } from '../lib/mailer';
 import { createWorker, workerTuning } from './create-worker';
+import { ensureRetentionSchedule } from './retention-schedule';
 
 
 async function main() {
@@ -15,8 +17,17 @@ async function main() {
   const log = createLogger('worker', { level: config.LOG_LEVEL, env: config.NODE_ENV });
   const db = createDb(config.DATABASE_URL, { poolSize: config.WORKER_DB_POOL_SIZE });
   const channel = createEmailChannel(config.SMTP_URL, config.MAIL_FROM);
+  // The SDK's own metrics (task latencies, slots, polls) in Prometheus format; the API's /metrics relays them.
+  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } } });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   await requireSearchAttributes(connection, config.TEMPORAL_NAMESPACE, config.TEMPORAL_ADDRESS);
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  await ensureRetentionSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) }), {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    cron: config.RETENTION_REVIEW_CRON,
+    policy: { planYears: config.RETENTION_PLAN_YEARS, visitYears: config.RETENTION_VISIT_YEARS },
+  });
+  await clientConnection.close();
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

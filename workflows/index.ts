@@ -4,3 +4,4 @@ export { visitWorkflow } from './visit';
 export { planWorkflow } from './plan';
 export { declinedSupportWorkflow } from './declined-support';
 export { disagreementWorkflow } from './disagreement';
+export { retentionReviewWorkflow } from './retention-review';

@@ -2,6 +2,7 @@ import cors from 'cors';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Payload } from '@temporalio/common';
+import { DEFAULT_TEMPORAL_UI_ORIGIN } from '../../config/env';
 import { payloadCodec } from '../../lib/data-converter';
 import type { AppDeps } from '../deps';
 import { actorOf, forbidden } from '../http/actor';
@@ -40,11 +41,12 @@ const toJson = (p: Payload) => ({
  */
 export function codecRoutes(deps: AppDeps): Router {
   const codec = payloadCodec(deps.config);
+  const uiOrigin = deps.config.TEMPORAL_UI_ORIGIN ?? DEFAULT_TEMPORAL_UI_ORIGIN;
   const router = Router();
   router.use(
     '/codec',
     cors({
-      origin: deps.config.TEMPORAL_UI_ORIGIN ?? false,
+      origin: (origin, done) => done(null, origin === uiOrigin),
       credentials: true,
       methods: ['POST'],
       // The UI names the namespace; Authorization carries the operator's token.
