@@ -13,7 +13,7 @@ export const userView = (u: User): z.infer<typeof UserView> => ({ id: u.id, name
 export async function createUser(db: Db, input: z.infer<typeof CreateUserBody>): Promise<User> {
   const taken = await db.user.findFirst({ where: { OR: [{ email: input.email }, ...(input.id ? [{ id: input.id }] : [])] } });
   if (taken) throw conflict(taken.email === input.email ? 'A user with this email already exists' : 'A user with this id already exists');
-  if (input.team) await db.team.upsert({ where: { id: input.team }, create: { id: input.team, name: input.team }, update: {} });
+  if (input.team) await db.team.createMany({ data: [{ id: input.team, name: input.team }], skipDuplicates: true });
   return db.user.create({
     data: {
       ...(input.id ? { id: input.id } : {}),

@@ -54,12 +54,10 @@ afterAll(async () => {
 
 async function signUp(id: string, role: string, team: string | undefined): Promise<{ authorization: string }> {
   db ??= testDb();
-  if (team) await db.team.upsert({ where: { id: team }, create: { id: team, name: team }, update: {} });
-  const user = await db.user.upsert({
-    where: { id },
-    create: { id, email: `${id}@users.carewatch.test`, name: id, role, teamId: team ?? null },
-    update: {},
-  });
+  // Insert-if-absent: test files sign people up concurrently.
+  if (team) await db.team.createMany({ data: [{ id: team, name: team }], skipDuplicates: true });
+  await db.user.createMany({ data: [{ id, email: `${id}@users.carewatch.test`, name: id, role, teamId: team ?? null }], skipDuplicates: true });
+  const user = await db.user.findUniqueOrThrow({ where: { id } });
   if (user.role !== role || (user.teamId ?? undefined) !== team) {
     throw new Error(`User ${id} is already a ${user.role} of ${user.teamId ?? 'no team'}: give the other one another id`);
   }

@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { addDays, toDateString } from '../workflows/working-days';
+import { as, startApi, type ApiHarness } from './helpers/api';
+import { contacts, planContent } from './helpers/plans';
+import { MIN } from './helpers/visits';
+
+describe('Hardening: sign-in, headers, limits, idempotency and bad input (dev server, PostgreSQL)', () => {
+  let api: ApiHarness;
+  const run = randomUUID().slice(0, 6);
+  const team = `sec-${run}`;
+  const worker = () => as(`sec-worker-${run}`, 'worker', team);
+  const admin = () => as(`sec-admin-${run}`, 'admin');
+
+  beforeAll(async () => {
+    api = await startApi();
+  });
+  afterAll(() => api?.close());
+
+  const visitBody = (overrides: Record<string, unknown> = {}) => ({
+    kind: 'home',
+    riskLevel: 'low',
+    clientRef: `C-${run}`,
+    location: '1 High Street',
+    eta: new Date(Date.now() + 60 * MIN).toISOString(),
+    worker: { name: 'Wendy Worker', email: `w-${run}@example.org` },
+    buddy: { name: 'Bob Buddy', email: `b-${run}@example.org` },
+    manager: { id: `m-${run}`, name: 'Mina Manager', email: `m-${run}@example.org` },
+    emergencyContact: { name: 'On-call', email: `oc-${run}@example.org` },
+    ...overrides,
+  });
+
+  it('When a person signs in with email and password, then the session token works until they sign out; wrong passwords get one answer', async () => {
+    const email = `person-${run}@example.org`;
+    const created = await request(api.app)
+      .post('/admin/users')
+      .set(await admin())
+      .send({ email, name: 'Pat Practitioner', role: 'practitioner', team, password: 'correct horse battery staple' })
+      .expect(201);
+    expect(created.body).toEqual({ id: expect.any(String), name: 'Pat Practitioner', email, role: 'practitioner', team });
+    const session = await request(api.app).post('/auth/login').send({ email: email.toUpperCase(), password: 'correct horse battery staple' }).expect(200);
+    expect(session.body).toEqual({ token: expect.stringMatching(/^cw_/), expiresAt: expect.any(String), user: created.body });
+    const hours = (Date.parse(session.body.expiresAt) - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(11.9);
+    expect(hours).toBeLessThanOrEqual(12);
+    const bearer = { authorization: `Bearer ${session.body.token}` };
+    expect((await request(api.app).get('/auth/me').set(bearer).expect(200)).body).toEqual(created.body);
+    await request(api.app).post('/auth/logout').set(bearer).expect(200);
+    await request(api.app).get('/auth/me').set(bearer).expect(401);
+
+    const wrong = await request(api.app).post('/auth/login').send({ email, password: 'wrong password here' }).expect(401);
+    const unknown = await request(api.app).post('/auth/login').send({ email: `nobody-${run}@example.org`, password: 'wrong password here' }).expect(401);
+    expect(wrong.body).toEqual(unknown.body);
+    const extra = await request(api.app).post('/auth/login').send({ email, password: 'x', remember: true }).expect(400);
+    expect(extra.body.error.details).toEqual([{ field: 'remember', message: 'unknown field' }]);
+  });
+
+  it('When sign-in or acknowledgement links are hammered, then 429 after the configured number', async () => {
+    const tight = api.appWith({ LOGIN_RATE_LIMIT: 3, ACK_RATE_LIMIT: 2 });
+    const login = () => request(tight).post('/auth/login').send({ email: `nobody-${run}@example.org`, password: 'guess-guess-guess' });
+    for (let i = 0; i < 3; i++) expect((await login()).status).toBe(401);
+    const limited = await login().expect(429);
+    expect(limited.body.error.code).toBe('rate_limited');
+    expect(limited.headers.ratelimit).toBeDefined();
+    for (let i = 0; i < 2; i++) expect((await request(tight).get('/visits/ack/not-a-real-link-token')).status).toBe(400);
+    await request(tight).get('/visits/ack/not-a-real-link-token').expect(429);
+  });
+
+  it('When any response goes out, then it carries security headers, and CORS answers only configured origins', async () => {
+    const res = await request(api.app).get('/healthz');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['strict-transport-security']).toBeDefined();
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    const withCors = api.appWith({ CORS_ORIGINS: ['https://carewatch.example.org'] });
+    const allowed = await request(withCors).options('/visits').set('Origin', 'https://carewatch.example.org').set('Access-Control-Request-Method', 'POST');
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://carewatch.example.org');
+    expect(allowed.headers['access-control-allow-headers']).toContain('Idempotency-Key');
+    const other = await request(withCors).options('/visits').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('When a body is too large or not JSON, then 413 or 400 without stack traces or internal details', async () => {
+    const big = await request(api.app)
+      .post('/visits')
+      .set(await worker())
+      .set('content-type', 'application/json')
+      .send(JSON.stringify(visitBody({ notes: 'x'.repeat(200_000) })))
+      .expect(413);
+    const broken = await request(api.app).post('/visits').set(await worker()).set('content-type', 'application/json').send('{"kind": ').expect(400);
+    for (const body of [big.body, broken.body]) {
+      expect(Object.keys(body.error).sort()).toEqual(['code', 'message']);
+      expect(JSON.stringify(body)).not.toMatch(/at \w+ \(|node_modules|\.ts:\d+/);
+    }
+  });
+
+  it('When a POST /visits is retried with the same Idempotency-Key, then one visit exists; the key with another body is refused', async () => {
+    const key = `retry-${randomUUID()}`;
+    const body = visitBody();
+    const first = await request(api.app).post('/visits').set(await worker()).set('Idempotency-Key', key).send(body).expect(201);
+    const again = await request(api.app).post('/visits').set(await worker()).set('Idempotency-Key', key).send(body).expect(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const started = await api.env.client.workflow.count(`WorkflowId = 'visit-${first.body.visitId}'`).catch(() => null);
+    if (started) expect(started.count).toBe(1);
+    const sameClient = await api.harness.db.idempotentRequest.count({ where: { key } });
+    expect(sameClient).toBe(1);
+    const other = await request(api.app).post('/visits').set(await worker()).set('Idempotency-Key', key).send({ ...body, location: 'Elsewhere' }).expect(422);
+    expect(other.body.error.code).toBe('idempotency_key_reused');
+    // Another caller's key is theirs alone.
+    await request(api.app).post('/visits').set(await as(`sec-worker2-${run}`, 'worker', team)).set('Idempotency-Key', key).send(body).expect(201);
+    // A refused request releases its key: the corrected retry goes through.
+    const fixKey = `fix-${randomUUID()}`;
+    await request(api.app).post('/visits').set(await worker()).set('Idempotency-Key', fixKey).send({ ...body, eta: 'soon' }).expect(400);
+    await request(api.app).post('/visits').set(await worker()).set('Idempotency-Key', fixKey).send(visitBody()).expect(201);
+    await request(api.app).post('/visits').set(await worker()).set('Idempotency-Key', 'short').send(visitBody()).expect(400);
+  });
+
+  it('When input has unknown fields or impossible times, then 400 names each field with a reason', async () => {
+    const unknown = await request(api.app)
+      .post('/visits')
+      .set(await worker())
+      .send(visitBody({ colour: 'red', buddy: { name: 'B', email: `b-${run}@example.org`, phone: '123' } }))
+      .expect(400);
+    expect(unknown.body.error.details).toEqual(
+      expect.arrayContaining([
+        { field: 'colour', message: 'unknown field' },
+        { field: 'buddy.phone', message: 'unknown field' },
+      ]),
+    );
+    const past = await request(api.app).post('/visits').set(await worker()).send(visitBody({ eta: new Date(Date.now() - MIN).toISOString() })).expect(400);
+    expect(past.body.error.details).toEqual([{ field: 'eta', message: 'must be in the future' }]);
+    const query = await request(api.app).get('/visits?status=open&sort=eta').set(await worker()).expect(400);
+    expect(query.body.error.details).toEqual([{ field: 'sort', message: 'unknown field' }]);
+
+    const planBody = {
+      content: { ...planContent(), secretNotes: 'x' },
+      consent: { basis: 'given', capacityConfirmed: true },
+      contacts,
+      firstReviewDate: addDays(toDateString(Date.now()), -1),
+      benefitRationale: 'On-going risk',
+    };
+    const plan = await request(api.app).post('/plans').set(await as(`sec-prac-${run}`, 'practitioner', team)).send(planBody).expect(400);
+    expect(plan.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['content.secretNotes', 'firstReviewDate']);
+  });
+});
