@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../lib/db';
 import type { NotificationChannel } from '../lib/mailer';
 import { renderMessage } from './messages';
+import { recipientAtSendTime } from './msp-deputies';
 
 export interface NotificationRequest {
   /**
@@ -36,6 +37,7 @@ export function createNotificationActivities({ db, channel, publicUrl }: Notific
   return {
     async deliverNotification(request: NotificationRequest): Promise<NotificationResult> {
       const message = renderMessage(request.template, request.data, { publicUrl });
+      const recipient = await recipientAtSendTime(db, request);
       // Recording the key first makes the database, not the activity attempt, the judge of
       // whether this message already went out.
       const delivery = await db.notificationDelivery.upsert({
@@ -44,7 +46,7 @@ export function createNotificationActivities({ db, channel, publicUrl }: Notific
         create: {
           idempotencyKey: request.idempotencyKey,
           channel: channel.name,
-          recipient: request.to,
+          recipient,
           template: request.template,
           subject: message.subject,
           subjectType: request.subjectType,
@@ -71,7 +73,7 @@ export function createNotificationActivities({ db, channel, publicUrl }: Notific
       }
       try {
         const result = await channel.send({
-          to: request.to,
+          to: delivery.recipient,
           subject: message.subject,
           text: message.text,
           html: message.html,

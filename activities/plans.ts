@@ -138,7 +138,9 @@ export function createPlanActivities({ db }: { db: Db }) {
           data: { key: change.key, planId: change.planId, type: change.type, summary: change.summary, actorId: change.by?.actorId ?? null, at, data: (change.data ?? undefined) as object | undefined },
         });
         if (change.decision && change.by) {
-          await tx.planDecision.create({ data: { planId: change.planId, ...change.decision, actorId: change.by.actorId, actorRole: change.by.actorRole, decidedAt: at } });
+          await tx.planDecision.create({
+            data: { planId: change.planId, ...change.decision, actorId: change.by.actorId, actorRole: change.by.actorRole, onBehalfOfId: change.by.onBehalfOf ?? null, decidedAt: at },
+          });
         }
         if (change.review) {
           const { record } = change.review;

@@ -8,6 +8,7 @@ import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { codecRoutes } from './routes/codec';
 import { healthRoutes } from './routes/health';
+import { mspRoutes } from './routes/msp';
 import { metricsRoutes } from './routes/metrics';
 import { pageRoutes } from './routes/pages';
 import { planRoutes } from './routes/plans';
@@ -31,6 +32,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(adminRoutes(deps));
   app.use(visitRoutes(deps));
   app.use(planRoutes(deps));
+  app.use(mspRoutes(deps));
   app.use(codecRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(retentionRoutes(deps));

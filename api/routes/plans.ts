@@ -23,6 +23,7 @@ import {
 import { addDays, toDateString } from '../../workflows/working-days';
 import type { AppDeps } from '../deps';
 import { actorOf, type Actor } from '../http/actor';
+import { actingAs } from '../http/cover';
 import { ensure, mayCreatePlan, mayOnPlan, mayReadTeamLists, reportScope, type PlanAction, type PlanParties } from '../http/policy';
 import { conflict, notFound } from '../http/errors';
 import { startOnce, temporalCall } from '../http/temporal';
@@ -87,12 +88,12 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
   }
 
   async function authorised(req: Request, action: PlanAction) {
-    const actor = actorOf(req);
+    const { actor, by } = await actingAs(db, actorOf(req));
     const { planId } = parse(PlanParams, req, 'params');
     const handle = handleOf(planId);
     const state = await temporalCall('Plan', () => handle.query(planStateQuery));
     await ensureMay(actor, action, planId, { team: state.team, leadPractitionerId: state.contacts.leadPractitioner.id });
-    return { actor, by: byOf(actor), handle, state, planId };
+    return { actor, by, handle, state, planId };
   }
 
   /** A POST that becomes one workflow update: parse, authorise, update, answer with its result. */
