@@ -137,5 +137,22 @@ describe('The Making Safeguarding Personal API (Temporal dev server, PostgreSQL,
     expect(decided.body).toMatchObject({ status: 'decided', response: { by: { actorId: `deputy-${tag}`, actorRole: 'manager', onBehalfOf: `mgr-${tag}` } } });
     const row = await eventually(() => api.harness.db.planDisagreement.findFirst({ where: { id: disagreementId, status: 'decided' } }));
     expect(row).toMatchObject({ decidedById: `deputy-${tag}`, onBehalfOfId: `mgr-${tag}`, finalDecision: answer.finalDecision });
+
+    // The plan's own manager decisions and lists are the deputy's too during the cover.
+    await request(api.app).post(`/plans/${planId}/go-live`).set(await deputy()).expect(200);
+    const asked = await request(api.app)
+      .post(`/plans/${planId}/unscheduled-reviews`)
+      .set(await practitioner())
+      .send({ onBehalfOfAdult: true, reasons: ['adult_unhappy'], evidence: 'She asked for a meeting' })
+      .expect(201);
+    const awaiting = await request(api.app).get('/plan-lists/unscheduled-awaiting-decision').set(await deputy()).expect(200);
+    expect(awaiting.body.items.map((i: { id: string }) => i.id)).toContain(asked.body.id);
+    await request(api.app)
+      .post(`/plans/${planId}/unscheduled-reviews/${asked.body.id}/decision`)
+      .set(await deputy())
+      .send({ decision: 'no_review', rationale: 'Review already due in a month', adultViews: 'Content to wait' })
+      .expect(200);
+    const decision = await eventually(() => api.harness.db.planDecision.findFirst({ where: { planId, kind: 'unscheduled_review' } }));
+    expect(decision).toMatchObject({ actorId: `deputy-${tag}`, actorRole: 'manager', onBehalfOfId: `mgr-${tag}` });
   });
 });

@@ -206,7 +206,7 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
   });
 
   router.get('/plan-lists/:list', async (req, res) => {
-    const actor = actorOf(req);
+    const { actor } = await actingAs(db, actorOf(req));
     const { list } = parse(ListParams, req, 'params');
     ensure(mayReadTeamLists(actor), "Only a team's manager reads its lists");
     const today = toDateString(Date.now());
