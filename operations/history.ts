@@ -62,6 +62,36 @@ export async function recordedActivities<T>(client: Client, runs: HistoryEvent[]
   return out;
 }
 
+export interface LocalActivityMark {
+  activityType: string;
+  attempt: number;
+  /** A failure with a backoff: the activity is retrying after a timer. */
+  failure: string | null;
+}
+
+/**
+ * Local activities leave one marker each when they finish (or back off after failing); the
+ * marker names the type and attempt but not the input. Its metadata is plain JSON written by
+ * the SDK core, never through the payload codec.
+ */
+export function localActivityMarks(runs: HistoryEvent[][], types: readonly string[]): LocalActivityMark[] {
+  const marks: LocalActivityMark[] = [];
+  for (const e of runs.flat()) {
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_local_activity') continue;
+    const data = marker.details?.data?.payloads?.[0]?.data;
+    let meta: { activity_type?: string; activityType?: string; attempt?: number } = {};
+    try {
+      meta = data ? JSON.parse(Buffer.from(data).toString('utf8')) : {};
+    } catch {
+      // Unreadable metadata: the marker is left out rather than guessed at.
+    }
+    const activityType = meta.activity_type ?? meta.activityType ?? '';
+    if (types.includes(activityType)) marks.push({ activityType, attempt: meta.attempt ?? 1, failure: marker.failure ? (marker.failure.message ?? 'failed') : null });
+  }
+  return marks;
+}
+
 export interface PendingTimer {
   timerId: string;
   startedAt: string;

@@ -4,11 +4,11 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type { PlanChange } from '../activities/plans';
 import { createPlanActivities } from '../activities/plans';
 import type { VisitEventRecord } from '../activities/visits';
-import { appendAudit } from '../lib/audit';
+import { appendAudit, type Tx } from '../lib/audit';
 import type { Db } from '../lib/db';
 import { planStateQuery, type PlanState } from '../workflows/plan-contract';
 import { visitStateQuery, type VisitState } from '../workflows/visit';
-import { fetchRuns, recordedActivities, type RecordedActivity } from './history';
+import { fetchRuns, localActivityMarks, recordedActivities, type HistoryEvent, type RecordedActivity } from './history';
 import { kindOf } from './workflows';
 
 export interface Difference {
@@ -23,6 +23,8 @@ export interface Reconciliation {
   /** Records still being written (activities pending): the record may lag the workflow for now. */
   inFlight: number;
   differences: Difference[];
+  /** Events history recorded that the database lacks (visit sequence numbers or plan change keys). */
+  missing: string[];
 }
 
 /** Re-syncs are the operator's writes, not the workflow's: history does not know them. */
@@ -62,23 +64,44 @@ export function visitStateColumns(s: VisitState) {
   };
 }
 
-/** Compares what history says was recorded with the rows and the audit trail, and the state with the row. */
-function compareRecords(recorded: RecordedActivity<unknown>[], expected: { ref: string; auditKey: string }[], rows: Set<string>, audited: Set<string>): Difference[] {
-  const differences: Difference[] = [];
-  const refs = new Set(expected.map((e) => e.ref));
-  for (const { ref, auditKey } of expected) {
-    if (!rows.has(ref)) differences.push({ problem: 'event-missing', detail: `history recorded ${ref}; the database has no such event` });
-    if (!audited.has(auditKey)) differences.push({ problem: 'audit-missing', detail: `no audit entry ${auditKey}` });
-  }
-  const known = new Set(recorded.map((r) => refOf(r)));
-  for (const ref of rows) if (!refs.has(ref) && !known.has(ref)) differences.push({ problem: 'event-unexplained', detail: `the database has event ${ref}; history never recorded it` });
-  return differences;
+interface Recorded {
+  /** Visit event numbers or plan change keys whose record history says was written. */
+  done: Set<string>;
+  /** Records still being written (activities pending), or ahead of history (local activities). */
+  pending: Set<string>;
 }
 
-const refOf = (r: RecordedActivity<unknown>) => {
-  const input = r.input as { seq?: number; key?: string } | undefined;
-  return String(input?.seq ?? input?.key ?? '');
-};
+/** What history says the workflow recorded, across every run. */
+async function recordedRefs(client: Client, runs: HistoryEvent[][], type: string): Promise<Recorded> {
+  const activities = await recordedActivities<{ seq?: number; key?: string }>(client, runs, [type]);
+  const refOf = (r: RecordedActivity<{ seq?: number; key?: string }>) => String(r.input?.seq ?? r.input?.key ?? '');
+  const done = new Set(activities.filter((r) => r.outcome === 'completed').map(refOf));
+  const pending = new Set(activities.filter((r) => r.outcome !== 'completed').map(refOf));
+  // Visit events recorded as local activities leave a marker without their input. The workflow
+  // numbers its events 1, 2, 3… as it records them and a workflow task ends only once its local
+  // activities have, so n completed markers are events 1..n.
+  const marks = localActivityMarks(runs, [type]).filter((m) => !m.failure);
+  for (let seq = 1; seq <= marks.length; seq++) done.add(String(seq));
+  return { done, pending };
+}
+
+/** History's records against the rows and the audit trail. */
+function compareRecords(recorded: Recorded, auditKey: (ref: string) => string, rows: Set<string>, audited: Set<string>, open: boolean) {
+  const differences: Difference[] = [];
+  const missing = [...recorded.done].filter((ref) => !rows.has(ref));
+  for (const ref of missing) differences.push({ problem: 'event-missing', detail: `history recorded ${ref}; the database has no such event` });
+  for (const ref of recorded.done) {
+    if (!audited.has(auditKey(ref))) differences.push({ problem: 'audit-missing', detail: `no audit entry ${auditKey(ref)}` });
+  }
+  let inFlight = recorded.pending.size;
+  for (const ref of rows) {
+    if (recorded.done.has(ref) || recorded.pending.has(ref)) continue;
+    // A local activity's row is written before its marker reaches history.
+    if (open && /^\d+$/.test(ref)) inFlight++;
+    else differences.push({ problem: 'event-unexplained', detail: `the database has event ${ref}; history never recorded it` });
+  }
+  return { differences, inFlight, missing };
+}
 
 /** One workflow against its database record and audit trail. */
 export async function reconcileWorkflow(client: Client, db: Db, workflowId: string): Promise<Reconciliation> {
@@ -86,30 +109,28 @@ export async function reconcileWorkflow(client: Client, db: Db, workflowId: stri
   if (!kind) throw new Error(`${workflowId} is not a visit or plan workflow`);
   const id = caseIdOf(workflowId);
   const runs = await fetchRuns(client, workflowId);
-  const type = kind === 'visit' ? 'recordVisitEvent' : 'recordPlanChange';
-  const recorded = await recordedActivities<VisitEventRecord | PlanChange>(client, runs, [type]);
-  const done = recorded.filter((r) => r.outcome === 'completed');
-  const inFlight = recorded.filter((r) => r.outcome === 'pending').length;
+  const open = (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  const recorded = await recordedRefs(client, runs, kind === 'visit' ? 'recordVisitEvent' : 'recordPlanChange');
   const auditKey = (ref: string) => (kind === 'visit' ? `visit:${id}:${ref}` : `plan:${ref}`);
-  const expected = done.map((r) => ({ ref: refOf(r), auditKey: auditKey(refOf(r)) }));
   const audited = new Set(
-    (await db.auditEntry.findMany({ where: { key: { in: expected.map((e) => e.auditKey) } }, select: { key: true } })).map((a) => a.key ?? ''),
+    (await db.auditEntry.findMany({ where: { key: { in: [...recorded.done].map(auditKey) } }, select: { key: true } })).map((a) => a.key ?? ''),
   );
-  const differences: Difference[] = [];
-  if (kind === 'visit') {
-    const row = await db.visit.findUnique({ where: { id }, include: { events: { select: { seq: true } } } });
-    const state = await stateOf<VisitState>(client, workflowId, visitStateQuery);
-    if (!row) differences.push({ problem: 'record-missing', detail: `no Visit row ${id}` });
-    differences.push(...compareRecords(recorded, expected, new Set(row?.events.map((e) => String(e.seq)) ?? []), audited));
-    if (row && state && !inFlight) differences.push(...compareFields(row, visitStateColumns(state)));
-  } else {
-    const row = await db.plan.findUnique({ where: { id }, include: { events: { select: { key: true } } } });
-    const state = await stateOf<PlanState>(client, workflowId, planStateQuery);
-    if (!row) differences.push({ problem: 'record-missing', detail: `no Plan row ${id}` });
-    differences.push(...compareRecords(recorded, expected, new Set(row?.events.map((e) => e.key).filter((k) => !k.startsWith(RESYNC)) ?? []), audited));
-    if (row && state && !inFlight) differences.push(...compareFields(row, { status: state.status, nextReviewDate: state.review?.dueDate ?? null }));
+  const row = kind === 'visit' ? await db.visit.findUnique({ where: { id }, include: { events: { select: { seq: true } } } }) : await db.plan.findUnique({ where: { id }, include: { events: { select: { key: true } } } });
+  const rows = new Set<string>(
+    kind === 'visit' ? ((row as { events: { seq: number }[] } | null)?.events ?? []).map((e) => String(e.seq)) : ((row as { events: { key: string }[] } | null)?.events ?? []).map((e) => e.key).filter((k) => !k.startsWith(RESYNC)),
+  );
+  const { differences, inFlight, missing } = compareRecords(recorded, auditKey, rows, audited, open);
+  if (!row) differences.unshift({ problem: 'record-missing', detail: `no ${kind === 'visit' ? 'Visit' : 'Plan'} row ${id}` });
+  if (row && !inFlight) {
+    if (kind === 'visit') {
+      const state = await stateOf<VisitState>(client, workflowId, visitStateQuery);
+      if (state) differences.push(...compareFields(row, visitStateColumns(state)));
+    } else {
+      const state = await stateOf<PlanState>(client, workflowId, planStateQuery);
+      if (state) differences.push(...compareFields(row, { status: state.status, nextReviewDate: state.review?.dueDate ?? null }));
+    }
   }
-  return { workflowId, kind, inFlight, differences };
+  return { workflowId, kind, inFlight, differences, missing };
 }
 
 /** Many workflows; only those that differ (or could not be checked) are reported. */
@@ -128,9 +149,35 @@ export interface ResyncDeps {
 }
 
 /**
- * Re-sync the database record from the workflow: events history recorded but the database
- * lost are written again from history, then the row takes the state the workflow answers
- * with. The operator, their reason and what changed are audited with the write.
+ * Visit events the database lost, written again from their audit entries (the entry holds the
+ * type, actor, time and reason, but not the details or whether the worker may see it): they
+ * come back hidden from the worker, since a duress event must never reach the worker's screen.
+ */
+async function restoreVisitEventsFromAudit(tx: Tx, visitId: string, seqs: string[]): Promise<number> {
+  const entries = await tx.auditEntry.findMany({ where: { key: { in: seqs.map((seq) => `visit:${visitId}:${seq}`) } } });
+  for (const a of entries) {
+    await tx.visitEvent.create({
+      data: {
+        visitId,
+        seq: Number(a.key!.split(':').at(-1)),
+        type: a.action.replace(/^visit\./, ''),
+        actorId: a.actorId,
+        actorRole: a.actorRole,
+        at: a.at,
+        reason: a.rationale,
+        data: { restoredFromAuditEntry: a.seq },
+        visibleToWorker: false,
+      },
+    });
+  }
+  return entries.length;
+}
+
+/**
+ * Re-sync the database record from the workflow: events the database lost are written again
+ * (from history where it holds their input, otherwise from the audit trail), then the row
+ * takes the state the workflow answers with. The operator, their reason and what was repaired
+ * are audited with the write.
  */
 export async function resyncWorkflow(deps: ResyncDeps, workflowId: string, operator: { id: string; role: string }, reason: string) {
   const { client, db } = deps;
@@ -141,9 +188,11 @@ export async function resyncWorkflow(deps: ResyncDeps, workflowId: string, opera
     const recorded = await recordedActivities<VisitEventRecord>(client, runs, ['recordVisitEvent']);
     for (const r of recorded) if (r.outcome === 'completed' && r.input) await deps.recordVisitEvent(r.input);
     const state = await client.workflow.getHandle(workflowId).query(visitStateQuery);
+    const present = new Set((await db.visitEvent.findMany({ where: { visitId: id }, select: { seq: true } })).map((e) => String(e.seq)));
     await db.$transaction(async (tx) => {
+      const restored = await restoreVisitEventsFromAudit(tx, id, before.missing.filter((seq) => !present.has(seq)));
       await tx.visit.update({ where: { id }, data: visitStateColumns(state) });
-      await appendAudit(tx, { actor: operator, action: 'operator.resync', target: { type: 'visit', id }, rationale: reason, data: { repaired: before.differences.map((d) => d.problem) } });
+      await appendAudit(tx, { actor: operator, action: 'operator.resync', target: { type: 'visit', id }, rationale: reason, data: { repaired: before.differences.map((d) => d.problem), restoredFromAudit: restored } });
     });
   } else {
     const state = await client.workflow.getHandle(workflowId).query(planStateQuery);

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { activityInput, eventIso, eventTypeName, upsertedAttributes, type HistoryEvent } from './history';
+import { activityInput, eventIso, eventTypeName, localActivityMarks, upsertedAttributes, type HistoryEvent } from './history';
 
 /** One history event as an operator reads it: what it meant for the visit or plan. */
 export interface TimelineEntry {
@@ -57,6 +57,13 @@ export async function timelineOf(client: Client, runs: HistoryEvent[][], workflo
 async function meaningOf(client: Client, e: HistoryEvent, kind: 'visit' | 'plan', runIndex: number, activities: Map<string, string>): Promise<string | null> {
   const thing = kind === 'visit' ? 'visit' : 'plan';
   if (e.workflowExecutionStartedEventAttributes) return runIndex === 0 ? `the ${thing} was started` : `the ${thing} carried on in a fresh run (history kept short)`;
+  const marker = e.markerRecordedEventAttributes;
+  if (marker?.markerName === 'core_local_activity') {
+    const [mark] = localActivityMarks([[e]], Object.keys(ACTIVITIES));
+    if (!mark) return null;
+    const what = mark.activityType === 'recordVisitEvent' ? `record an event in the ${thing}'s record` : `run ${mark.activityType}`;
+    return mark.failure ? `failed to ${what} (attempt ${mark.attempt}), retrying after a pause: ${mark.failure}` : `done (in the workflow's own task): ${what}`;
+  }
   if (e.timerStartedEventAttributes) return 'a deadline was set (a reminder, check-in, escalation step or review timer)';
   if (e.timerFiredEventAttributes) return 'a deadline was reached: the service acts on its own now';
   if (e.timerCanceledEventAttributes) return 'a deadline was no longer needed (someone acted first)';

@@ -26,6 +26,7 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
   async function startVisit(visitId: string = randomUUID()) {
     const tag = visitId.slice(0, 8);
     const worker = await as(`worker-${tag}`, 'worker', team);
+    const contact = (who: string) => ({ name: `${who} ${tag}`, email: `${who}-${tag}@example.org` });
     await request(app)
       .post('/visits')
       .set(worker)
@@ -36,10 +37,10 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
         clientRef: `C-${tag}`,
         location: '3 Mill Lane, York YO1 7HH',
         eta: new Date(Date.now() + 90 * MIN).toISOString(),
-        worker: { name: 'Wendy Worker', email: `worker-${tag}@example.org` },
-        buddy: { id: `buddy-${tag}`, name: 'Bob Buddy', email: `buddy-${tag}@example.org` },
-        manager: { id: `manager-${tag}`, name: 'Mina Manager', email: `manager-${tag}@example.org` },
-        emergencyContact: { name: 'On-call Desk', email: `oncall-${tag}@example.org` },
+        worker: contact('worker'),
+        buddy: { id: `buddy-${tag}`, ...contact('buddy') },
+        manager: { id: `manager-${tag}`, ...contact('manager') },
+        emergencyContact: contact('oncall'),
       })
       .expect(201);
     return { visitId, workflowId: visitWorkflowId(visitId), worker };
@@ -65,7 +66,8 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
     const meanings = timeline.body.timeline.map((e: { meaning: string }) => e.meaning);
     expect(meanings[0]).toBe('the visit was started');
     expect(meanings).toContain('a red flag was raised');
-    expect(meanings).toContain('the service set out to record "red-flag-raised" (by worker) in the visit\'s record');
+    expect(meanings).toContain('done (in the workflow\'s own task): record an event in the visit\'s record');
+    expect(meanings).toContain('the service set out to send the "visit-red-flag" message');
     expect(meanings.join('\n')).not.toMatch(/Mill Lane|Wendy|example\.org/);
 
     const pending = await request(app).get(`/operator/workflows/${workflowId}/pending`).set(op).expect(200);
@@ -78,36 +80,45 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
     expect(raw.headers['content-disposition']).toContain(`${workflowId}-history.json`);
     expect(await auditOf(workflowId, 'operator.history-exported')).toHaveLength(1);
 
+    // The decision, the messages it sent and a manager's read of the incident are in the audit trail.
+    await eventually(async () => (await auditOf(visitId, 'notification.sent')).length >= 2);
+    expect(await auditOf(visitId, 'visit.red-flag-raised')).toMatchObject([{ actorRole: 'worker', rationale: 'Raised voices in the next room', data: { status: 'escalating' } }]);
+    await request(app).get(`/visits/${visitId}`).set(await as(`mgr-${team}`, 'manager', team)).expect(200);
+    expect(await auditOf(visitId, 'incident.read')).toMatchObject([{ actorId: `mgr-${team}`, actorRole: 'manager' }]);
+
     await request(app).get(`/operator/workflows?view=escalating-visits`).set(worker).expect(403);
     const bad = await request(app).get('/operator/workflows?team=a%27b&limit=0').set(op).expect(400);
     expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['limit', 'team']);
   });
 
-  it('When a record cannot be written, then the workflow is listed as failing with its last error, and "retry now" runs it before its backoff ends', async () => {
-    const visitId = randomUUID();
-    // Another row already holds the workflow id, so the visit's own row cannot be created.
-    const blocker = await api.harness.db.visit.create({
-      data: { id: randomUUID(), workflowId: visitWorkflowId(visitId), workerId: 'w', team, managerId: 'm', kind: 'home', riskLevel: 'low', clientRef: 'C-x', status: 'open', eta: new Date() },
-    });
-    const { workflowId } = await startVisit(visitId);
+  it('When the mail relay is down, then the visit is listed as failing with its last error, and "retry now" sends before the backoff ends', async () => {
+    const { visitId, workflowId, worker } = await startVisit();
     const op = await operator();
-    const failing = await eventually(async () => {
-      const res = await request(app).get(`/operator/workflows/failing?team=${team}&minAttempts=5`).set(op).expect(200);
-      return res.body.workflows.find((w: { workflowId: string }) => w.workflowId === workflowId);
-    }, 60_000);
-    const [activity] = failing.activities;
-    expect(activity).toMatchObject({ activityType: 'recordVisitEvent', lastError: expect.stringMatching(/foreign key|Foreign key/) });
-    expect(activity.attempt).toBeGreaterThanOrEqual(5);
-    const before = await request(app).get(`/operator/workflows/${workflowId}/pending`).set(op).expect(200);
-    const nextAttemptAt = Date.parse(before.body.activities[0].nextAttemptAt);
-
-    await api.harness.db.visit.delete({ where: { id: blocker.id } });
+    api.harness.smtp.setDown(true);
+    try {
+      await request(app).post(`/visits/${visitId}/red-flag`).set(worker).send({ reason: 'Threatened at the door' }).expect(200);
+      const failing = await eventually(async () => {
+        const res = await request(app).get(`/operator/workflows/failing?team=${team}&minAttempts=4`).set(op).expect(200);
+        return res.body.workflows.find((w: { workflowId: string }) => w.workflowId === workflowId);
+      }, 30_000);
+      expect(failing.activities[0]).toMatchObject({ activityType: 'notifyVisitContact', lastError: expect.stringMatching(/Relay unavailable/) });
+      expect(failing.activities[0].attempt).toBeGreaterThanOrEqual(4);
+    } finally {
+      api.harness.smtp.setDown(false);
+    }
+    // Caught between attempts: every send is waiting out a backoff of some seconds yet.
+    const before = await eventually(async () => {
+      const res = await request(app).get(`/operator/workflows/${workflowId}/pending`).set(op).expect(200);
+      const next = res.body.activities.map((a: { nextAttemptAt: string | null }) => (a.nextAttemptAt ? Date.parse(a.nextAttemptAt) : 0));
+      return next.length && Math.min(...next) > Date.now() + 3000 && { activities: res.body.activities, nextAttemptAt: Math.min(...next) };
+    }, 30_000);
+    const { nextAttemptAt } = before;
     await request(app).post(`/operator/workflows/${workflowId}/retry`).set(op).send({}).expect(400);
-    const retried = await request(app).post(`/operator/workflows/${workflowId}/retry`).set(op).send({ reason: 'Removed the row that blocked the record' }).expect(200);
-    expect(retried.body.retried).toEqual([activity.activityId]);
-    await eventsOf(api.harness.db, visitId, (t) => t.includes('visit-started'), 10_000);
+    const retried = await request(app).post(`/operator/workflows/${workflowId}/retry`).set(op).send({ reason: 'Mail relay is back up' }).expect(200);
+    expect(retried.body.retried.length).toBe(before.activities.length);
+    await api.harness.smtp.waitFor(2, (m) => m.to.some((to) => to.includes(visitId.slice(0, 8))), 10_000);
     expect(Date.now()).toBeLessThan(nextAttemptAt);
-    expect(await auditOf(workflowId, 'operator.retry-now')).toMatchObject([{ actorRole: 'operator', rationale: 'Removed the row that blocked the record' }]);
+    expect(await auditOf(workflowId, 'operator.retry-now')).toMatchObject([{ actorRole: 'operator', rationale: 'Mail relay is back up' }]);
   });
 
   it('When an event row is deleted and the status changed behind the workflow, then reconciliation reports both and a re-sync repairs them, audited', async () => {
@@ -136,6 +147,8 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
     const resynced = await request(app).post(`/operator/workflows/${workflowId}/resync`).set(op).send({ reason: 'Record edited by hand during an incident review' }).expect(200);
     expect(resynced.body.after.differences).toEqual([]);
     expect(await api.harness.db.visit.findUnique({ where: { id: visitId } })).toMatchObject({ status: 'open' });
+    // Restored from its audit entry, and kept from the worker's view: the audit does not say whether they may see it.
+    expect(await api.harness.db.visitEvent.findMany({ where: { visitId, type: 'checked-in' } })).toMatchObject([{ seq: 2, actorRole: 'worker', visibleToWorker: false }]);
     expect(await auditOf(visitId, 'operator.resync')).toMatchObject([{ rationale: 'Record edited by hand during an incident review', data: { repaired: expect.arrayContaining(['event-missing', 'field-differs']) } }]);
 
     const lead = await as(`lead-${team}`, 'safeguarding_lead');
