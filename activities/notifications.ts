@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { appendAudit, SYSTEM } from '../lib/audit';
 import type { Db } from '../lib/db';
 import type { NotificationChannel } from '../lib/mailer';
 import { renderMessage } from './messages';
@@ -80,9 +81,12 @@ export function createNotificationActivities({ db, channel, publicUrl }: Notific
           messageId: `<${delivery.id}@carewatch>`,
         });
         const sentAt = new Date();
-        await db.notificationDelivery.update({
-          where: { id: delivery.id },
-          data: { status: 'sent', sentAt, messageId: result.providerId ?? null, lastError: null },
+        await db.$transaction(async (tx) => {
+          await tx.notificationDelivery.update({
+            where: { id: delivery.id },
+            data: { status: 'sent', sentAt, messageId: result.providerId ?? null, lastError: null },
+          });
+          await appendAudit(tx, { key: `notification:${delivery.id}`, at: sentAt, actor: SYSTEM, action: 'notification.sent', target: { type: request.subjectType, id: request.subjectId }, data: { deliveryId: delivery.id, template: request.template } });
         });
         return { deliveryId: delivery.id, status: 'sent', sentAt: sentAt.toISOString() };
       } catch (err) {

@@ -1,6 +1,7 @@
 import type { CopyDecision } from '../domain/plan/copies';
 import { isRestrictive } from '../domain/plan/measures';
 import type { DecisionBy } from '../domain/plan/types';
+import { appendAudit, SYSTEM } from '../lib/audit';
 import type { Db } from '../lib/db';
 import type { CopyDecisionRequest, OneToOneReviewRequest, PlanState, RecordReviewRequest, UnscheduledRequest } from '../workflows/plan-contract';
 import { renderPlanCopy } from './messages/plan-copy';
@@ -164,6 +165,7 @@ export function createPlanActivities({ db }: { db: Db }) {
           await tx.planReviewRequest.upsert({ where: { id: change.request.id }, create: { id: change.request.id, planId: change.planId, ...row }, update: row });
         }
         if (change.disclosure) await tx.planDisclosure.create({ data: disclosureRow(change, change.disclosure) });
+        await appendAudit(tx, { key: `plan:${change.key}`, at, actor: change.by ? { id: change.by.actorId, role: change.by.actorRole } : SYSTEM, action: `plan.${change.type}`, target: change.disclosure ? { type: 'plan-copy', id: change.disclosure.id } : { type: 'plan', id: change.planId }, rationale: change.decision?.rationale ?? change.disclosure?.request.manager?.rationale, data: { planId: change.planId, status: change.state.status, decision: change.decision?.decision, copy: change.disclosure && { recipientKind: change.disclosure.request.recipient.kind, outcome: change.disclosure.decision.outcome } } });
       });
     },
   };

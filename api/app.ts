@@ -8,8 +8,9 @@ import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { codecRoutes } from './routes/codec';
 import { healthRoutes } from './routes/health';
-import { mspRoutes } from './routes/msp';
 import { metricsRoutes } from './routes/metrics';
+import { mspRoutes } from './routes/msp';
+import { operatorRoutes } from './routes/operator';
 import { pageRoutes } from './routes/pages';
 import { planRoutes } from './routes/plans';
 import { retentionRoutes } from './routes/retention';
@@ -33,6 +34,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(visitRoutes(deps));
   app.use(planRoutes(deps));
   app.use(mspRoutes(deps));
+  app.use(operatorRoutes(deps));
   app.use(codecRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(retentionRoutes(deps));

@@ -4,6 +4,7 @@ import { Router, type Request } from 'express';
 import type { z } from 'zod';
 import { planOutcomeReport, type EndedPlanRow } from '../../domain/plan/report';
 import type { DecisionBy } from '../../domain/plan/types';
+import { audit } from '../../lib/audit';
 import { planWorkflow } from '../../workflows/plan';
 import {
   completeActionUpdate,
@@ -159,6 +160,7 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
     const leadPractitionerId = state?.contacts.leadPractitioner.id ?? row?.leadPractitionerId;
     if (!team || !leadPractitionerId) throw notFound('Plan');
     await ensureMay(actor, 'read', planId, { team, leadPractitionerId });
+    await audit(db, { actor, action: 'plan.read', target: { type: 'plan', id: planId } });
     const { events, reviews, requests, decisions, disclosures, ...plan } = row ?? { events: [], reviews: [], requests: [], decisions: [], disclosures: [] };
     res.json({ planId, state, record: row ? plan : null, timeline: events, reviews, unscheduledRequests: requests, decisions, copies: disclosures });
   });
@@ -202,6 +204,7 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
     const copy = await db.planDisclosure.findFirst({ where: { id: disclosureId, planId }, include: { plan: { select: { team: true, leadPractitionerId: true } } } });
     if (!copy?.html) throw notFound('Copy');
     await ensureMay(actor, 'read_copy', planId, copy.plan);
+    await audit(db, { actor, action: 'plan.copy-read', target: { type: 'plan-copy', id: disclosureId }, data: { planId } });
     res.type('html').send(copy.html);
   });
 

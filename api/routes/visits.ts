@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Router, type Request } from 'express';
 import { verifyAckToken } from '../../lib/ack-links';
+import { audit } from '../../lib/audit';
 import { hashDuressCode } from '../../lib/duress-code';
 import {
   acknowledgeUpdate,
@@ -195,7 +196,8 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
   });
 
   router.get('/visits/:visitId', async (req, res) => {
-    const { part, state, visitId } = await authorised(req, 'read');
+    const { actor, part, state, visitId } = await authorised(req, 'read');
+    await audit(db, { actor, action: state.incident ? 'incident.read' : 'visit.read', target: { type: 'visit', id: visitId } });
     const isWorker = part === 'worker';
     const events = await db.visitEvent.findMany({ where: { visitId, ...(isWorker ? { visibleToWorker: true } : {}) }, orderBy: { seq: 'asc' } });
     res.json({
