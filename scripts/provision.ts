@@ -2,6 +2,7 @@
 // Everything lands in the cache directory (outside git); a second run only checks.
 import { ensureChromium } from '../infra/chromium';
 import { ensureTemporalCli, MissingToolError } from '../infra/temporal-cli';
+import { ensureSchemathesis } from '../infra/schemathesis';
 import { ensureTestServer } from '../infra/test-server';
 import { cacheDir } from '../infra/paths';
 import { timed } from '../infra/run';
@@ -19,6 +20,8 @@ async function main() {
   if (forTests) {
     const server = await timed('time-skipping test server', () => ensureTestServer());
     process.stderr.write(`[provision] test server: ${server}\n`);
+    const st = await timed('schemathesis (API fuzzing)', () => ensureSchemathesis());
+    process.stderr.write(`[provision] schemathesis: ${st}\n`);
     const chromium = await timed('Chromium for the page tests', () => ensureChromium());
     process.stderr.write(`[provision] chromium: ${chromium}\n`);
   }

@@ -17,23 +17,30 @@ export interface Actor {
   email?: string;
 }
 
-const verified = new WeakMap<Request, Actor & { tokenId: string }>();
+/** Per request: who the token belongs to, or why it was refused. */
+const verified = new WeakMap<Request, (Actor & { tokenId: string }) | AppError>();
 
 const unauthenticated = (why: string) => new AppError(401, 'unauthenticated', why);
 
 /**
- * Verifies `Authorization: Bearer <token>` once per request. A request without one goes on
- * (health, the OpenAPI document, sign-in and acknowledgement links need no account); a
- * request with a bad one stops here, so a typo never silently acts as nobody.
+ * Verifies `Authorization: Bearer <token>` once per request. Endpoints that need no account
+ * (health, the OpenAPI document, sign-in, acknowledgement links) ignore it; every other one
+ * asks `actorOf`, which refuses a bad token with its reason, so a typo never acts as nobody.
  */
 export function authenticate(db: Db): RequestHandler {
   return async (req, res, next) => {
     const header = req.headers.authorization;
     if (!header) return next();
     const [scheme, token] = header.split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token) return next(unauthenticated('Authorization must be "Bearer <token>"'));
+    if (scheme?.toLowerCase() !== 'bearer' || !token) {
+      verified.set(req, unauthenticated('Authorization must be "Bearer <token>"'));
+      return next();
+    }
     const found = await userOfToken(db, token);
-    if (!found) return next(unauthenticated('The token is unknown, expired or revoked'));
+    if (!found) {
+      verified.set(req, unauthenticated('The token is unknown, expired or revoked'));
+      return next();
+    }
     const { user, tokenId } = found;
     verified.set(req, { id: user.id, role: Role.parse(user.role), team: user.teamId ?? undefined, name: user.name, email: user.email, tokenId });
     res.set('Cache-Control', 'no-store');
@@ -43,16 +50,18 @@ export function authenticate(db: Db): RequestHandler {
 
 /** The acting user, from the verified token: the one way routes learn who is acting. */
 export function actorOf(req: Request): Actor {
-  const actor = verified.get(req);
-  if (!actor) throw unauthenticated('Sign in or send "Authorization: Bearer <token>"');
-  const { tokenId: _tokenId, ...rest } = actor;
-  return rest;
+  const { tokenId: _tokenId, ...actor } = verifiedActor(req);
+  return actor;
+}
+
+function verifiedActor(req: Request): Actor & { tokenId: string } {
+  const found = verified.get(req);
+  if (!found) throw unauthenticated('Sign in or send "Authorization: Bearer <token>"');
+  if (found instanceof AppError) throw found;
+  return found;
 }
 
 /** The token this request came with, for signing out. */
-export function tokenIdOf(req: Request): string {
-  actorOf(req);
-  return verified.get(req)!.tokenId;
-}
+export const tokenIdOf = (req: Request): string => verifiedActor(req).tokenId;
 
 export const forbidden = (why: string) => new AppError(403, 'forbidden', why);
