@@ -53,7 +53,7 @@ describe('No personal data in the logs the worker and the API write', () => {
 
   const call = async (method: string, url: string, who: Promise<Record<string, string>>, body?: unknown) => {
     const res = await fetch(`${base}${url}`, { method, headers: { ...(await who), 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const json = await res.json();
+    const json = (await res.json()) as { visitId: string; planId: string; timeline: unknown[] };
     if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
