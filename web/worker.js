@@ -98,7 +98,8 @@ function renderCountdown() {
   }
   const due = visit.nextDueAt === visit.eta ? 'check-out' : 'check-in';
   const left = countdown(visit.nextDueAt);
-  el.textContent = left.startsWith('-') ? `${left.slice(1)} overdue` : left;
+  const past = left.startsWith('-');
+  el.replaceChildren(past ? left.slice(1) : left, past ? h('span', { class: 'countdown-note' }, ' overdue') : '');
   el.setAttribute('title', `${due} due at ${clock(visit.nextDueAt)}`);
 }
 
@@ -118,7 +119,9 @@ function render() {
   banner.setAttribute('role', tone === 'danger' ? 'alert' : 'status');
   $('visit-headline').textContent = headline;
   renderCountdown();
-  const due = visit.phase === 'in-progress' && visit.nextDueAt ? ` Next ${visit.nextDueAt === visit.eta ? 'check-out' : 'check-in'} due at ${clock(visit.nextDueAt)}.` : '';
+  const kind = visit.nextDueAt === visit.eta ? 'check-out' : 'check-in';
+  const wasDue = Date.parse(visit.nextDueAt) <= Date.now();
+  const due = visit.phase === 'in-progress' && visit.nextDueAt ? ` ${wasDue ? `Your ${kind} was due at` : `Next ${kind} due at`} ${clock(visit.nextDueAt)}.` : '';
   $('visit-detail').textContent = `${detail}${due}`;
   $('visit-actions').hidden = visit.phase === 'ended';
   $('ok').textContent = visit.phase === 'scheduled' ? "I've arrived" : "I'm OK";

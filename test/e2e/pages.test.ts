@@ -55,7 +55,9 @@ describe('Web pages in headless Chromium', () => {
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   let step = 0;
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: true });
+  /** The phone's screen as the worker sees it; the whole dashboard. */
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: path.join(SHOTS, `${String(++step).padStart(2, '0')}-${name}.png`), fullPage: page.viewportSize()!.width > PHONE.viewport.width });
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
