@@ -1,5 +1,5 @@
 /** jest on CommonJS via ts-jest; type checking is `tsc --noEmit` in `npm test`, not per file. */
-module.exports = {
+const project = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
@@ -9,6 +9,14 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setup/quiet-runtime.ts'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+};
+
+module.exports = {
+  projects: [
+    { ...project, displayName: 'default', testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'] },
+    // Real processes killed and restarted (README "Faults the tests survive"); the same global setup runs once.
+    { ...project, displayName: 'faults', roots: ['<rootDir>/test/faults'] },
+  ],
   testTimeout: 120_000,
   // Each test file runs its own time-skipping server and worker; two at a time fit 2 cores.
   maxWorkers: 2,

@@ -52,8 +52,9 @@ afterAll(async () => {
   tokens.clear();
 });
 
-async function signUp(id: string, role: string, team: string | undefined): Promise<{ authorization: string }> {
-  db ??= testDb();
+/** A user (and team) in `into`, created if absent, with a fresh bearer token; `as` caches these for the test database. */
+export async function signUp(id: string, role: string, team: string | undefined, into: Db = (db ??= testDb())): Promise<{ authorization: string }> {
+  const db = into;
   // Insert-if-absent: test files sign people up concurrently.
   if (team) await db.team.createMany({ data: [{ id: team, name: team }], skipDuplicates: true });
   await db.user.createMany({ data: [{ id, email: `${id}@users.carewatch.test`, name: id, role, teamId: team ?? null }], skipDuplicates: true });

@@ -1,0 +1,185 @@
+// The service as separate, real processes that fault tests stop, kill and restart: PostgreSQL
+// on its own data directory, the Temporal dev server on its own SQLite file, the worker and
+// the API as `node --import tsx` children, and an SMTP sink that can refuse mail.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { startDevServer, type DevServer } from '../../infra/dev-server';
+import { startEmbeddedPostgresProcess, type EmbeddedDatabase } from '../../infra/embedded-postgres';
+import { deployMigrations } from '../../infra/migrations';
+import { projectRoot } from '../../infra/paths';
+import { dataConverter } from '../../lib/data-converter';
+import { createDb, type Db } from '../../lib/db';
+import { freePort } from '../setup/global-setup';
+import { signUp } from './api';
+import { startSmtpSink, type SmtpSink } from './smtp-sink';
+import { LINK_SECRET, PUBLIC_URL, testPayloadKeys } from './temporal';
+
+/** One `[fault] ...` line on stderr per measurement, for the closing note. */
+export const report = (line: string) => process.stderr.write(`[fault] ${line}\n`);
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** From the signal that stopped it to its exit. */
+  ms: number;
+}
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Sends the signal and waits for the exit (SIGKILL after `timeoutMs`). */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<Exit>;
+}
+
+/** Starts `script` under tsx and resolves once a line of its output matches `ready`. */
+async function startNode(name: string, script: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} not ready in 60 s:\n${output.slice(-3000)}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (ready.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited during start (${signal ?? code}):\n${output.slice(-3000)}`));
+    });
+  });
+  return {
+    child,
+    output: () => output,
+    async stop(signal = 'SIGTERM', timeoutMs = 30_000) {
+      const started = Date.now();
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const result = await exited;
+      clearTimeout(timer);
+      return { ...result, ms: Date.now() - started };
+    },
+  };
+}
+
+export interface Stack {
+  db: Db;
+  client: Client;
+  smtp: SmtpSink;
+  taskQueue: string;
+  apiUrl: string;
+  worker: ServiceProcess;
+  api: ServiceProcess;
+  /** Bearer-token headers for a user of this stack's database. */
+  as(id: string, role: string, team?: string): Promise<{ authorization: string }>;
+  startWorker(): Promise<ServiceProcess>;
+  startApi(): Promise<ServiceProcess>;
+  stopPostgres(): Promise<void>;
+  startPostgres(): Promise<void>;
+  stopTemporal(): Promise<void>;
+  startTemporal(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Every process of the service, each on fresh ports and its own files under a scratch directory. */
+export async function startStack(): Promise<Stack> {
+  // What has started so far, stopped in reverse if a later step fails, so no process outlives the test.
+  const started: (() => Promise<unknown>)[] = [];
+  try {
+    return await startEach(started);
+  } catch (err) {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function startEach(started: (() => Promise<unknown>)[]): Promise<Stack> {
+  const root = fs.mkdtempSync(path.join(process.env.TEST_ROOT!, 'fault-'));
+  const [pgPort, temporalPort, uiPort, apiPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const pgOptions = { dataDir: path.join(root, 'pg'), port: pgPort, database: 'carewatch' };
+  let pg: EmbeddedDatabase = await startEmbeddedPostgresProcess(pgOptions);
+  started.push(() => pg.stop());
+  await deployMigrations(pg.url);
+  const temporalOptions = {
+    cli: process.env.TEMPORAL_CLI_PATH!,
+    dbFile: path.join(root, 'temporal.sqlite'),
+    port: temporalPort,
+    uiPort,
+    namespace: 'default',
+    onLog: () => undefined,
+  };
+  let temporal: DevServer = await startDevServer(temporalOptions);
+  started.push(() => temporal.stop());
+  const smtp = await startSmtpSink();
+  started.push(() => smtp.close());
+  const db = createDb(pg.url);
+  const taskQueue = 'carewatch-faults';
+  const env = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: pg.url,
+    SMTP_URL: smtp.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    PUBLIC_URL,
+    LINK_SIGNING_SECRET: LINK_SECRET,
+    ...testPayloadKeys(),
+    WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+    PORT: String(apiPort),
+  };
+  const connection = await Connection.connect({ address: temporal.address });
+  started.push(() => connection.close());
+  const client = new Client({ connection, dataConverter: dataConverter(testPayloadKeys()) });
+  const worker = await startNode('worker', 'worker/main.ts', env, /worker running/);
+  started.push(() => worker.stop('SIGKILL'));
+  const api = await startNode('api', 'api/main.ts', env, /API listening/);
+  const stack: Stack = {
+    db,
+    client,
+    smtp,
+    taskQueue,
+    apiUrl: `http://127.0.0.1:${apiPort}`,
+    worker,
+    api,
+    as: (id, role, team) => signUp(id, role, team, db),
+    startWorker: async () => (stack.worker = await startNode('worker', 'worker/main.ts', env, /worker running/)),
+    startApi: async () => (stack.api = await startNode('api', 'api/main.ts', env, /API listening/)),
+    stopPostgres: () => pg.stop(),
+    startPostgres: async () => {
+      pg = await startEmbeddedPostgresProcess(pgOptions);
+    },
+    stopTemporal: () => temporal.stop(),
+    startTemporal: async () => {
+      temporal = await startDevServer(temporalOptions);
+    },
+    async close() {
+      await Promise.all([stack.worker.stop('SIGKILL'), stack.api.stop('SIGKILL')]);
+      await connection.close();
+      await db.$disconnect();
+      await smtp.close();
+      await temporal.stop();
+      await pg.stop();
+    },
+  };
+  return stack;
+}
+
+/** One stack for the test file: started before its tests, every process stopped after. */
+export function useStack(): () => Stack {
+  let stack: Stack | undefined;
+  beforeAll(async () => {
+    stack = await startStack();
+  }, 180_000);
+  afterAll(() => stack?.close(), 60_000);
+  return () => stack!;
+}
