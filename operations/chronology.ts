@@ -19,12 +19,15 @@ export interface Chronology {
 }
 
 const who = (id: string | null | undefined, role?: string | null) => (id ? `${id}${role ? ` (${role})` : ''}` : 'the service');
-const day = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '—');
+const day = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '—');
 
-/** Everything the audit trail holds about a case: reads, messages, disclosures, operator actions. */
-async function auditLines(db: Db, targets: { targetType: string; targetId: string }[]): Promise<Line[]> {
+/**
+ * What the audit trail adds to the record: reads, messages, disclosures, operator actions. An
+ * entry that mirrors a record line (same key) is left out, unless the record lost that line.
+ */
+async function auditLines(db: Db, targets: { targetType: string; targetId: string }[], recorded: Set<string>): Promise<Line[]> {
   const rows = await db.auditEntry.findMany({ where: { OR: targets }, orderBy: { seq: 'asc' } });
-  return rows.map((a) => ({ at: a.at, what: a.action.replace(/[.-]/g, ' '), who: who(a.actorId, a.actorRole), why: a.rationale ?? '', source: 'audit' as const }));
+  return rows.filter((a) => !a.key || !recorded.has(a.key)).map((a) => ({ at: a.at, what: a.action.replace(/[.-]/g, ' '), who: who(a.actorId, a.actorRole), why: a.rationale ?? '', source: 'audit' as const }));
 }
 
 export async function visitChronology(db: Db, visitId: string): Promise<Chronology | null> {
@@ -45,7 +48,7 @@ export async function visitChronology(db: Db, visitId: string): Promise<Chronolo
       ['Closed', day(visit.closedAt)],
       ['Incident', visit.incidentReason ? `${visit.incidentReason}${visit.incidentOwner ? `, taken by ${visit.incidentOwner}` : ''}` : 'none'],
     ],
-    lines: merge(records, await auditLines(db, [{ targetType: 'visit', targetId: visitId }])),
+    lines: merge(records, await auditLines(db, [{ targetType: 'visit', targetId: visitId }], new Set(visit.events.map((e) => `visit:${visitId}:${e.seq}`)))),
   };
 }
 
@@ -76,7 +79,7 @@ export async function planChronology(db: Db, planId: string): Promise<Chronology
       ['Next review', plan.nextReviewDate ?? '—'],
       ['Ended', plan.endedAt ? `${day(plan.endedAt)}: ${plan.endingGround}, risk ${plan.riskOutcome}` : '—'],
     ],
-    lines: merge(records, await auditLines(db, [{ targetType: 'plan', targetId: planId }, ...copies])),
+    lines: merge(records, await auditLines(db, [{ targetType: 'plan', targetId: planId }, ...copies], new Set(plan.events.map((e) => `plan:${e.key}`)))),
   };
 }
 
