@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import request from 'supertest';
+import { createApp } from '../api/app';
+import { deployMigrations } from '../infra/migrations';
+import { createDb, type Db } from '../lib/db';
+import { createLogger } from '../lib/logger';
+import { LINK_SECRET, PUBLIC_URL, testPayloadKeys } from './helpers/temporal';
+
+const exec = promisify(execFile);
+
+describe('npm run users: the first admin, users, passwords and tokens from a shell (PostgreSQL)', () => {
+  // A database of its own: "the first admin" must mean the first in that database.
+  const name = `users_cmd_${randomUUID().slice(0, 8)}`;
+  const url = new URL(process.env.TEST_DATABASE_URL!);
+  let db: Db;
+
+  beforeAll(async () => {
+    const admin = new Client({ connectionString: url.toString() });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    url.pathname = `/${name}`;
+    await deployMigrations(url.toString());
+    db = createDb(url.toString(), { poolSize: 2 });
+  });
+  afterAll(() => db?.$disconnect());
+
+  async function users(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    const child = exec(process.execPath, ['--import', 'tsx', 'scripts/users.ts', ...args], { env: { ...process.env, DATABASE_URL: url.toString() } });
+    if (stdin !== undefined) child.child.stdin!.end(stdin);
+    else child.child.stdin!.end();
+    return child.then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+    );
+  }
+
+  it('When the first admin is created, then their printed token works; users, passwords and tokens follow; a second first admin is refused', async () => {
+    // The API here needs no Temporal: these endpoints only touch the database.
+    const app = createApp({
+      config: { TEMPORAL_TASK_QUEUE: 'unused', TEMPORAL_NAMESPACE: 'default', PUBLIC_URL, LINK_SIGNING_SECRET: LINK_SECRET, ...testPayloadKeys() },
+      temporal: undefined as never,
+      db,
+      channel: undefined as never,
+      log: createLogger('users-test', { level: 'silent', env: 'production' }),
+    });
+    const first = await users(['create-admin', '--email', 'Ada@Council.example', '--name', 'Ada Admin']);
+    expect(first).toMatchObject({ code: 0, stdout: expect.stringMatching(/^cw_[A-Za-z0-9_-]{43}\n$/) });
+    const me = await request(app).get('/auth/me').set('authorization', `Bearer ${first.stdout.trim()}`).expect(200);
+    expect(me.body).toMatchObject({ email: 'ada@council.example', role: 'admin', team: null });
+    expect((await users(['create-admin', '--email', 'other@council.example', '--name', 'Other'])).code).not.toBe(0);
+
+    const made = await users(['create', '--email', 'w@north.example', '--name', 'Wendy', '--role', 'worker', '--team', 'north', '--id', 'w-1']);
+    expect(made).toMatchObject({ code: 0, stdout: '', stderr: expect.stringContaining('Created worker w@north.example (id w-1, team north)') });
+    expect((await users(['create', '--email', 'x@north.example', '--name', 'X', '--role', 'buddy'])).stderr).toContain('role');
+
+    expect((await users(['set-password', '--email', 'w@north.example', '--password-stdin'], 'a long enough passphrase\n')).code).toBe(0);
+    const session = await request(app).post('/auth/login').send({ email: 'w@north.example', password: 'a long enough passphrase' }).expect(200);
+    expect(session.body.user).toEqual({ id: 'w-1', name: 'Wendy', email: 'w@north.example', role: 'worker', team: 'north' });
+    const generated = await users(['set-password', '--email', 'w@north.example']);
+    expect(generated.stdout.trim().length).toBeGreaterThanOrEqual(20);
+    await request(app).get('/auth/me').set('authorization', `Bearer ${session.body.token}`).expect(401);
+
+    const issued = await users(['issue-token', '--email', 'w@north.example', '--name', 'phone', '--days', '30']);
+    const token = issued.stdout.trim();
+    await request(app).get('/auth/me').set('authorization', `Bearer ${token}`).expect(200);
+    const row = await db.apiToken.findFirstOrThrow({ where: { user: { email: 'w@north.example' }, name: 'phone' } });
+    expect(row.expiresAt!.getTime() - Date.now()).toBeGreaterThan(29 * 86_400_000);
+    expect((await users(['revoke-token', '--id', row.id])).stderr).toContain('Revoked');
+    await request(app).get('/auth/me').set('authorization', `Bearer ${token}`).expect(401);
+    expect((await users(['list'])).stderr).toContain('w-1\tworker\tnorth\tw@north.example\tWendy');
+  });
+});
