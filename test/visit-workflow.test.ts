@@ -282,7 +282,8 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
       args: [{ actor: { id: input.manager.id, role: 'manager' }, outcome: 'worker-safe', rationale, reviewRiskAssessment: true }],
     });
     expect(resolved).toMatchObject({ status: 'closed', incident: null, riskReviewRequested: true });
-    expect(await handle.result()).toMatchObject({ status: 'closed' });
+    const final = await handle.result();
+    expect(final).toMatchObject({ status: 'closed' });
 
     const told = await suite.harness.smtp.waitFor(2, (m) => m.subject === 'Resolved: the alert for Wendy Worker' && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(told.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('manager')]);
@@ -303,6 +304,23 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     const event = await suite.harness.db.visitEvent.findFirstOrThrow({ where: { visitId: input.visitId, type: 'incident-resolved' } });
     expect(event).toMatchObject({ actorId: input.manager.id, actorRole: 'manager', reason: rationale, data: { outcome: 'worker-safe', reviewRiskAssessment: true, visitEnded: false } });
     expect(await suite.harness.db.visit.findUnique({ where: { id: input.visitId } })).toMatchObject({ status: 'closed', riskReviewRequested: true, incidentReason: null });
+
+    // The record agrees with the history: one row per decision the workflow recorded, and the visit as it ended.
+    const { events } = await handle.fetchHistory();
+    // Recorded by a local activity (a marker) since the patch, by a scheduled activity before it.
+    const recorded = events!.filter(
+      (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity' || e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordVisitEvent',
+    ).length;
+    expect(await suite.harness.db.visitEvent.count({ where: { visitId: input.visitId } })).toBe(recorded);
+    expect(await suite.harness.db.visit.findUnique({ where: { id: input.visitId } })).toMatchObject({
+      status: final.status,
+      escalationLevel: final.escalationLevel,
+      eta: new Date(final.eta),
+      startedAt: new Date(final.startedAt!),
+      lastCheckInAt: new Date(final.lastCheckInAt!),
+      closedAt: new Date(final.closedAt!),
+      riskReviewRequested: final.riskReviewRequested,
+    });
   });
 
   it('When a closed visit is checked into, then the update is rejected with the reason', async () => {
