@@ -22,7 +22,11 @@ async function main() {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log.info({ signal }, 'API draining');
+      // Keep-alive connections would hold the close open for their idle timeout: each is closed
+      // as soon as its request in flight has been answered.
+      const closeIdle = setInterval(() => server.closeIdleConnections(), 100);
       server.close(async () => {
+        clearInterval(closeIdle);
         await connection.close();
         channel.close();
         await db.$disconnect();

@@ -65,3 +65,11 @@ export const alertsReceived = (deliveries: Delivered[]) =>
 
 /** Messages received for each key: the rule is exactly one. */
 export const copiesPerKey = (deliveries: Delivered[]) => deliveries.map((d) => d.received.length);
+
+/** Keys received more than once, and sends recorded as done that never arrived: both must be empty. */
+export function sendingFaults(deliveries: Delivered[]) {
+  return {
+    duplicated: deliveries.filter((d) => d.received.length > 1).map((d) => d.idempotencyKey),
+    lost: deliveries.filter((d) => d.status === 'sent' && d.received.length === 0).map((d) => d.idempotencyKey),
+  };
+}
