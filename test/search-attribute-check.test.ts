@@ -8,7 +8,7 @@ import { searchAttributeKeys } from '../config/search-attributes';
 import { missingSearchAttributes, requireSearchAttributes, SearchAttributesMissing } from '../lib/search-attribute-check';
 import { EXIT_CONFIG } from '../lib/run-main';
 import { eventually } from './helpers/eventually';
-import { connectDevServer, LINK_SECRET } from './helpers/temporal';
+import { connectDevServer, LINK_SECRET, testPayloadKeys } from './helpers/temporal';
 
 const { IndexedValueType } = temporal.api.enums.v1;
 const ALL = searchAttributeKeys.map((k) => k.name);
@@ -50,8 +50,12 @@ describe('The start-up check of search attributes (Temporal dev server)', () => 
       DATABASE_URL: process.env.TEST_DATABASE_URL,
       SMTP_URL: 'smtp://127.0.0.1:9',
       LINK_SIGNING_SECRET: LINK_SECRET,
+      ...testPayloadKeys(),
+      WORKER_METRICS_ADDRESS: '127.0.0.1:0',
       PORT: '1',
       LOG_LEVEL: 'silent',
+      // Any free port: another stack on this machine may hold the default one.
+      WORKER_METRICS_ADDRESS: '127.0.0.1:0',
     };
     const [worker, api] = await Promise.all([run('worker/main.ts', config), run('api/main.ts', config)]);
     for (const [name, ended] of [['worker', worker], ['api', api]] as const) {
