@@ -3,7 +3,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
 import { ensureTestServer } from '../infra/test-server';
-import { dataConverter, type PayloadKeyConfig } from '../lib/data-converter';
+import { dataConverter as createDataConverter, type PayloadKeyConfig } from '../lib/data-converter';
 import { createDb } from '../lib/db';
 import { createEmailChannel } from '../lib/mailer';
 import { planInput, review } from '../test/helpers/plans';
@@ -24,10 +24,22 @@ export interface LongevityFigures {
 const DAY_MS = 86_400_000;
 const by = { actorId: 'bench-practitioner', actorRole: 'practitioner' } as const;
 
+/** The SDK gives the Java server ~5 s to answer; a loaded machine can miss that, so starting is retried. */
+async function startTimeSkipping(dataConverter: ReturnType<typeof createDataConverter>, attempts = 3): Promise<TestWorkflowEnvironment> {
+  const path = await ensureTestServer();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } }, client: { dataConverter } });
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+    }
+  }
+}
+
 export async function planLongevity(options: { months: number; databaseUrl: string; smtpUrl: string; publicUrl: string; linkSecret: string; payloadKeys: PayloadKeyConfig }): Promise<LongevityFigures> {
   const started = Date.now();
-  const converter = dataConverter(options.payloadKeys);
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await ensureTestServer() } }, client: { dataConverter: converter } });
+  const converter = createDataConverter(options.payloadKeys);
+  const env = await startTimeSkipping(converter);
   const db = createDb(options.databaseUrl, { poolSize: 4 });
   const channel = createEmailChannel(options.smtpUrl, 'CareWatch <no-reply@carewatch.local>');
   const taskQueue = 'bench-plan';

@@ -93,6 +93,7 @@ async function main() {
   const tuning = Object.fromEntries(TUNING_VARIABLES.filter((v) => process.env[v]).map((v) => [v, process.env[v]]));
   say(`options ${JSON.stringify(options)}; tuning ${JSON.stringify(tuning)}`);
   const stack = await startStack(options.basePort);
+  say(`measuring processes ${JSON.stringify(stack.pids)}`);
   const sampler = new ProcessSampler(stack.pids);
   sampler.start();
   const connection = await Connection.connect({ address: stack.temporalAddress });
@@ -154,6 +155,8 @@ async function main() {
     });
     process.stdout.write(`${table(rows)}\n\n`);
     say(`figures saved to ${file}`);
+    // A smoke check (CI) fails when a scenario could not run at all; times are never asserted.
+    if ('error' in checkIns || 'error' in longevity) process.exitCode = 1;
   } finally {
     sampler.stop();
     await db.$disconnect();
