@@ -49,6 +49,8 @@ describe('No personal data in the logs the worker and the API write', () => {
   let api: ReturnType<typeof run>;
   let base = '';
   let visitId = '';
+  // People of this file's own: user accounts (and their teams) are shared by the whole run.
+  const planContacts = { ...contacts, leadPractitioner: { id: `prac-${tag}`, email: `lead-${tag}@example.org` }, manager: { id: `mgr-${tag}`, email: `manager-${tag}@example.org` } };
   let planId = '';
 
   const call = async (method: string, url: string, who: Promise<Record<string, string>>, body?: unknown) => {
@@ -101,16 +103,16 @@ describe('No personal data in the logs the worker and the API write', () => {
     await call('POST', `/visits/${visitId}/acknowledge`, as(`manager-${tag}`, 'manager', team));
 
     const content = planContent({ risks: [{ id: 'r1', description: personal.planText, likelyImpact: 'Cannot pay for care' }] });
-    const created = await call('POST', '/plans', as('prac-1', 'practitioner', team), {
+    const created = await call('POST', '/plans', as(`prac-${tag}`, 'practitioner', team), {
       content,
       consent: { basis: 'given', capacityConfirmed: true },
-      contacts,
+      contacts: planContacts,
       firstReviewDate: addDays(toDateString(Date.now()), 30),
       benefitRationale: 'On-going risk of financial abuse',
     });
     planId = created.planId;
-    await call('POST', `/plans/${planId}/go-live`, as('mgr-1', 'manager', team));
-    await eventually(async () => (await call('GET', `/plans/${planId}`, as('mgr-1', 'manager', team))).timeline.length >= 2);
+    await call('POST', `/plans/${planId}/go-live`, as(`mgr-${tag}`, 'manager', team));
+    await eventually(async () => (await call('GET', `/plans/${planId}`, as(`mgr-${tag}`, 'manager', team))).timeline.length >= 2);
     // Let the last sends and records land before the processes stop.
     await new Promise((r) => setTimeout(r, 1_000));
     await Promise.all([worker.stop(), api.stop()]);

@@ -29,6 +29,8 @@ describe('Personal data out of plain sight (dev server, PostgreSQL, SMTP)', () =
     planText: `Nephew takes her pension ${tag}`,
   };
   let visitId = '';
+  // People of this file's own: user accounts (and their teams) are shared by the whole run.
+  const planContacts = { ...contacts, leadPractitioner: { id: `prac-${tag}`, email: `lead-${tag}@example.org` }, manager: { id: `mgr-${tag}`, email: `manager-${tag}@example.org` } };
   let planId = '';
 
   beforeAll(async () => {
@@ -59,11 +61,11 @@ describe('Personal data out of plain sight (dev server, PostgreSQL, SMTP)', () =
     const content = planContent({ risks: [{ id: 'r1', description: personal.planText, likelyImpact: 'Cannot pay for care' }] });
     const created = await request(api.app)
       .post('/plans')
-      .set(await as('prac-1', 'practitioner', team))
-      .send({ content, consent: { basis: 'given', capacityConfirmed: true }, contacts, firstReviewDate: addDays(toDateString(Date.now()), 30), benefitRationale: 'On-going risk of financial abuse' })
+      .set(await as(`prac-${tag}`, 'practitioner', team))
+      .send({ content, consent: { basis: 'given', capacityConfirmed: true }, contacts: planContacts, firstReviewDate: addDays(toDateString(Date.now()), 30), benefitRationale: 'On-going risk of financial abuse' })
       .expect(201);
     planId = created.body.planId;
-    await request(api.app).post(`/plans/${planId}/go-live`).set(await as('mgr-1', 'manager', team)).expect(200);
+    await request(api.app).post(`/plans/${planId}/go-live`).set(await as(`mgr-${tag}`, 'manager', team)).expect(200);
   }, 180_000);
   afterAll(() => api?.close());
 
