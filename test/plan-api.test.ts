@@ -11,7 +11,9 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
   let api: ApiHarness;
   // A team of its own, so lists and reports see only this file's plans.
   const team = `team-${randomUUID().slice(0, 8)}`;
-  const practitioner = () => as('prac-1', 'practitioner', team);
+  // The lead practitioner acts by id (only the lead may record reviews): an id of this file's own.
+  const leadId = `prac-${team}`;
+  const practitioner = () => as(leadId, 'practitioner', team);
   const manager = () => as('mgr-1', 'manager', team);
   const today = () => toDateString(Date.now());
 
@@ -25,7 +27,7 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
   const planBody = (overrides: Record<string, unknown> = {}) => ({
     content: planContent(),
     consent: { basis: 'given', capacityConfirmed: true },
-    contacts,
+    contacts: { ...contacts, leadPractitioner: { ...contacts.leadPractitioner, id: leadId } },
     firstReviewDate: addDays(today(), 30),
     benefitRationale: 'On-going risk of financial abuse; the adult wants a plan',
     ...overrides,
@@ -49,7 +51,7 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
     });
     expect(plan.state).toMatchObject({ status: 'live', limitedToNecessaryMeasures: false, team });
     expect(plan.timeline.map((e: { type: string }) => e.type)).toEqual(['created', 'went_live']);
-    expect(plan.decisions[0]).toMatchObject({ kind: 'plan_benefit', actorId: 'prac-1', rationale: expect.stringContaining('financial abuse') });
+    expect(plan.decisions[0]).toMatchObject({ kind: 'plan_benefit', actorId: leadId, rationale: expect.stringContaining('financial abuse') });
 
     const described = await api.env.client.workflow.getHandle(planWorkflowId(created.body.planId)).describe();
     expect(described.typedSearchAttributes.get(SA.kind)).toBe('plan');

@@ -57,12 +57,17 @@ export async function signUp(id: string, role: string, team: string | undefined,
   const db = into;
   // Insert-if-absent: test files sign people up concurrently.
   if (team) await db.team.createMany({ data: [{ id: team, name: team }], skipDuplicates: true });
-  await db.user.createMany({ data: [{ id, email: `${id}@users.carewatch.test`, name: id, role, teamId: team ?? null }], skipDuplicates: true });
-  const user = await db.user.findUniqueOrThrow({ where: { id } });
-  if (user.role !== role || (user.teamId ?? undefined) !== team) {
-    throw new Error(`User ${id} is already a ${user.role} of ${user.teamId ?? 'no team'}: give the other one another id`);
-  }
-  const { token } = await issueToken(db, id, { kind: 'api', name: 'test' });
+  const fits = async (userId: string) => {
+    await db.user.createMany({ data: [{ id: userId, email: `${userId}@users.carewatch.test`, name: id, role, teamId: team ?? null }], skipDuplicates: true });
+    const user = await db.user.findUniqueOrThrow({ where: { id: userId } });
+    return user.role === role && (user.teamId ?? undefined) === team;
+  };
+  // Test files share the database and reuse short ids ('prac-1' in each file's own team): the
+  // first one gets the id itself, later ones with another role or team get `<id>@<team>/<role>`.
+  // A test that needs the exact id (a plan's lead practitioner) gives it a unique one.
+  const userId = (await fits(id)) ? id : `${id}@${team ?? '-'}/${role}`;
+  if (userId !== id && !(await fits(userId))) throw new Error(`Cannot sign up ${userId}`);
+  const { token } = await issueToken(db, userId, { kind: 'api', name: 'test' });
   return { authorization: `Bearer ${token}` };
 }
 
