@@ -51,7 +51,6 @@ describe('The start-up check of search attributes (Temporal dev server)', () => 
       SMTP_URL: 'smtp://127.0.0.1:9',
       LINK_SIGNING_SECRET: LINK_SECRET,
       ...testPayloadKeys(),
-      WORKER_METRICS_ADDRESS: '127.0.0.1:0',
       PORT: '1',
       LOG_LEVEL: 'silent',
       // Any free port: another stack on this machine may hold the default one.
