@@ -34,7 +34,7 @@ interface Escalations {
  */
 async function escalations(stack: Stack, client: Client, sampler: ProcessSampler, options: BenchOptions, deadlines: (t0: number) => number[], sideBySide: boolean, aheadMs: number): Promise<Escalations> {
   const policy = benchPolicy(options.graceSeconds * 1000);
-  const settleMs = options.quick ? 30_000 : 120_000;
+  const settleMs = options.quick ? 15_000 : 120_000;
   const from = Date.now();
   const firstDeadlines = () => deadlines(Date.now() + aheadMs + 5_000);
   const ourDeadlines = firstDeadlines();

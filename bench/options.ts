@@ -41,9 +41,9 @@ export function parseOptions(argv: string[]): BenchOptions {
   const quick = values.quick ?? false;
   return {
     quick,
-    visits: positive('visits', values.visits, quick ? 200 : 10_000),
+    visits: positive('visits', values.visits, quick ? 100 : 10_000),
     spreadMinutes: positive('minutes', values.minutes, quick ? 0.25 : 10),
-    burst: positive('burst', values.burst, quick ? 100 : 1_000),
+    burst: positive('burst', values.burst, quick ? 50 : 1_000),
     rate: positive('rate', values.rate, quick ? 20 : 200),
     checkInSeconds: positive('check-in-seconds', values['check-in-seconds'], quick ? 5 : 60),
     planMonths: positive('plan-months', values['plan-months'], quick ? 12 : 60),
