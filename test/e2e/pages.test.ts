@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -51,6 +51,8 @@ async function axeViolations(page: Page): Promise<string[]> {
 describe('Web pages in headless Chromium', () => {
   let api: ApiHarness;
   let server: Server;
+  /** Responses not yet finished: the pages' requests, still running on the server. */
+  const responses = new Set<ServerResponse>();
   let base: string;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -62,9 +64,12 @@ describe('Web pages in headless Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     api = await startApi();
-    server = await new Promise<Server>((resolve) => {
-      const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
+    server = createServer((req, res) => {
+      responses.add(res);
+      res.on('finish', () => responses.delete(res));
+      api.app(req, res);
     });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const executablePath = chromiumPath();
     if (!executablePath) throw new Error('Chromium is missing: npm test provisions it (scripts/provision.ts --for-tests)');
@@ -76,6 +81,9 @@ describe('Web pages in headless Chromium', () => {
     for (const [i, page] of contexts.flatMap((c) => c.pages()).entries()) await page.screenshot({ path: path.join(SHOTS, `final-${i}.png`), fullPage: true });
     for (const c of contexts) await c.close();
     await browser?.close();
+    // A request the closed browser left behind may still be calling Temporal: let it finish
+    // before the connection closes under it.
+    await eventually(async () => [...responses].every((r) => r.writableEnded), 60_000);
     await new Promise((resolve) => server?.close(resolve));
     await api?.close();
   });
@@ -161,6 +169,11 @@ describe('Web pages in headless Chromium', () => {
       await desk.getByRole('heading', { name: 'You have taken charge' }).waitFor();
       expect(await desk.getByTestId('owner').textContent()).toContain(`${manager.name} (manager) took charge`);
       await shot(desk, 'ack-taken-charge');
+      // The link is single-use: opened again, it says who has it and offers nothing to press.
+      await desk.goto(`${base}${new URL(link!).pathname}`);
+      await desk.getByRole('heading', { name: 'Someone has already taken charge' }).waitFor();
+      expect(await desk.getByTestId('owner').textContent()).toContain(manager.name);
+      expect(await desk.getByRole('button', { name: 'I am taking charge' }).count()).toBe(0);
 
       // The worker sees who has it, and checks in.
       await phone.getByText(`${manager.name} (manager) has taken charge`, { exact: false }).waitFor({ timeout: 15_000 });
