@@ -83,7 +83,8 @@ export async function appendAudit(tx: Tx, input: AuditInput): Promise<void> {
 
 /** Appends one entry on its own (a read, an operator's look). */
 export function audit(db: Db, input: AuditInput): Promise<void> {
-  return db.$transaction((tx) => appendAudit(tx, input));
+  // Appends queue behind the chain lock; on a loaded machine that wait outlasts Prisma's 2 s default.
+  return db.$transaction((tx) => appendAudit(tx, input), { maxWait: 15_000, timeout: 15_000 });
 }
 
 export type ChainReport =
