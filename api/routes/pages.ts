@@ -89,3 +89,8 @@ ${ownerLine(owner)}
 <p><a href="/app/dashboard">Open the dashboard</a></p>`,
   );
 }
+
+/** A link that cannot be used (expired, altered, cut short), with what to do instead. */
+export function ackRefusedPage(why: string): string {
+  return htmlPage('Link not usable', `<h1>This link cannot be used</h1>\n<p>${escapeHtml(why)}.</p>\n<p>If the worker may still need help, call them and your manager now.</p>`);
+}

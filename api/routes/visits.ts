@@ -26,7 +26,7 @@ import { ensure, mayOnVisit, mayStartVisit, partOnVisit, visitListScope, type Vi
 import { AppError, conflict, notFound } from '../http/errors';
 import { startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
-import { ackOfferPage, ackTakenPage } from './pages';
+import { ackOfferPage, ackRefusedPage, ackTakenPage } from './pages';
 import { documentPaths } from '../openapi/paths';
 import {
   AckParams,
@@ -165,7 +165,15 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
       .catch(() => null);
 
   router.get('/visits/ack/:token', async (req, res) => {
-    const claim = claimOf(req);
+    let claim: ReturnType<typeof claimOf>;
+    try {
+      claim = claimOf(req);
+    } catch (err) {
+      // Whoever opens a refused link is a person in a browser: tell them in a page, not in JSON.
+      if (!(err instanceof AppError) || req.accepts(['json', 'html']) !== 'html') throw err;
+      res.status(err.status).type('html').send(ackRefusedPage(err.message));
+      return;
+    }
     const token = await db.ackToken.findUnique({ where: { id: claim.tokenId } });
     if (!token) throw notFound('Link');
     res.type('html').send(ackOfferPage(token.recipient, claim.role, await ownerOf(claim.visitId)));
