@@ -24,6 +24,7 @@ export interface CheckInFigures {
 }
 
 const HOUR = 3_600_000;
+const REQUEST_TIMEOUT_MS = 15_000;
 
 interface Walker {
   visitId: string;
@@ -48,7 +49,8 @@ export async function openVisitsWithTokens(db: Db, client: Client, count: number
 
 /** Sends `rate` check-ins per second for `seconds`, each on its own schedule slot (open loop). */
 export async function checkInTraffic(apiUrl: string, walkers: Walker[], rate: number, seconds: number): Promise<CheckInFigures> {
-  const pool = new Pool(apiUrl, { connections: 128, pipelining: 1 });
+  // A check-in that takes longer than this counts as an error: the phone app would give up too.
+  const pool = new Pool(apiUrl, { connections: 128, pipelining: 1, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
   const total = Math.round(rate * seconds);
   const latencies: number[] = [];
   let errors = 0;
