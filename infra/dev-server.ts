@@ -64,6 +64,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       '--ui-port', String(options.uiPort),
       '--namespace', options.namespace,
       '--log-level', 'warn',
+      // Write-ahead logging lets the server's readers and its one writer proceed together;
+      // commits stay fully synchronous, so a crash loses nothing it acknowledged.
+      '--sqlite-pragma', 'journal_mode=wal',
       ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
       ...searchAttributeArgs(searchAttributeCliTypes()),
     ],
