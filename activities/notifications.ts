@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { appendAudit, SYSTEM } from '../lib/audit';
+import { audit, SYSTEM } from '../lib/audit';
 import type { Db } from '../lib/db';
 import type { NotificationChannel } from '../lib/mailer';
 import { renderMessage } from './messages';
@@ -55,7 +55,12 @@ export function createNotificationActivities({ db, channel, publicUrl }: Notific
           status: 'pending',
         },
       });
+      const auditSent = (sentAt: Date) =>
+        audit(db, { key: `notification:${delivery.id}`, at: sentAt, actor: SYSTEM, action: 'notification.sent', target: { type: request.subjectType, id: request.subjectId }, data: { deliveryId: delivery.id, template: request.template } });
       if (delivery.status === 'sent' && delivery.sentAt) {
+        // An attempt that sent and marked the row may have failed before its audit entry;
+        // the entry's key makes this a no-op when it is already there.
+        await auditSent(delivery.sentAt);
         return { deliveryId: delivery.id, status: 'already-sent', sentAt: delivery.sentAt.toISOString() };
       }
       // Claim the send: only one attempt at a time may move it to "sending". A claim older
@@ -72,23 +77,15 @@ export function createNotificationActivities({ db, channel, publicUrl }: Notific
       if (claimed.count === 0) {
         throw ApplicationFailure.retryable(`Delivery ${delivery.id} is being sent by another attempt`, 'DeliveryInProgress');
       }
+      let result: Awaited<ReturnType<NotificationChannel['send']>>;
       try {
-        const result = await channel.send({
+        result = await channel.send({
           to: delivery.recipient,
           subject: message.subject,
           text: message.text,
           html: message.html,
           messageId: `<${delivery.id}@carewatch>`,
         });
-        const sentAt = new Date();
-        await db.$transaction(async (tx) => {
-          await tx.notificationDelivery.update({
-            where: { id: delivery.id },
-            data: { status: 'sent', sentAt, messageId: result.providerId ?? null, lastError: null },
-          });
-          await appendAudit(tx, { key: `notification:${delivery.id}`, at: sentAt, actor: SYSTEM, action: 'notification.sent', target: { type: request.subjectType, id: request.subjectId }, data: { deliveryId: delivery.id, template: request.template } });
-        });
-        return { deliveryId: delivery.id, status: 'sent', sentAt: sentAt.toISOString() };
       } catch (err) {
         await db.notificationDelivery.update({
           where: { id: delivery.id },
@@ -96,6 +93,16 @@ export function createNotificationActivities({ db, channel, publicUrl }: Notific
         });
         throw err;
       }
+      // Only a failed send may mark the row "failed" (which invites a resend): once the relay
+      // took the message, the row is marked sent in one short statement, kept apart from the
+      // audit chain's lock so a busy chain cannot turn a sent alarm into a duplicate.
+      const sentAt = new Date();
+      await db.notificationDelivery.update({
+        where: { id: delivery.id },
+        data: { status: 'sent', sentAt, messageId: result.providerId ?? null, lastError: null },
+      });
+      await auditSent(sentAt);
+      return { deliveryId: delivery.id, status: 'sent', sentAt: sentAt.toISOString() };
     },
   };
 }

@@ -59,8 +59,10 @@ export function entryHash(e: Hashed): string {
 
 /** Appends one entry inside the caller's transaction; it commits or rolls back with the record. */
 export async function appendAudit(tx: Tx, input: AuditInput): Promise<void> {
-  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${CHAIN_LOCK})`);
+  // Checked before queueing for the lock, which every append holds until its commit: the
+  // unique key still refuses the rare retry that races its first attempt.
   if (input.key && (await tx.auditEntry.findUnique({ where: { key: input.key }, select: { seq: true } }))) return;
+  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${CHAIN_LOCK})`);
   const last = await tx.auditEntry.findFirst({ orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
   // A JSON round trip drops undefined values and turns dates into strings, as the database will.
   const data = input.data === undefined ? null : (JSON.parse(JSON.stringify(input.data)) as object);

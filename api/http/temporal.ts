@@ -1,8 +1,16 @@
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
 import type { Workflow } from '@temporalio/common';
-import { conflict, notFound } from './errors';
+import { AppError, conflict, notFound } from './errors';
+
+// gRPC codes for a request Temporal turned away before acting on it: the caller may repeat it.
+const TURNED_AWAY = new Set([8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);
+
+function turnedAway(err: unknown): boolean {
+  const code = (err as { cause?: { code?: unknown } }).cause?.code;
+  return err instanceof ServiceError && typeof code === 'number' && TURNED_AWAY.has(code);
+}
 
 /** Turns what Temporal says into what the caller needs: 404, or 409 with the workflow's reason. */
 export async function temporalCall<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -12,6 +20,7 @@ export async function temporalCall<T>(what: string, call: () => Promise<T>): Pro
     if (err instanceof WorkflowNotFoundError) throw notFound(what);
     if (err instanceof WorkflowUpdateFailedError) throw conflict(err.cause?.message ?? err.message);
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`A ${what.toLowerCase()} with this id already exists`);
+    if (turnedAway(err)) throw new AppError(503, 'temporal_busy', 'The workflow service is busy or unreachable and did not act on this request; try again in a few seconds.');
     throw err;
   }
 }
