@@ -5,7 +5,7 @@ import { allHandlersFinished, ApplicationFailure, condition, defineQuery, define
 import type { Activities } from '../activities';
 import type { DecisionBy, PlanContacts } from '../domain/plan/types';
 import { doneBeforeDeadline } from './deadline';
-import { nextLadderStep } from './plan-schedule';
+import { decisionDueLadder, nextLadderStep } from './plan-schedule';
 import { addWorkingDays, dateStartMs, toDateString } from './working-days';
 
 /** Workflow id for a disagreement: never contains personal data. */
@@ -69,8 +69,6 @@ const { deliverNotification, recordDisagreementChange } = proxyActivities<Activi
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 export async function disagreementWorkflow(input: DisagreementInput): Promise<DisagreementState> {
   const policy = { ...defaultDisagreementPolicy, ...input.policy };
   const workflowId = workflowInfo().workflowId;
@@ -114,17 +112,11 @@ export async function disagreementWorkflow(input: DisagreementInput): Promise<Di
   await record(`Disagreement raised about ${input.decisionRef}`);
   const ladder = () =>
     nextLadderStep(
-      {
-        prefix: 'response',
-        startMs: dateStartMs(state.responseDueDate) + policy.notifyHourUtc * 60 * 60 * 1000,
-        steps: [
-          { afterMs: 0, to: 'manager' },
-          { afterMs: policy.escalateEveryDays * DAY_MS, to: 'safeguardingLead' },
-        ],
-        repeatEveryMs: policy.escalateEveryDays * DAY_MS,
-        template: 'disagreement-response-due',
-        data: { disagreementId: state.disagreementId, planId: state.planId, responseDueDate: state.responseDueDate },
-      },
+      decisionDueLadder('response', dateStartMs(state.responseDueDate) + policy.notifyHourUtc * 60 * 60 * 1000, policy.escalateEveryDays, 'disagreement-response-due', {
+        disagreementId: state.disagreementId,
+        planId: state.planId,
+        responseDueDate: state.responseDueDate,
+      }),
       new Set(state.sent),
     );
   const decided = () => state.status === 'decided';

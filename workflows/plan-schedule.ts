@@ -37,6 +37,24 @@ export function nextLadderStep(ladder: Ladder, sent: ReadonlySet<string>): Alarm
   return { key: `${ladder.prefix}:step-${n}`, atMs: ladder.startMs + afterMs, to: step.to, template: ladder.template, data: { ...ladder.data, escalation: n } };
 }
 
+/**
+ * A decision owed by a day (an unscheduled review request, a disagreement): the manager on the
+ * day, then the safeguarding lead every `everyDays` until it is decided.
+ */
+export function decisionDueLadder(prefix: string, startMs: number, everyDays: number, template: string, data: Record<string, unknown>): Ladder {
+  return {
+    prefix,
+    startMs,
+    steps: [
+      { afterMs: 0, to: 'manager' },
+      { afterMs: everyDays * DAY_MS, to: 'safeguardingLead' },
+    ],
+    repeatEveryMs: everyDays * DAY_MS,
+    template,
+    data,
+  };
+}
+
 const notifyAt = (date: string, policy: PlanPolicy) => dateStartMs(date) + policy.notifyHourUtc * 60 * 60 * 1000;
 
 function reviewAlarms(track: ReviewTrack, kind: 'review' | 'one-to-one', reminderDays: number[], policy: PlanPolicy, sent: ReadonlySet<string>): Alarm[] {
@@ -82,17 +100,11 @@ export function owedAlarms(state: PlanState, policy: PlanPolicy): Alarm[] {
     .map((r) => {
       const dueMs = notifyAt(r.decisionDueDate, policy);
       return nextLadderStep(
-        {
-          prefix: `unscheduled-${r.id}`,
-          startMs: dueMs,
-          steps: [
-            { afterMs: 0, to: 'manager' },
-            { afterMs: policy.unscheduledEscalateEveryDays * DAY_MS, to: 'safeguardingLead' },
-          ],
-          repeatEveryMs: policy.unscheduledEscalateEveryDays * DAY_MS,
-          template: 'plan-unscheduled-decision-due',
-          data: { requestId: r.id, decisionDueDate: r.decisionDueDate, reasons: r.reasons },
-        },
+        decisionDueLadder(`unscheduled-${r.id}`, dueMs, policy.unscheduledEscalateEveryDays, 'plan-unscheduled-decision-due', {
+          requestId: r.id,
+          decisionDueDate: r.decisionDueDate,
+          reasons: r.reasons,
+        }),
         sent,
       );
     });

@@ -408,6 +408,16 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
   }
 
   const duress = (req: CheckInRequest) => !!req.codeHash && !!input.duressCodeHash && req.codeHash === input.duressCodeHash;
+
+  /** A check-in or check-out: with the duress code it is recorded as given and raises a silent red flag. */
+  function heardFromWorker(req: CheckInRequest, type: 'checked-in' | 'checked-out', where: 'check-in' | 'check-out'): void {
+    if (duress(req)) {
+      record(type, req.actor);
+      raiseRedFlag(req.actor, 'duress', `Duress code entered at ${where}`);
+    } else {
+      workerHeard(req.actor, type, {});
+    }
+  }
   const now = () => iso(Date.now());
 
   // ---- Handlers first, so nothing sent at start is lost ----
@@ -419,12 +429,7 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
     (req) => {
       startIfScheduled();
       state.lastCheckInAt = now();
-      if (duress(req)) {
-        record('checked-in', req.actor);
-        raiseRedFlag(req.actor, 'duress', 'Duress code entered at check-in');
-      } else {
-        workerHeard(req.actor, 'checked-in', {});
-      }
+      heardFromWorker(req, 'checked-in', 'check-in');
       return workerView(state);
     },
     {
@@ -466,12 +471,7 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
       state.phase = 'ended';
       state.closedAt = now();
       state.lastCheckInAt = now();
-      if (duress(req)) {
-        record('checked-out', req.actor);
-        raiseRedFlag(req.actor, 'duress', 'Duress code entered at check-out');
-      } else {
-        workerHeard(req.actor, 'checked-out', {});
-      }
+      heardFromWorker(req, 'checked-out', 'check-out');
       return workerView(state);
     },
     {
