@@ -28,6 +28,8 @@ export async function ensureTemporalCli(env: NodeJS.ProcessEnv = process.env): P
 
   // Build into a scratch directory and rename, so an interrupted build never leaves a
   // half-written binary that a later run would trust.
+  // A machine that has never run the project has no cache folder yet.
+  fs.mkdirSync(cacheDir(env), { recursive: true });
   const scratch = fs.mkdtempSync(path.join(cacheDir(env), 'temporal-cli-build-'));
   try {
     await timed(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go (first run only, ~4 min)`, () =>
