@@ -3,10 +3,10 @@
 // captures them; everything else goes to stderr.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { createUser, setPassword } from '../api/http/accounts';
+import { createUser, setPassword, setTeam } from '../api/http/accounts';
 import { issueToken, revokeToken } from '../api/http/credentials';
 import { AppError } from '../api/http/errors';
-import { CreateUserBody, IssueTokenBody, PasswordBody } from '../api/schemas/auth';
+import { CreateUserBody, IssueTokenBody, PasswordBody, TeamSettingsBody } from '../api/schemas/auth';
 import { loadConfig, usersEnvSchema } from '../config/env';
 import { createDb, type Db } from '../lib/db';
 
@@ -17,6 +17,8 @@ const USAGE = `Usage: npm run users -- <command> [options]
   issue-token   --email E --name WHAT [--days D]         prints the token (shown once)
   revoke-token  --id TOKEN_ID | --email E --all          revokes one token, or all of a user's
   list                                                   users with role and team
+  team          --id T [--name N] [--time-zone Z] [--on-call-name N] [--on-call-email E] [--default-manager USER_ID]
+                                                         creates or changes a team: whom its visits alert, the zone its times are shown in
 Roles: worker, practitioner, manager, safeguarding_lead, operator, admin.
 DATABASE_URL defaults to the embedded PostgreSQL of \`npm start\` (port EMBEDDED_POSTGRES_PORT, 5433).`;
 
@@ -76,6 +78,19 @@ async function run(db: Db, command: string | undefined, o: Record<string, string
       for (const u of await db.user.findMany({ orderBy: { email: 'asc' } })) say(`${u.id}\t${u.role}\t${u.teamId ?? '-'}\t${u.email}\t${u.name}`);
       return;
     }
+    case 'team': {
+      const body = TeamSettingsBody.parse({
+        id: str('id'),
+        name: str('name'),
+        timeZone: str('time-zone'),
+        onCallName: str('on-call-name'),
+        onCallEmail: str('on-call-email'),
+        defaultManagerId: str('default-manager'),
+      });
+      const t = await setTeam(db, body);
+      say(`Team ${t.id} (${t.name}): time zone ${t.timeZone}; on-call ${t.onCallEmail ? `${t.onCallName ?? 'On-call'} <${t.onCallEmail}>` : 'NOT SET (visits are refused)'}; default manager ${t.defaultManagerId ?? '-'}`);
+      return;
+    }
     default:
       say(USAGE);
       process.exitCode = command ? 64 : 0;
@@ -86,7 +101,7 @@ async function main() {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {
-      ...Object.fromEntries(['email', 'name', 'role', 'team', 'id', 'days'].map((k) => [k, { type: 'string' as const }])),
+      ...Object.fromEntries(['email', 'name', 'role', 'team', 'id', 'days', 'time-zone', 'on-call-name', 'on-call-email', 'default-manager'].map((k) => [k, { type: 'string' as const }])),
       ...Object.fromEntries(['password-stdin', 'all', 'help'].map((k) => [k, { type: 'boolean' as const }])),
     },
   });

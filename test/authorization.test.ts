@@ -68,10 +68,9 @@ describe('Who may do what: every role against every action (dev server, PostgreS
     clientRef: `C-${run}`,
     location: '3 Mill Lane, York',
     eta: new Date(Date.now() + 90 * MIN).toISOString(),
-    worker: { id: idOf('worker'), name: 'Wendy Worker', email: `worker-${run}@example.org` },
-    buddy: { id: idOf('buddy'), name: 'Bob Buddy', email: `buddy-${run}@example.org` },
-    manager: { id: idOf('managerA'), name: 'Mina Manager', email: `manager-${run}@example.org` },
-    emergencyContact: { name: 'On-call Desk', email: `oncall-${run}@example.org` },
+    worker: { id: idOf('worker') },
+    buddy: { id: idOf('buddy') },
+    manager: { id: idOf('managerA') },
   });
   async function visit(redFlag = false): Promise<string> {
     const started = await by('worker', { method: 'post', path: '/visits', body: visitBody() }, 201);

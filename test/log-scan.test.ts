@@ -86,16 +86,14 @@ describe('No personal data in the logs the worker and the API write', () => {
       throw new Error(`${err.message}; worker said:\n${worker.output().slice(-1500)}\nAPI said:\n${api.output().slice(-1500)}`);
     });
 
-    const started = await call('POST', '/visits', as(`worker-${tag}`, 'worker', team), {
+    await as(`manager-${tag}`, 'manager', team);
+    const started = await call('POST', '/visits', as(`worker-${tag}`, 'worker', team, { name: personal.workerName, email: personal.workerEmail }), {
       kind: 'home',
       riskLevel: 'medium',
       clientRef: `C-${tag}`,
       location: personal.address,
       eta: new Date(Date.now() + 60 * 60_000).toISOString(),
-      worker: { name: personal.workerName, email: personal.workerEmail },
-      buddy: { id: `buddy-${tag}`, name: personal.buddyName, email: personal.buddyEmail },
-      manager: { id: `manager-${tag}`, name: 'Mina Manager', email: `manager-${tag}@example.org` },
-      emergencyContact: { name: 'On-call Desk', email: `oncall-${tag}@example.org` },
+      buddy: { name: personal.buddyName, email: personal.buddyEmail },
     });
     visitId = started.visitId;
     await call('POST', `/visits/${visitId}/red-flag`, as(`worker-${tag}`, 'worker', team), { reason: personal.redFlag });

@@ -35,19 +35,17 @@ describe('Personal data out of plain sight (dev server, PostgreSQL, SMTP)', () =
 
   beforeAll(async () => {
     api = await startApi();
+    await as(`manager-${tag}`, 'manager', team);
     const started = await request(api.app)
       .post('/visits')
-      .set(await as(`worker-${tag}`, 'worker', team))
+      .set(await as(`worker-${tag}`, 'worker', team, { name: personal.workerName, email: personal.workerEmail }))
       .send({
         kind: 'home',
         riskLevel: 'medium',
         clientRef: `C-${tag}`,
         location: personal.address,
         eta: new Date(Date.now() + 2_000).toISOString(),
-        worker: { name: personal.workerName, email: personal.workerEmail },
-        buddy: { id: `buddy-${tag}`, name: personal.buddyName, email: `buddy-${tag}@example.org` },
-        manager: { id: `manager-${tag}`, name: 'Mina Manager', email: `manager-${tag}@example.org` },
-        emergencyContact: { name: 'On-call Desk', email: `oncall-${tag}@example.org` },
+        buddy: { name: personal.buddyName, email: `buddy-${tag}@example.org` },
         // The shortest grace the API allows, and a ladder that starts with the buddy: the
         // first alert (and so an incident to acknowledge) comes a minute after the ETA.
         policy: { graceMinutes: 1, ladder: [{ notify: 'buddy', waitMinutes: 10, repeats: 1 }, { notify: 'manager', waitMinutes: 10, repeats: 1 }] },

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { addDays, toDateString } from '../workflows/working-days';
 import { as, startApi, type ApiHarness } from './helpers/api';
 import { contacts, planContent } from './helpers/plans';
-import { MIN } from './helpers/visits';
+import { MIN, startBody } from './helpers/visits';
 
 describe('Hardening: sign-in, headers, limits, idempotency and bad input (dev server, PostgreSQL)', () => {
   let api: ApiHarness;
@@ -14,21 +14,11 @@ describe('Hardening: sign-in, headers, limits, idempotency and bad input (dev se
 
   beforeAll(async () => {
     api = await startApi();
+    await as(`m-${run}`, 'manager', team);
   });
   afterAll(() => api?.close());
 
-  const visitBody = (overrides: Record<string, unknown> = {}) => ({
-    kind: 'home',
-    riskLevel: 'low',
-    clientRef: `C-${run}`,
-    location: '1 High Street',
-    eta: new Date(Date.now() + 60 * MIN).toISOString(),
-    worker: { name: 'Wendy Worker', email: `w-${run}@example.org` },
-    buddy: { name: 'Bob Buddy', email: `b-${run}@example.org` },
-    manager: { id: `m-${run}`, name: 'Mina Manager', email: `m-${run}@example.org` },
-    emergencyContact: { name: 'On-call', email: `oc-${run}@example.org` },
-    ...overrides,
-  });
+  const visitBody = (overrides: Record<string, unknown> = {}) => startBody(run, { riskLevel: 'low', manager: { id: `m-${run}` }, ...overrides });
 
   it('When a person signs in with email and password, then the session token works until they sign out; wrong passwords get one answer', async () => {
     const email = `person-${run}@example.org`;

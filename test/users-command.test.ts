@@ -73,4 +73,18 @@ describe('npm run users: the first admin, users, passwords and tokens from a she
     await request(app).get('/auth/me').set('authorization', `Bearer ${token}`).expect(401);
     expect((await users(['list'])).stderr).toContain('w-1\tworker\tnorth\tw@north.example\tWendy');
   });
+
+  it("When a team's on-call contact, time zone and default manager are set, then the directory holds them; a bad zone or a manager of another team is refused", async () => {
+    await users(['create', '--email', 'm@north.example', '--name', 'Mina', '--role', 'manager', '--team', 'north', '--id', 'm-1']);
+    await users(['create', '--email', 'm@south.example', '--name', 'Sol', '--role', 'manager', '--team', 'south', '--id', 'm-9']);
+    const set = await users(['team', '--id', 'north', '--on-call-name', 'North desk', '--on-call-email', 'Desk@North.example', '--time-zone', 'Europe/Dublin', '--default-manager', 'm-1']);
+    expect(set).toMatchObject({ code: 0, stderr: expect.stringContaining('Team north (north): time zone Europe/Dublin; on-call North desk <desk@north.example>; default manager m-1') });
+    expect(await db.team.findUniqueOrThrow({ where: { id: 'north' } })).toMatchObject({ timeZone: 'Europe/Dublin', onCallName: 'North desk', onCallEmail: 'desk@north.example', defaultManagerId: 'm-1' });
+    const badZone = await users(['team', '--id', 'north', '--time-zone', 'Mars/Olympus_Mons']);
+    expect(badZone).toMatchObject({ code: 65, stderr: expect.stringContaining('timeZone: not a time zone') });
+    const otherTeams = await users(['team', '--id', 'north', '--default-manager', 'm-9']);
+    expect(otherTeams).toMatchObject({ code: 65, stderr: expect.stringContaining('m-9 is not an active manager of team north') });
+    const fresh = await users(['team', '--id', 'east']);
+    expect(fresh.stderr).toContain('Team east (east): time zone Europe/London; on-call NOT SET (visits are refused)');
+  });
 });

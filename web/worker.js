@@ -136,9 +136,11 @@ async function refreshAll() {
   await Promise.all([loadToday(), refreshVisit()]);
 }
 
+/** The worker picks the buddy (and may name a manager of the team); everyone else the directory decides. */
 function contactsFrom(data) {
-  const pick = (prefix) => ({ name: String(data.get(`${prefix}.name`) ?? '').trim(), email: String(data.get(`${prefix}.email`) ?? '').trim() });
-  return { buddy: pick('buddy'), manager: { id: String(data.get('manager.id') ?? '').trim(), ...pick('manager') }, emergencyContact: pick('emergencyContact') };
+  const value = (field) => String(data.get(field) ?? '').trim();
+  const managerId = value('manager.id');
+  return { buddy: { name: value('buddy.name'), email: value('buddy.email') }, ...(managerId ? { manager: { id: managerId } } : {}) };
 }
 
 function fillContacts() {
@@ -180,7 +182,6 @@ async function startVisit(event) {
     clientRef: String(data.get('clientRef')).trim(),
     location: String(data.get('location')).trim(),
     eta: new Date(Date.now() + Number(data.get('duration')) * MIN).toISOString(),
-    worker: { id: user.id, name: user.name, email: user.email },
     ...contacts,
     ...(duressCode ? { duressCode } : {}),
     secondPersonPresent: data.get('secondPersonPresent') === 'on',

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import type { User } from '../../generated/prisma/client';
+import type { Team, User } from '../../generated/prisma/client';
 import type { Db } from '../../lib/db';
-import type { CreateUserBody, UserView } from '../schemas/auth';
+import type { CreateUserBody, TeamSettingsBody, UserView } from '../schemas/auth';
 import { Role } from './actor';
 import { hashPassword } from './credentials';
-import { conflict } from './errors';
+import { AppError, conflict } from './errors';
 
 /** A user as the API shows them: never the password hash. */
 export const userView = (u: User): z.infer<typeof UserView> => ({ id: u.id, name: u.name, email: u.email, role: Role.parse(u.role), team: u.teamId });
@@ -33,4 +33,13 @@ export async function setPassword(db: Db, userId: string, password: string): Pro
     db.user.update({ where: { id: userId }, data: { passwordHash } }),
     db.apiToken.updateMany({ where: { userId, kind: 'session', revokedAt: null }, data: { revokedAt: new Date() } }),
   ]);
+}
+
+/** Creates or changes a team's directory entry; the default manager must manage that team. */
+export async function setTeam(db: Db, { id, ...settings }: z.infer<typeof TeamSettingsBody>): Promise<Team> {
+  if (settings.defaultManagerId) {
+    const manager = await db.user.findFirst({ where: { id: settings.defaultManagerId, role: 'manager', teamId: id, disabledAt: null } });
+    if (!manager) throw new AppError(400, 'invalid_request', `${settings.defaultManagerId} is not an active manager of team ${id}`);
+  }
+  return db.team.upsert({ where: { id }, update: settings, create: { id, ...settings, name: settings.name ?? id } });
 }

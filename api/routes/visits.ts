@@ -22,6 +22,8 @@ import {
 import { resolvePolicy } from '../../workflows/visit-policy';
 import type { AppDeps } from '../deps';
 import { actorOf, forbidden, type Actor } from '../http/actor';
+import { actingAs } from '../http/cover';
+import { visitPeople } from '../http/directory';
 import { ensure, mayOnVisit, mayStartVisit, partOnVisit, visitListScope, type VisitAction } from '../http/policy';
 import { AppError, conflict, notFound } from '../http/errors';
 import { startOnce, temporalCall } from '../http/temporal';
@@ -72,7 +74,8 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
 
   /** The visit's parties and state, checked against what the actor may do. */
   async function authorised(req: Request, action: VisitAction) {
-    const actor = actorOf(req);
+    // During a manager's cover their deputy acts on the team's visits as on its plans.
+    const { actor } = await actingAs(db, actorOf(req));
     const { visitId } = parse(VisitParams, req, 'params');
     const handle = handleOf(visitId);
     const state = await temporalCall('Visit', () => handle.query(visitStateQuery));
@@ -94,9 +97,9 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
   router.post('/visits', async (req, res) => {
     const actor = actorOf(req);
     const body = parse(StartVisitBody, req);
-    const workerId = actor.role === 'worker' ? (body.worker.id ?? actor.id) : body.worker.id;
+    const workerId = actor.role === 'worker' ? (body.worker?.id ?? actor.id) : body.worker?.id;
     if (!workerId) throw new AppError(400, 'invalid_request', 'Invalid body: worker.id: required when a manager schedules a visit', [{ field: 'worker.id', message: 'required when a manager schedules a visit' }]);
-    const worker = await db.user.findUnique({ where: { id: workerId }, select: { id: true, teamId: true } });
+    const worker = await db.user.findFirst({ where: { id: workerId, disabledAt: null }, select: { id: true, teamId: true, name: true, email: true } });
     ensure(mayStartVisit(actor, worker), 'A worker starts only their own visits; a manager schedules visits for workers of their team');
     const { policy, problems } = resolvePolicy(body.riskLevel, policyOverrides(body.policy));
     if (problems.length) throw new AppError(400, 'invalid_request', `Invalid body: policy: ${problems.join('; ')}`, problems.map((message) => ({ field: 'policy', message })));
@@ -104,19 +107,17 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     if (needsSafeguard && !body.secondPersonPresent && actor.role !== 'manager') {
       throw forbidden('A high-risk visit needs a second person present or a manager to schedule (approve) it');
     }
+    const people = await visitPeople(db, { ...worker!, teamId: worker!.teamId! }, { managerId: body.manager?.id, buddy: body.buddy });
     const visitId = body.visitId ?? randomUUID();
     const input: VisitInput = {
       visitId,
-      team: actor.team!,
+      team: worker!.teamId!,
       kind: body.kind,
       riskLevel: body.riskLevel,
       clientRef: body.clientRef,
       location: body.location,
       notes: body.notes,
-      worker: { ...body.worker, id: workerId },
-      buddy: body.buddy,
-      manager: body.manager,
-      emergencyContact: body.emergencyContact,
+      ...people,
       eta: new Date(body.eta).toISOString(),
       plannedStartAt: body.plannedStartAt && new Date(body.plannedStartAt).toISOString(),
       policy,
@@ -128,7 +129,14 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     res
       .status(201)
       .location(`/visits/${visitId}`)
-      .json({ visitId, status: input.plannedStartAt ? 'scheduled' : 'open', eta: input.eta, plannedStartAt: input.plannedStartAt ?? null });
+      .json({
+        visitId,
+        status: input.plannedStartAt ? 'scheduled' : 'open',
+        eta: input.eta,
+        plannedStartAt: input.plannedStartAt ?? null,
+        // Whom an escalation reaches, so the worker can see it is the right people.
+        alerts: { buddy: people.buddy.name, manager: people.manager.name, emergency: people.emergencyContact.name },
+      });
   });
 
   router.get('/visits', async (req, res) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Role } from '../http/actor';
+import { isTimeZone } from '../../lib/time-zone';
 import { registry } from '../openapi/registry';
 
 const email = z.string().trim().toLowerCase().email().max(254);
@@ -25,6 +26,23 @@ export const CreateUserBody = registry.register(
     role: Role,
     team: id.optional().openapi({ description: 'Created if it does not exist yet' }),
     password: password.optional(),
+  }),
+);
+
+/** A team's directory entry: whom its visits alert and the clock its people read. */
+export const TeamSettingsBody = registry.register(
+  'TeamSettings',
+  z.strictObject({
+    id,
+    name: z.string().trim().min(1).max(200).optional(),
+    timeZone: z
+      .string()
+      .refine(isTimeZone, 'not a time zone the server knows (IANA name, e.g. Europe/London)')
+      .optional()
+      .openapi({ description: 'IANA zone for times in messages and pages; Europe/London by default' }),
+    onCallName: z.string().trim().min(1).max(100).optional(),
+    onCallEmail: email.optional().openapi({ description: 'The emergency contact of every visit of the team' }),
+    defaultManagerId: id.optional().openapi({ description: 'A manager of the team, alerted when a visit names none' }),
   }),
 );
 

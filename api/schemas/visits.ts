@@ -6,7 +6,30 @@ const DAY_MS = 24 * 60 * MIN;
 
 const minutes = (max: number) => z.number().int().min(1).max(max);
 const isoTime = z.iso.datetime({ offset: true });
-const Contact = z.strictObject({ name: z.string().trim().min(1).max(100), email: z.email().max(200) });
+const userId = z.string().min(1).max(100);
+
+/**
+ * A field the directory decides (issue 15 hole 7): refused by name, so no client believes it
+ * chose where an alarm goes while the service sends it elsewhere.
+ */
+const fromDirectory = (source: string) =>
+  z
+    .unknown()
+    .optional()
+    .refine((v) => v === undefined, { message: `comes from the directory (${source}); leave it out` })
+    .openapi({ description: `Refused: ${source}` });
+
+/** The buddy is the worker's choice: a user by id (their directory address is used), or someone without an account. */
+const Buddy = z
+  .strictObject({ id: userId.optional(), name: z.string().trim().min(1).max(100).optional(), email: z.email().max(200).optional() })
+  .superRefine((b, ctx) => {
+    for (const field of ['name', 'email'] as const) {
+      if (b.id && b[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'leave it out when buddy.id names a user: the directory has it' });
+      if (!b.id && b[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'required for a buddy without an account (or give buddy.id)' });
+    }
+  })
+  .transform((b) => (b.id ? { id: b.id } : { name: b.name!, email: b.email! }))
+  .openapi({ description: 'A user by `id`, or `name` and `email` of someone without an account' });
 
 export const PolicyOverridesBody = z
   .strictObject({
@@ -35,10 +58,16 @@ export const StartVisitBody = registry.register(
       notes: z.string().max(2000).optional(),
       eta: isoTime.openapi({ description: 'Expected end of the visit' }),
       plannedStartAt: isoTime.optional().openapi({ description: 'Schedules the visit ahead; it arms itself then' }),
-      worker: Contact.extend({ id: z.string().min(1).max(100).optional() }),
-      buddy: Contact.extend({ id: z.string().min(1).max(100).optional() }),
-      manager: Contact.extend({ id: z.string().min(1).max(100) }),
-      emergencyContact: Contact,
+      worker: z
+        .strictObject({ id: userId, name: fromDirectory("the worker's user"), email: fromDirectory("the worker's user") })
+        .optional()
+        .openapi({ description: 'Whose visit: required when a manager schedules one; a worker starts their own' }),
+      buddy: Buddy,
+      manager: z
+        .strictObject({ id: userId, name: fromDirectory("the manager's user"), email: fromDirectory("the manager's user") })
+        .optional()
+        .openapi({ description: "A manager of the worker's team; without it, the team's default manager" }),
+      emergencyContact: fromDirectory("the team's on-call contact"),
       duressCode: z.string().regex(/^\d{4,8}$/, 'must be 4 to 8 digits').optional(),
       secondPersonPresent: z.boolean().default(false),
       policy: PolicyOverridesBody.optional(),

@@ -52,13 +52,26 @@ afterAll(async () => {
   tokens.clear();
 });
 
-/** A user (and team) in `into`, created if absent, with a fresh bearer token; `as` caches these for the test database. */
-export async function signUp(id: string, role: string, team: string | undefined, into: Db = (db ??= testDb())): Promise<{ authorization: string }> {
+/** How a test user appears in the directory: the name and address alerts use. */
+export interface Profile {
+  name?: string;
+  email?: string;
+}
+
+/** The on-call address every test team's visits end their ladder with. */
+export const onCallOf = (team: string) => `oncall@${team}.teams.carewatch.test`;
+
+/**
+ * A user (and team) in `into`, created if absent, with a fresh bearer token; `as` caches these
+ * for the test database. A new team gets an on-call contact, as a visit needs one to start.
+ */
+export async function signUp(id: string, role: string, team: string | undefined, into: Db = (db ??= testDb()), profile: Profile = {}): Promise<{ authorization: string }> {
   const db = into;
   // Insert-if-absent: test files sign people up concurrently.
-  if (team) await db.team.createMany({ data: [{ id: team, name: team }], skipDuplicates: true });
+  if (team) await db.team.createMany({ data: [{ id: team, name: team, onCallName: 'On-call Desk', onCallEmail: onCallOf(team) }], skipDuplicates: true });
   const fits = async (userId: string) => {
-    await db.user.createMany({ data: [{ id: userId, email: `${userId}@users.carewatch.test`, name: id, role, teamId: team ?? null }], skipDuplicates: true });
+    const email = profile.email && userId === id ? profile.email : `${userId}@users.carewatch.test`;
+    await db.user.createMany({ data: [{ id: userId, email, name: profile.name ?? id, role, teamId: team ?? null }], skipDuplicates: true });
     const user = await db.user.findUniqueOrThrow({ where: { id: userId } });
     return user.role === role && (user.teamId ?? undefined) === team;
   };
@@ -75,8 +88,8 @@ export async function signUp(id: string, role: string, team: string | undefined,
  * Headers of a real bearer token for this user, created (with its team) on first use, so
  * requests go through the same authentication as production. Write `.set(await as(...))`.
  */
-export function as(id: string, role: string, team?: string): Promise<{ authorization: string }> {
-  const key = `${id}\n${role}\n${team ?? ''}`;
-  if (!tokens.has(key)) tokens.set(key, signUp(id, role, team));
+export function as(id: string, role: string, team?: string, profile: Profile = {}): Promise<{ authorization: string }> {
+  const key = `${id}\n${role}\n${team ?? ''}\n${profile.name ?? ''}\n${profile.email ?? ''}`;
+  if (!tokens.has(key)) tokens.set(key, signUp(id, role, team, undefined, profile));
   return tokens.get(key)!;
 }

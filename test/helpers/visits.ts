@@ -39,6 +39,17 @@ export function visitInput(options: { risk?: RiskLevel; policy?: PolicyOverrides
   return { input, tag, mail: (role: 'worker' | 'buddy' | 'manager' | 'oncall') => `${role}-${tag}@example.org` };
 }
 
+/** A `POST /visits` body: the worker chooses only the buddy, the directory gives everyone else. */
+export const startBody = (tag: string, overrides: Record<string, unknown> = {}) => ({
+  kind: 'home',
+  riskLevel: 'medium',
+  clientRef: `C-${tag}`,
+  location: '3 Mill Lane, York YO1 7HH',
+  eta: new Date(Date.now() + 90 * MIN).toISOString(),
+  buddy: { name: 'Bob Buddy', email: `buddy-${tag}@example.org` },
+  ...overrides,
+});
+
 /** The visit's recorded events once they satisfy `done` (recording runs beside the workflow). */
 export function eventsOf(db: Db, visitId: string, done: (types: string[]) => boolean = () => true, timeoutMs = 20_000) {
   return eventually(async () => {
