@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { audit, SYSTEM } from '../lib/audit';
 import type { Db } from '../lib/db';
 import type { NotificationChannel } from '../lib/mailer';
+import { subjectTimeZone } from '../lib/time-zone';
 import { renderMessage } from './messages';
 import { recipientAtSendTime } from './msp-deputies';
 
@@ -37,7 +38,8 @@ export interface NotificationDeps {
 export function createNotificationActivities({ db, channel, publicUrl }: NotificationDeps) {
   return {
     async deliverNotification(request: NotificationRequest): Promise<NotificationResult> {
-      const message = renderMessage(request.template, request.data, { publicUrl });
+      const timeZone = await subjectTimeZone(db, request.subjectType, request.subjectId);
+      const message = renderMessage(request.template, request.data, { publicUrl, timeZone });
       const recipient = await recipientAtSendTime(db, request);
       // Recording the key first makes the database, not the activity attempt, the judge of
       // whether this message already went out.

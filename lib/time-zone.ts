@@ -1,3 +1,5 @@
+import type { Db } from './db';
+
 // Times as the people of a team read them: their own wall clock, with the zone named, so
 // "19:45 BST" cannot be misread as UTC or as the reader's phone setting.
 
@@ -38,4 +40,16 @@ export function localTime(at: string | number | Date, zone: string = DEFAULT_TIM
   const { time, day } = formatsFor(zone);
   const date = day.format(d).replace(',', '');
   return date === day.format(nowMs).replace(',', '') ? time.format(d) : `${time.format(d)} on ${date}`;
+}
+
+/** The zone of a team, or the default for a team not (yet) in the directory. */
+export async function teamTimeZone(db: Db, team: string | null | undefined): Promise<string> {
+  const row = team ? await db.team.findUnique({ where: { id: team }, select: { timeZone: true } }) : null;
+  return row?.timeZone ?? DEFAULT_TIME_ZONE;
+}
+
+/** The zone a message about a subject is read in: its team's. Only visit messages carry times of day. */
+export async function subjectTimeZone(db: Db, subjectType: string, subjectId: string): Promise<string> {
+  const visit = subjectType === 'visit' ? await db.visit.findUnique({ where: { id: subjectId }, select: { team: true } }) : null;
+  return teamTimeZone(db, visit?.team);
 }

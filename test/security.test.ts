@@ -29,12 +29,14 @@ describe('Hardening: sign-in, headers, limits, idempotency and bad input (dev se
       .expect(201);
     expect(created.body).toEqual({ id: expect.any(String), name: 'Pat Practitioner', email, role: 'practitioner', team });
     const session = await request(api.app).post('/auth/login').send({ email: email.toUpperCase(), password: 'correct horse battery staple' }).expect(200);
-    expect(session.body).toEqual({ token: expect.stringMatching(/^cw_/), expiresAt: expect.any(String), user: created.body });
+    // Their pages show times on their team's clock.
+    const seen = { ...created.body, timeZone: 'Europe/London' };
+    expect(session.body).toEqual({ token: expect.stringMatching(/^cw_/), expiresAt: expect.any(String), user: seen });
     const hours = (Date.parse(session.body.expiresAt) - Date.now()) / 3_600_000;
     expect(hours).toBeGreaterThan(11.9);
     expect(hours).toBeLessThanOrEqual(12);
     const bearer = { authorization: `Bearer ${session.body.token}` };
-    expect((await request(api.app).get('/auth/me').set(bearer).expect(200)).body).toEqual(created.body);
+    expect((await request(api.app).get('/auth/me').set(bearer).expect(200)).body).toEqual(seen);
     await request(api.app).post('/auth/logout').set(bearer).expect(200);
     await request(api.app).get('/auth/me').set(bearer).expect(401);
 

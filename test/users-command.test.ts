@@ -59,7 +59,7 @@ describe('npm run users: the first admin, users, passwords and tokens from a she
 
     expect((await users(['set-password', '--email', 'w@north.example', '--password-stdin'], 'a long enough passphrase\n')).code).toBe(0);
     const session = await request(app).post('/auth/login').send({ email: 'w@north.example', password: 'a long enough passphrase' }).expect(200);
-    expect(session.body.user).toEqual({ id: 'w-1', name: 'Wendy', email: 'w@north.example', role: 'worker', team: 'north' });
+    expect(session.body.user).toEqual({ id: 'w-1', name: 'Wendy', email: 'w@north.example', role: 'worker', team: 'north', timeZone: 'Europe/London' });
     const generated = await users(['set-password', '--email', 'w@north.example']);
     expect(generated.stdout.trim().length).toBeGreaterThanOrEqual(20);
     await request(app).get('/auth/me').set('authorization', `Bearer ${session.body.token}`).expect(401);

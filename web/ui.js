@@ -15,7 +15,15 @@ export function h(tag, attrs = {}, ...children) {
 
 export const $ = (id) => document.getElementById(id);
 
-export const clock = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const clocks = new Map();
+/**
+ * "19:45 BST": the signed-in person's team clock with the zone named, whatever the phone or
+ * desk computer is set to, so a time read out on the phone means the same to everyone.
+ */
+export function clock(iso, timeZone = session()?.user?.timeZone ?? 'Europe/London') {
+  if (!clocks.has(timeZone)) clocks.set(timeZone, new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }));
+  return clocks.get(timeZone).format(new Date(iso));
+}
 
 /** "12:05" or "1:02:05" until `iso`; negative as "-3:10" once it has passed. */
 export function countdown(iso, now = Date.now()) {

@@ -8,6 +8,10 @@ export interface RenderedMessage {
 
 export interface RenderContext {
   publicUrl: string;
+  /** The team's IANA zone for times (Europe/London when unknown). */
+  timeZone?: string;
+  /** "Today" for the reader, so a time on another day names its date; now when absent. */
+  nowMs?: number;
 }
 
 export type MessageTemplate = (data: Record<string, unknown>, ctx: RenderContext) => RenderedMessage;

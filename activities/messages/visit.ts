@@ -1,22 +1,21 @@
-import { simpleTemplate } from './registry';
+import { localTime } from '../../lib/time-zone';
+import { simpleTemplate, type RenderContext } from './registry';
 
 type Data = Record<string, unknown>;
 
-/** Times in messages: unambiguous for a responder reading on any device. */
-function when(value: unknown): string {
-  if (!value) return 'not yet';
-  const d = new Date(String(value));
-  return Number.isNaN(d.getTime()) ? String(value) : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+/** Times in messages: the team's own clock with the zone named, unambiguous on any device. */
+function when(value: unknown, ctx: RenderContext): string {
+  return value ? localTime(String(value), ctx.timeZone, ctx.nowMs) : 'not yet';
 }
 
 const KIND: Record<string, string> = { home: "home visit at the client's home", building: 'visit at a building', online: 'online session' };
 
 /** What a responder needs to find the worker and judge the risk. */
-function responderDetails(d: Data): string[] {
+function responderDetails(d: Data, ctx: RenderContext): string[] {
   return [
     `Worker: ${d.workerName}. Visit: ${KIND[String(d.kind)] ?? d.kind}, client reference ${d.clientRef}, risk level ${d.riskLevel}.`,
     `${d.kind === 'online' ? 'Session link' : 'Location'}: ${d.location}${d.notes ? `. Notes: ${d.notes}` : ''}`,
-    `Started: ${when(d.startedAt)}. Last check-in: ${when(d.lastCheckInAt)}. Expected end (ETA): ${when(d.eta)}.`,
+    `Started: ${when(d.startedAt, ctx)}. Last check-in: ${when(d.lastCheckInAt, ctx)}. Expected end (ETA): ${when(d.eta, ctx)}.`,
     `Buddy: ${d.buddyName}. Manager: ${d.managerName}.`,
   ];
 }
@@ -42,8 +41,8 @@ const takeCharge = (d: Data) => (d.ackUrl ? { label: 'I am taking charge', url: 
 
 /** One template per visit event; every alert carries the responder details and a take-charge link. */
 export const visitTemplates = {
-  'visit-reminder': simpleTemplate((d) => ({
-    subject: d.dueKind === 'check-out' ? `Your visit is due to end at ${when(d.dueAt)}` : `Check-in due at ${when(d.dueAt)}`,
+  'visit-reminder': simpleTemplate((d, ctx) => ({
+    subject: d.dueKind === 'check-out' ? `Your visit is due to end at ${when(d.dueAt, ctx)}` : `Check-in due at ${when(d.dueAt, ctx)}`,
     paragraphs: [
       d.dueKind === 'check-out'
         ? 'Check out when you leave, or give a new ETA if you are running late.'
@@ -51,36 +50,36 @@ export const visitTemplates = {
       'If we do not hear from you, your buddy and then your manager will be alerted.',
     ],
   })),
-  'visit-overdue-worker': simpleTemplate((d) => ({
+  'visit-overdue-worker': simpleTemplate((d, ctx) => ({
     subject: 'You missed a check-in: please check in now',
-    paragraphs: [`We expected to hear from you by ${when(d.dueAt)}.`, `Check in now, or ${d.buddyName} will be alerted next.`],
+    paragraphs: [`We expected to hear from you by ${when(d.dueAt, ctx)}.`, `Check in now, or ${d.buddyName} will be alerted next.`],
   })),
-  'visit-alert': simpleTemplate((d) => ({
+  'visit-alert': simpleTemplate((d, ctx) => ({
     subject: `URGENT: ${d.workerName} has not checked in`,
     paragraphs: [
-      `${d.workerName} was due to check in by ${when(d.dueAt)} and has not. You are being alerted as ${d.recipientRole} (step ${d.step}, alert ${d.repeat}).`,
-      ...responderDetails(d),
+      `${d.workerName} was due to check in by ${when(d.dueAt, ctx)} and has not. You are being alerted as ${d.recipientRole} (step ${d.step}, alert ${d.repeat}).`,
+      ...responderDetails(d, ctx),
       'Try to reach them. If you take charge, press the button so others know; alerts continue until someone does.',
     ],
     action: takeCharge(d),
   })),
-  'visit-red-flag': simpleTemplate((d) => ({
+  'visit-red-flag': simpleTemplate((d, ctx) => ({
     subject: `RED FLAG: ${d.workerName} needs help now`,
-    paragraphs: [`${d.workerName} raised a red flag during a visit.`, ...responderDetails(d), 'Act now; call 999 if there is immediate danger.'],
+    paragraphs: [`${d.workerName} raised a red flag during a visit.`, ...responderDetails(d, ctx), 'Act now; call 999 if there is immediate danger.'],
     action: takeCharge(d),
   })),
-  'visit-duress': simpleTemplate((d) => ({
+  'visit-duress': simpleTemplate((d, ctx) => ({
     subject: `SILENT ALARM: ${d.workerName} may be under duress`,
     paragraphs: [
       `${d.workerName} entered their duress code. Their screen showed nothing unusual: do not call them openly or mention the alarm.`,
-      ...responderDetails(d),
+      ...responderDetails(d, ctx),
       'Call 999 if there is any sign of immediate danger.',
     ],
     action: takeCharge(d),
   })),
-  'visit-not-started': simpleTemplate((d) => ({
+  'visit-not-started': simpleTemplate((d, ctx) => ({
     subject: `${d.workerName}'s scheduled visit was not started`,
-    paragraphs: [`The visit was due to start and ${d.workerName} has not checked in.`, ...responderDetails(d)],
+    paragraphs: [`The visit was due to start and ${d.workerName} has not checked in.`, ...responderDetails(d, ctx)],
     action: takeCharge(d),
   })),
   'visit-taken-charge': simpleTemplate((d) => ({
@@ -91,8 +90,8 @@ export const visitTemplates = {
     subject: `All clear: ${d.workerName} is in touch`,
     paragraphs: [`${d.workerName} ${HEARD[String(d.how)] ?? 'was heard from'}. The alert has stopped; no action is needed.`],
   })),
-  'visit-start-reminder': simpleTemplate((d) => ({
-    subject: `Your visit is due to start at ${when(d.plannedStartAt)}`,
+  'visit-start-reminder': simpleTemplate((d, ctx) => ({
+    subject: `Your visit is due to start at ${when(d.plannedStartAt, ctx)}`,
     paragraphs: [
       `Visit: ${KIND[String(d.kind)] ?? d.kind}, client reference ${d.clientRef}. ${d.kind === 'online' ? 'Session link' : 'Location'}: ${d.location}.`,
       'Check in when you arrive: that starts your visit and its check-ins. If you do not, your manager will be told the visit was not started.',
@@ -107,8 +106,8 @@ export const visitTemplates = {
       'No further action is needed from you unless the manager asks.',
     ],
   })),
-  'visit-extended': simpleTemplate((d) => ({
+  'visit-extended': simpleTemplate((d, ctx) => ({
     subject: `${d.workerName} is running late again`,
-    paragraphs: [`Extension ${d.extension}: the expected end moved from ${when(d.previousEta)} to ${when(d.eta)}. Reason given: ${d.why}.`, ...responderDetails(d)],
+    paragraphs: [`Extension ${d.extension}: the expected end moved from ${when(d.previousEta, ctx)} to ${when(d.eta, ctx)}. Reason given: ${d.why}.`, ...responderDetails(d, ctx)],
   })),
 };

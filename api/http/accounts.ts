@@ -1,13 +1,17 @@
 import type { z } from 'zod';
 import type { Team, User } from '../../generated/prisma/client';
 import type { Db } from '../../lib/db';
-import type { CreateUserBody, TeamSettingsBody, UserView } from '../schemas/auth';
+import { DEFAULT_TIME_ZONE } from '../../lib/time-zone';
+import type { CreateUserBody, SessionUser, TeamSettingsBody, UserView } from '../schemas/auth';
 import { Role } from './actor';
 import { hashPassword } from './credentials';
 import { AppError, conflict } from './errors';
 
 /** A user as the API shows them: never the password hash. */
 export const userView = (u: User): z.infer<typeof UserView> => ({ id: u.id, name: u.name, email: u.email, role: Role.parse(u.role), team: u.teamId });
+
+/** A user as their own pages see them: with their team's time zone. */
+export const sessionUserView = (u: User & { team: Team | null }): z.infer<typeof SessionUser> => ({ ...userView(u), timeZone: u.team?.timeZone ?? DEFAULT_TIME_ZONE });
 
 /** Creates a user (and their team if new); one place for the admin endpoint and the command. */
 export async function createUser(db: Db, input: z.infer<typeof CreateUserBody>): Promise<User> {

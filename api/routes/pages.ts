@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import express, { Router } from 'express';
+import { DEFAULT_TIME_ZONE, localTime } from '../../lib/time-zone';
 
 /** Where the pages live: HTML fragments, CSS and ES modules, served as they are (no build step, no CDN). */
 const WEB_DIR = path.resolve(__dirname, '../../web');
@@ -61,14 +62,15 @@ export interface AckOwner {
   at: string;
 }
 
-const ownerLine = (owner: AckOwner) =>
+/** When they took charge, on the team's clock (`timeZone`) with the zone named. */
+const ownerLine = (owner: AckOwner, timeZone: string) =>
   `<p class="owner" data-testid="owner"><strong>${escapeHtml(owner.name)}</strong> (${escapeHtml(owner.role)}) took charge at <time datetime="${escapeHtml(owner.at)}">${escapeHtml(
-    new Date(owner.at).toUTCString(),
+    localTime(owner.at, timeZone),
   )}</time>.</p>`;
 
 /** The page behind an acknowledgement link: mail scanners open links, so only the button takes charge. */
-export function ackOfferPage(recipient: string, role: string, owner: AckOwner | null): string {
-  if (owner) return ackTakenPage(owner, false);
+export function ackOfferPage(recipient: string, role: string, owner: AckOwner | null, timeZone = DEFAULT_TIME_ZONE): string {
+  if (owner) return ackTakenPage(owner, false, timeZone);
   return htmlPage(
     'Take charge of this alert',
     `<h1>Take charge of this alert?</h1>
@@ -80,11 +82,11 @@ export function ackOfferPage(recipient: string, role: string, owner: AckOwner | 
 }
 
 /** Who has taken charge: the person who just did, or whoever did first. */
-export function ackTakenPage(owner: AckOwner, byYou: boolean): string {
+export function ackTakenPage(owner: AckOwner, byYou: boolean, timeZone = DEFAULT_TIME_ZONE): string {
   return htmlPage(
     byYou ? 'You have taken charge' : 'Already taken charge',
     `<h1>${byYou ? 'You have taken charge' : 'Someone has already taken charge'}</h1>
-${ownerLine(owner)}
+${ownerLine(owner, timeZone)}
 <p>${byYou ? 'Everyone else alerted has been told. Contact the worker now.' : 'They have it. Contact them before doing anything else.'}</p>
 <p><a href="/app/dashboard">Open the dashboard</a></p>`,
   );

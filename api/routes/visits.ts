@@ -4,6 +4,7 @@ import { Router, type Request } from 'express';
 import { verifyAckToken } from '../../lib/ack-links';
 import { audit } from '../../lib/audit';
 import { hashDuressCode } from '../../lib/duress-code';
+import { subjectTimeZone } from '../../lib/time-zone';
 import {
   acknowledgeUpdate,
   checkInUpdate,
@@ -184,7 +185,7 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     }
     const token = await db.ackToken.findUnique({ where: { id: claim.tokenId } });
     if (!token) throw notFound('Link');
-    res.type('html').send(ackOfferPage(token.recipient, claim.role, await ownerOf(claim.visitId)));
+    res.type('html').send(ackOfferPage(token.recipient, claim.role, await ownerOf(claim.visitId), await subjectTimeZone(db, 'visit', claim.visitId)));
   });
 
   router.post('/visits/ack/:token', async (req, res) => {
@@ -195,7 +196,7 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
       if (!exists) throw notFound('Link');
       const owner = await ownerOf(claim.visitId);
       if (owner && req.accepts(['json', 'html']) === 'html') {
-        res.status(409).type('html').send(ackTakenPage(owner, false));
+        res.status(409).type('html').send(ackTakenPage(owner, false, await subjectTimeZone(db, 'visit', claim.visitId)));
         return;
       }
       throw conflict('This link has already been used');
@@ -205,8 +206,9 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
       handleOf(claim.visitId).executeUpdate(acknowledgeUpdate, { args: [{ actor: { id: `link:${claim.role}`, role: claim.role, name: token.recipient }, via: 'link' }] }),
     );
     const owner = state.alert?.owner ?? null;
+    const timeZone = await subjectTimeZone(db, 'visit', claim.visitId);
     res.format({
-      html: () => res.send(ackTakenPage(owner!, true)),
+      html: () => res.send(ackTakenPage(owner!, true, timeZone)),
       default: () => res.json({ visitId: claim.visitId, owner }),
     });
   });

@@ -15,7 +15,10 @@ export const UserView = registry.register(
   z.object({ id: z.string(), name: z.string(), email: z.string(), role: Role, team: z.string().nullable() }),
 );
 
-export const Session = registry.register('Session', z.object({ token: z.string(), expiresAt: z.string().nullable(), user: UserView }));
+/** The signed-in person, with the clock their pages show times in (their team's). */
+export const SessionUser = registry.register('SessionUser', UserView.extend({ timeZone: z.string().openapi({ description: "IANA zone of the user's team; Europe/London without a team" }) }));
+
+export const Session = registry.register('Session', z.object({ token: z.string(), expiresAt: z.string().nullable(), user: SessionUser }));
 
 export const CreateUserBody = registry.register(
   'CreateUser',
