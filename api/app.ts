@@ -7,6 +7,7 @@ import { buildOpenApiDocument } from './openapi/registry';
 import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { codecRoutes } from './routes/codec';
+import { dashboardRoutes } from './routes/dashboard';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { mspRoutes } from './routes/msp';
@@ -32,6 +33,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(authRoutes(deps));
   app.use(adminRoutes(deps));
   app.use(visitRoutes(deps));
+  app.use(dashboardRoutes(deps));
   app.use(planRoutes(deps));
   app.use(mspRoutes(deps));
   app.use(operatorRoutes(deps));

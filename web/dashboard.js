@@ -16,6 +16,7 @@ const STATUS_WORDS = { scheduled: 'Scheduled', open: 'Open', overdue: 'Overdue',
 
 let poller;
 let resolving = null;
+let resolvingTitle = '';
 /** Last rendered content per list: unchanged lists are left alone so focus and reading position stay put. */
 const rendered = new Map();
 
@@ -28,29 +29,32 @@ function fill(id, items, render, empty) {
 
 const pill = (status) => h('span', { class: `pill ${status}` }, STATUS_WORDS[status] ?? status);
 const short = (id) => id.slice(0, 8);
-/** Ids are opaque; a generated one is shortened to be read out. */
-const person = (id) => (/^[0-9a-f-]{36}$/.test(id) ? `worker ${short(id)}` : id);
+/** The team's clock (from the dashboard's answer), so a deputy's or a visitor's browser shows the same times. */
+let zone;
+const at = (iso) => clock(iso, zone);
+/** Who and where, as the team knows them: the worker's name and the client reference. */
+const title = (row) => `${row.workerName} · client ${row.clientRef}`;
 
 function attentionCard({ row, visit }) {
   const owner = visit?.alert?.owner ?? visit?.incident?.owner ?? null;
   const reason = visit?.alert?.reason ?? visit?.incident?.reason;
-  const label = `visit ${short(row.id)} of ${person(row.workerId)}`;
+  const label = `the visit of ${title(row)}`;
   return h('li', { class: 'card attention', 'data-visit': row.id },
     // The visit itself is fresher than the list's record of it.
-    h('h3', {}, pill(visit?.status ?? row.status), ` ${person(row.workerId)} · visit ${short(row.id)}`),
+    h('h3', {}, pill(visit?.status ?? row.status), ` ${title(row)}`),
     h('p', {}, reason ? `Reason: ${reason.replace(/-/g, ' ')}. ` : '', row.escalationLevel ? `Ladder step ${row.escalationLevel}. ` : '', visit?.alert?.alerted?.length ? `Alerted: ${visit.alert.alerted.join(', ')}.` : ''),
-    h('p', { 'data-testid': 'owner' }, owner ? `${owner.name} (${owner.role}) has taken charge at ${clock(owner.at)}.` : 'Nobody has taken charge yet.'),
+    h('p', { 'data-testid': 'owner' }, owner ? `${owner.name} (${owner.role}) has taken charge at ${at(owner.at)}.` : 'Nobody has taken charge yet.'),
     h('div', { class: 'row' },
       visit?.alert && !owner ? h('button', { type: 'button', class: 'btn btn-danger-solid', 'aria-label': `Take charge of ${label}`, onclick: (e) => acknowledge(row.id, e.currentTarget) }, 'Take charge') : null,
-      visit?.incident ? h('button', { type: 'button', class: 'btn', 'aria-label': `Resolve ${label}`, onclick: () => openResolve(row.id) }, 'Resolve…') : null,
+      visit?.incident ? h('button', { type: 'button', class: 'btn', 'aria-label': `Resolve ${label}`, onclick: () => openResolve(row) }, 'Resolve…') : null,
     ),
   );
 }
 
 function openCard(row) {
   return h('li', { class: 'card', 'data-visit': row.id },
-    h('h3', {}, pill(row.status), ` ${person(row.workerId)} · visit ${short(row.id)}`),
-    h('p', {}, row.nextDueAt ? `Next deadline ${clock(row.nextDueAt)} (in ${countdown(row.nextDueAt)})` : `Starts before ${clock(row.eta)}`, ` · ends ${clock(row.eta)} · ${row.riskLevel} risk`),
+    h('h3', {}, pill(row.status), ` ${title(row)}`),
+    h('p', {}, row.nextDueAt ? `Next deadline ${at(row.nextDueAt)} (in ${countdown(row.nextDueAt)})` : `Starts before ${at(row.eta)}`, ` · ends ${at(row.eta)} · ${row.riskLevel} risk`),
   );
 }
 
@@ -63,7 +67,8 @@ const planCards = {
 };
 
 async function refresh() {
-  const { visits } = await api('GET', '/visits?limit=200');
+  const { visits, timeZone } = await api('GET', '/dashboard/visits?limit=200');
+  zone = timeZone;
   const attention = visits.filter((v) => ATTENTION.includes(v.status)).sort((a, b) => RANK[a.status] - RANK[b.status] || b.escalationLevel - a.escalationLevel);
   // Who has taken charge is in the visit itself: read it for the few visits that need attention.
   const detailed = await Promise.all(attention.map(async (row) => ({ row, visit: (await api('GET', `/visits/${row.id}`).catch(() => null))?.visit ?? null })));
@@ -74,7 +79,7 @@ async function refresh() {
   const names = Object.keys(PLAN_LISTS);
   const lists = await Promise.all(names.map((list) => api('GET', `/plan-lists/${list}`).then((r) => r.items)));
   names.forEach((list, i) => fill(list, lists[i], planCards[list], 'None.'));
-  $('freshness').textContent = `Updated at ${new Date().toLocaleTimeString()}; refreshes every ${POLL_MS / 1000} seconds.`;
+  $('freshness').textContent = `Updated at ${at(new Date())}; refreshes every ${POLL_MS / 1000} seconds.`;
 }
 
 async function acknowledge(visitId, button) {
@@ -82,8 +87,9 @@ async function acknowledge(visitId, button) {
   await refresh().catch(() => undefined);
 }
 
-function openResolve(visitId) {
-  resolving = visitId;
+function openResolve(row) {
+  resolving = row.id;
+  resolvingTitle = title(row);
   $('resolve-form').reset();
   $('resolve-notices').replaceChildren();
   $('resolve-dialog').showModal();
@@ -107,7 +113,7 @@ function bindResolve() {
     );
     if (!done) return;
     $('resolve-dialog').close();
-    $('notices').replaceChildren(h('div', { class: 'notice done', role: 'status' }, h('p', {}, `Incident on visit ${short(resolving)} resolved.`)));
+    $('notices').replaceChildren(h('div', { class: 'notice done', role: 'status' }, h('p', {}, `Incident on the visit of ${resolvingTitle} resolved.`)));
     await refresh().catch(() => undefined);
   });
 }

@@ -1,10 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import request from 'supertest';
+import { setPassword } from '../../api/http/accounts';
 import { chromiumPath } from '../../infra/chromium';
-import { startApi, type ApiHarness } from '../helpers/api';
+import { as, startApi, type ApiHarness } from '../helpers/api';
+import { eventually } from '../helpers/eventually';
+import { startBody } from '../helpers/visits';
 
-// What people meet on the pages (issue 16): times on their team's clock with the zone named.
+// What people meet on the pages (issue 16): times on their team's clock with the zone named,
+// and a dashboard that names the team's workers and the client references.
 describe('People on the pages in headless Chromium', () => {
   let api: ApiHarness;
   let server: Server;
@@ -50,5 +56,50 @@ describe('People on the pages in headless Chromium', () => {
     expect(await clocks(page, autumn)).toEqual(['02:30 CEST', '02:30 CET']);
     expect(await clocks(page, spring, 'Europe/London')).toEqual(['00:30 GMT', '02:30 BST']);
     await context.close();
+  });
+
+  it("When a manager opens the dashboard, then it names their team's workers and the client references, and the audit log records the read", async () => {
+    const tag = randomUUID().slice(0, 8);
+    const team = `dash-${tag}`;
+    const db = api.harness.db;
+    const wendy = await as(`wendy-${tag}`, 'worker', team, { name: 'Wendy Worker', email: `wendy-${tag}@example.org` });
+    const omar = await as(`omar-${tag}`, 'worker', team, { name: 'Omar Osei', email: `omar-${tag}@example.org` });
+    const manager = await as(`manager-${tag}`, 'manager', team, { name: 'Mina Manager', email: `manager-${tag}@example.org` });
+    const first = await request(api.app).post('/visits').set(wendy).send(startBody(`${tag}-1`, { clientRef: `C-W-${tag}` })).expect(201);
+    await request(api.app).post('/visits').set(omar).send(startBody(`${tag}-2`, { clientRef: `C-O-${tag}` })).expect(201);
+    await request(api.app).post(`/visits/${first.body.visitId}/red-flag`).set(wendy).send({}).expect(200);
+    const listed = async () => (await request(api.app).get('/dashboard/visits').set(manager).expect(200)).body;
+    // The rows are written beside the workflows: wait for both.
+    await eventually(async () => (await db.visit.count({ where: { team } })) === 2);
+
+    // Workers see no names, another team's manager only their own team; the team's manager sees them.
+    await request(api.app).get('/dashboard/visits').set(wendy).expect(403);
+    const elsewhere = await request(api.app).get('/dashboard/visits').set(await as(`boss-${tag}`, 'manager', `other-${tag}`)).expect(200);
+    expect(elsewhere.body).toMatchObject({ team: `other-${tag}`, visits: [] });
+    const body = await listed();
+    expect(body).toMatchObject({ team, timeZone: 'Europe/London' });
+    expect(body.visits.map((v: { workerName: string; clientRef: string }) => `${v.workerName} ${v.clientRef}`).sort()).toEqual([`Omar Osei C-O-${tag}`, `Wendy Worker C-W-${tag}`]);
+
+    const reads = () => db.auditEntry.findMany({ where: { action: 'dashboard.read', targetType: 'team', targetId: team }, orderBy: { seq: 'asc' } });
+    expect(await reads()).toEqual([expect.objectContaining({ actorId: `manager-${tag}`, actorRole: 'manager', data: { visitIds: body.visits.map((v: { id: string }) => v.id) } })]);
+
+    // In the browser: names and references, never "worker 4fdde034 · visit ca777ebc".
+    await setPassword(db, `manager-${tag}`, 'correct horse battery staple');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/Los_Angeles' });
+    const page = await context.newPage();
+    await page.goto(`${base}/app/dashboard`);
+    await page.getByLabel('Email', { exact: true }).fill(`manager-${tag}@example.org`);
+    await page.getByLabel('Password', { exact: true }).fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.locator(`#attention [data-visit="${first.body.visitId}"]`).getByText(`Wendy Worker · client C-W-${tag}`).waitFor();
+    const open = await page.locator('#open').innerText();
+    expect(open).toContain(`Omar Osei · client C-O-${tag}`);
+    // The team's clock, not the desk computer's: winter in London.
+    expect(open).toMatch(/ends \d\d:\d\d GMT/);
+    expect(await page.locator('main').innerText()).not.toMatch(/worker [0-9a-f]{8}|visit [0-9a-f]{8}/);
+    await page.getByRole('button', { name: `Take charge of the visit of Wendy Worker · client C-W-${tag}` }).waitFor();
+    await context.close();
+    // The page's polls of the same visits in the same hour add no entry: one read recorded.
+    expect(await reads()).toHaveLength(1);
   });
 });
