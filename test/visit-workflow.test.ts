@@ -13,6 +13,7 @@ import {
 } from '../workflows/visit';
 import { LINK_SECRET } from './helpers/temporal';
 import { count, eventsOf, MIN, sentTo, visitInput, visitSuite } from './helpers/visits';
+import { localTime } from '../lib/time-zone';
 
 const asWorker = (input: VisitInput) => ({ actor: { id: input.worker.id, role: 'worker', name: input.worker.name } });
 const asManager = (input: VisitInput): VisitActor => ({ id: input.manager.id, role: 'manager', name: input.manager.name });
@@ -236,7 +237,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect(minutesOf(events, 'start-reminder-sent')).toEqual([60]);
     expect(minutesOf(events, 'alert-sent')).toEqual([75, 85]);
     const [reminder] = await suite.harness.smtp.waitFor(1, (m) => m.to[0] === mail('worker'));
-    expect(reminder.subject).toBe(`Your visit is due to start at ${new Date(startMs + 60 * MIN).toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+    expect(reminder.subject).toBe(`Your visit is due to start at ${localTime(startMs + 60 * MIN, 'Europe/London')}`);
     expect(reminder.text).toContain('12 Acacia Avenue');
     expect(reminder.text).toContain('Check in when you arrive');
     const flagged = await suite.harness.smtp.waitFor(2, (m) => m.to[0] === mail('manager'));
