@@ -85,8 +85,9 @@ describe('Who a visit alerts comes from the directory (Temporal dev server, Post
     const visitId = started.body.visitId as string;
     await request(api.app).post(`/visits/${visitId}/red-flag`).set(t.worker).send({}).expect(200);
     await redFlagMail(t.mail('manager1'));
-    // Before the cover the deputy is nobody on this visit.
+    // Before the cover the deputy is nobody on this visit, nor on the team's dashboard.
     await request(api.app).post(`/visits/${visitId}/acknowledge`).set(deputy).expect(403);
+    await request(api.app).get('/dashboard/visits').set(deputy).expect(403);
 
     const now = Date.now();
     await request(api.app)
@@ -100,6 +101,10 @@ describe('Who a visit alerts comes from the directory (Temporal dev server, Post
     expect(toDeputy.text).toContain('/visits/ack/');
     expect(sentTo(api.harness.smtp.messages, t.mail('manager1'))).toHaveLength(1);
 
+    const board = await request(api.app).get('/dashboard/visits').set(deputy).expect(200);
+    expect(board.body.visits.map((v: { workerName: string }) => v.workerName)).toContain(`worker ${t.tag}`);
+    const read = await api.harness.db.auditEntry.findFirstOrThrow({ where: { action: 'dashboard.read', actorId: `deputy-${t.tag}` } });
+    expect(read.data).toMatchObject({ onBehalfOf: `manager1-${t.tag}` });
     const taken = await request(api.app).post(`/visits/${second.body.visitId}/acknowledge`).set(deputy).expect(200);
     expect(taken.body.alert.owner).toMatchObject({ id: `deputy-${t.tag}`, role: 'manager', name: `deputy ${t.tag}` });
     const resolved = await request(api.app)

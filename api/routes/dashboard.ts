@@ -24,7 +24,7 @@ export function dashboardRoutes({ db }: AppDeps): Router {
   const router = Router();
 
   router.get('/dashboard/visits', async (req, res) => {
-    const { actor } = await actingAs(db, actorOf(req));
+    const { actor, by } = await actingAs(db, actorOf(req));
     const team = actor.team;
     if (!team || !managesTeam(actor, team)) throw forbidden("Only a team's manager (or their deputy during cover) sees its workers by name");
     const { limit } = parse(DashboardQuery, req, 'query');
@@ -41,7 +41,7 @@ export function dashboardRoutes({ db }: AppDeps): Router {
       actor: { id: actor.id, role: actor.role },
       action: 'dashboard.read',
       target: { type: 'team', id: team },
-      data: { visitIds },
+      data: { visitIds, ...(by.onBehalfOf ? { onBehalfOf: by.onBehalfOf } : {}) },
     });
     res.json({
       team,

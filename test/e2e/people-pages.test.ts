@@ -61,6 +61,8 @@ describe('People on the pages in headless Chromium', () => {
   it("When a manager opens the dashboard, then it names their team's workers and the client references, and the audit log records the read", async () => {
     const tag = randomUUID().slice(0, 8);
     const team = `dash-${tag}`;
+    const hourOf = (ms: number) => Math.floor(ms / 3_600_000);
+    const startedHour = hourOf(Date.now());
     const db = api.harness.db;
     const wendy = await as(`wendy-${tag}`, 'worker', team, { name: 'Wendy Worker', email: `wendy-${tag}@example.org` });
     const omar = await as(`omar-${tag}`, 'worker', team, { name: 'Omar Osei', email: `omar-${tag}@example.org` });
@@ -81,7 +83,7 @@ describe('People on the pages in headless Chromium', () => {
     expect(body.visits.map((v: { workerName: string; clientRef: string }) => `${v.workerName} ${v.clientRef}`).sort()).toEqual([`Omar Osei C-O-${tag}`, `Wendy Worker C-W-${tag}`]);
 
     const reads = () => db.auditEntry.findMany({ where: { action: 'dashboard.read', targetType: 'team', targetId: team }, orderBy: { seq: 'asc' } });
-    expect(await reads()).toEqual([expect.objectContaining({ actorId: `manager-${tag}`, actorRole: 'manager', data: { visitIds: body.visits.map((v: { id: string }) => v.id) } })]);
+    expect((await reads())[0]).toMatchObject({ actorId: `manager-${tag}`, actorRole: 'manager', data: { visitIds: body.visits.map((v: { id: string }) => v.id) } });
 
     // In the browser: names and references, never "worker 4fdde034 · visit ca777ebc".
     await setPassword(db, `manager-${tag}`, 'correct horse battery staple');
@@ -99,7 +101,8 @@ describe('People on the pages in headless Chromium', () => {
     expect(await page.locator('main').innerText()).not.toMatch(/worker [0-9a-f]{8}|visit [0-9a-f]{8}/);
     await page.getByRole('button', { name: `Take charge of the visit of Wendy Worker · client C-W-${tag}` }).waitFor();
     await context.close();
-    // The page's polls of the same visits in the same hour add no entry: one read recorded.
-    expect(await reads()).toHaveLength(1);
+    // The page's polls of the same visits in the same hour add no entry: one read recorded
+    // (two if the test ran across the turn of an hour).
+    expect(await reads()).toHaveLength(hourOf(Date.now()) - startedHour + 1);
   });
 });
