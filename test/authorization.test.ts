@@ -112,6 +112,7 @@ describe('Who may do what: every role against every action (dev server, PostgreS
   const cases: Case[] = [
     fixed('start a visit for the worker', ['worker', 'managerA'], 201, { method: 'post', path: '/visits', body: visitBody() }),
     fixed('list visits', ['worker', 'buddy', 'otherWorker', 'managerA', 'managerB'], 200, { method: 'get', path: '/visits' }),
+    fixed("read the team's dashboard (workers' names)", ['managerA', 'managerB'], 200, { method: 'get', path: '/dashboard/visits' }),
     visitCase('read a visit', ['worker', 'buddy', 'managerA'], 200, false, (id) => ({ method: 'get', path: `/visits/${id}` })),
     visitCase('check in', ['worker'], 200, false, (id) => ({ method: 'post', path: `/visits/${id}/check-in`, body: {} })),
     visitCase('extend', ['worker'], 200, false, (id) => ({ method: 'post', path: `/visits/${id}/extend`, body: { eta: new Date(Date.now() + 120 * MIN).toISOString(), reason: 'Client needed more time' } })),
