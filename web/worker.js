@@ -199,6 +199,11 @@ async function startVisit(event) {
     { buttons: [$('start-visit')] },
   );
   if (!started) return;
+  // The directory chose the manager and the on-call contact: the worker sees whom they are.
+  if (started.alerts) {
+    const { buddy, manager, emergency } = started.alerts;
+    $('notices').replaceChildren(h('div', { class: 'notice done', role: 'status', 'data-testid': 'alerts' }, h('p', {}, `Visit started. Alerts go to ${buddy} (your buddy), ${manager} (your manager) and ${emergency} (on call).`)));
+  }
   store(CONTACTS_KEY, contacts);
   if (duressCode) store(CODED_KEY, [...stored(CODED_KEY, []), started.visitId].slice(-20));
   pendingStart = null;

@@ -101,6 +101,22 @@ describe('People on the pages in headless Chromium', () => {
     expect(await page.locator('main').innerText()).not.toMatch(/worker [0-9a-f]{8}|visit [0-9a-f]{8}/);
     await page.getByRole('button', { name: `Take charge of the visit of Wendy Worker · client C-W-${tag}` }).waitFor();
     await context.close();
+
+    // The worker's phone says whom the directory will alert.
+    await setPassword(db, `omar-${tag}`, 'correct horse battery staple');
+    const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const phone = await phoneContext.newPage();
+    await phone.goto(`${base}/app/`);
+    await phone.getByLabel('Email', { exact: true }).fill(`omar-${tag}@example.org`);
+    await phone.getByLabel('Password', { exact: true }).fill('correct horse battery staple');
+    await phone.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await phone.getByLabel('Client reference').fill(`C-P-${tag}`);
+    await phone.getByLabel('Where').fill('12 Acacia Avenue, Leeds LS1 1AA');
+    await phone.getByLabel("Buddy's name").fill('Bob Buddy');
+    await phone.getByLabel("Buddy's email").fill(`buddy-${tag}@example.org`);
+    await phone.getByRole('button', { name: 'Start visit' }).click();
+    await phone.getByText('Visit started. Alerts go to Bob Buddy (your buddy), Mina Manager (your manager) and On-call Desk (on call).').waitFor();
+    await phoneContext.close();
     // The page's polls of the same visits in the same hour add no entry: one read recorded
     // (two if the test ran across the turn of an hour).
     expect(await reads()).toHaveLength(hourOf(Date.now()) - startedHour + 1);
