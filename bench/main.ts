@@ -23,7 +23,7 @@ import { startStack, type Stack } from './stack';
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Worker tuning passed through from the environment, recorded with the figures. */
-const TUNING_VARIABLES = ['WORKER_MAX_CACHED_WORKFLOWS', 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 'WORKER_MAX_CONCURRENT_ACTIVITIES', 'WORKER_DB_POOL_SIZE', 'SMTP_POOL'];
+const TUNING_VARIABLES = ['WORKER_MAX_CACHED_WORKFLOWS', 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 'WORKER_MAX_CONCURRENT_ACTIVITIES', 'WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES', 'WORKER_DB_POOL_SIZE'];
 
 interface Escalations {
   ours: LatenessFigures;

@@ -23,6 +23,8 @@ function owner(node: ProfileNode): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
   if (pkg) return pkg;
   if (url.startsWith('node:')) return 'node (core)';
+  // The only WebAssembly in the worker is Prisma's query compiler.
+  if (url.startsWith('wasm://')) return 'wasm (Prisma query compiler)';
   return url.includes('/generated/prisma/') ? 'prisma (generated client)' : 'carewatch';
 }
 
