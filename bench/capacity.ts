@@ -4,7 +4,7 @@
 // bare-timer baseline, so ours:baseline is measured on one stack in one run.
 import type { Client } from '@temporalio/client';
 import { sampledCounts, type Costs, type StatementCounts } from './costs';
-import { awaitAlerts, FIRST_ESCALATION_SUBJECT, startBaselines, startVisits, type ExpectedAlert, type Starts } from './deadlines';
+import { arrived, awaitAlerts, FIRST_ESCALATION_SUBJECT, startBaselines, startVisits, type ExpectedAlert, type Starts } from './deadlines';
 import type { VisitPolicy } from '../workflows/visit-policy';
 import { forEachLimited } from './pool';
 import type { ProcessSampler } from './process-stats';
@@ -95,7 +95,7 @@ async function measureSize(
   const lateness = await awaitAlerts(stack.sink, alerts, subject, dueAtMs[dueAtMs.length - 1] + settleMs);
   const after = await statements.total([stack.pids[who]]);
   const processes = sampler.window(firstDue, Date.now());
-  const history = await sampledCounts(deps.client, alerts.map((a) => a.workflowId));
+  const history = await sampledCounts(deps.client, arrived(stack.sink, alerts, subject).map((a) => a.workflowId));
   const missing = lateness.expected - lateness.received;
   return {
     alerts,

@@ -51,7 +51,7 @@ export function countsDelta(before: HistoryCounts, after: HistoryCounts): Histor
   };
 }
 
-/** Mean history counts of a few workflows: a sample is enough, every visit of a run takes the same path. */
+/** Mean history counts of a few workflows (pass those whose alert arrived): a sample is enough, every visit of a run takes the same path. */
 export async function sampledCounts(client: Client, workflowIds: string[], size = 3): Promise<HistoryCounts & { sampled: number }> {
   const picked = workflowIds.filter((_, i) => i % Math.max(1, Math.floor(workflowIds.length / size)) === 0).slice(0, size);
   const counts = await Promise.all(picked.map((id) => historyCounts(client, id)));
@@ -69,9 +69,14 @@ export class StatementCounts {
     return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${counter}`.trim(), BENCH_STATEMENTS_DIR: dir };
   }
 
-  /** Statements sent so far by these processes together, once their counters caught up (they write twice a second). */
+  /** Statements sent so far by these processes together: each is asked to write its total (SIGUSR2), then read. */
   async total(pids: number[]): Promise<number | null> {
-    await new Promise((r) => setTimeout(r, 1_100));
+    try {
+      pids.forEach((pid) => process.kill(pid, 'SIGUSR2'));
+    } catch {
+      return null;
+    }
+    await new Promise((r) => setTimeout(r, 500));
     let sum = 0;
     for (const pid of pids) {
       try {

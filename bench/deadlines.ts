@@ -104,3 +104,9 @@ export async function awaitAlerts(sink: BenchSink, expected: ExpectedAlert[], su
     alertsPerSecond: Math.round((firstAccepted.size / Math.max(spanMs, 1)) * 1000 * 10) / 10,
   };
 }
+
+/** The alerts among `expected` that the sink has accepted (with `subject`, when given). */
+export function arrived(sink: BenchSink, expected: ExpectedAlert[], subject: string | null): ExpectedAlert[] {
+  const accepted = new Set(sink.accepted().filter((m) => subject === null || m.subject === subject).map((m) => m.to));
+  return expected.filter((e) => accepted.has(e.to));
+}

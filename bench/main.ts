@@ -12,7 +12,7 @@ import { baselineAtSize, capacityTable, oursAtSize, searchCapacity, type Capacit
 import { checkInTraffic, openVisitsWithTokens } from './checkins';
 import { baselineCheckInCounts, countsDelta, historyCounts, meanCounts, sampledCounts, scale, StatementCounts, type Costs, type HistoryCounts } from './costs';
 import { visitWorkflowId } from '../workflows/visit';
-import { awaitAlerts, FIRST_ESCALATION_SUBJECT, startBaselines, startVisits, type ExpectedAlert, type LatenessFigures, type Starts } from './deadlines';
+import { arrived, awaitAlerts, FIRST_ESCALATION_SUBJECT, startBaselines, startVisits, type ExpectedAlert, type LatenessFigures, type Starts } from './deadlines';
 import { planLongevity } from './longevity';
 import { parseOptions, type BenchOptions } from './options';
 import { benchPolicy } from './policy';
@@ -64,8 +64,8 @@ async function escalations(stack: Stack, client: Client, sampler: ProcessSampler
   // Statements of both workers over the scenario: the baseline's worker has no database, so all are ours.
   const statementsAfter = await statements.total([stack.pids.worker, stack.pids.baseline]);
   const perVisit = statementsBefore === null || statementsAfter === null ? null : Math.round(((statementsAfter - statementsBefore) / ours.expected) * 10) / 10;
-  const sampled = async (alerts: Promise<ExpectedAlert[]>) => sampledCounts(client, (await alerts).map((a) => a.workflowId));
-  const costs = { ours: { ...(await sampled(ourAlerts)), statements: perVisit }, baseline: { ...(await sampled(baselineAlerts)), statements: 0 } };
+  const sampled = async (alerts: Promise<ExpectedAlert[]>, subject: string | null) => sampledCounts(client, arrived(stack.sink, await alerts, subject).map((a) => a.workflowId));
+  const costs = { ours: { ...(await sampled(ourAlerts, FIRST_ESCALATION_SUBJECT)), statements: perVisit }, baseline: { ...(await sampled(baselineAlerts, null)), statements: 0 } };
   return { ours, baseline, lateStarts: { ours: ourStarts.late, baseline: baselineStarts.late }, processes, costs };
 }
 
