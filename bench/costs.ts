@@ -69,10 +69,10 @@ export class StatementCounts {
     return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${counter}`.trim(), BENCH_STATEMENTS_DIR: dir };
   }
 
-  /** Statements sent so far by these processes together: each is asked to write its total (SIGUSR2), then read. */
+  /** Statements sent so far by these processes together: each is asked to write its total (SIGWINCH), then read. */
   async total(pids: number[]): Promise<number | null> {
     try {
-      pids.forEach((pid) => process.kill(pid, 'SIGUSR2'));
+      pids.forEach((pid) => process.kill(pid, 'SIGWINCH'));
     } catch {
       return null;
     }

@@ -2,8 +2,8 @@
 // CommonJS because it loads before tsx registers TypeScript:
 // - BENCH_STATEMENTS_DIR: counts every statement the process sends to PostgreSQL (each pg
 //   Client#query, BEGIN and COMMIT included: each is a round trip) and writes the running
-//   total to <dir>/<pid> when sent SIGUSR2 (on demand: writing on a timer showed up in the
-//   worker's profile);
+//   total to <dir>/<pid> when sent SIGWINCH (on demand: writing on a timer showed up in the
+//   worker's profile; not SIGUSR2, which the Temporal worker takes as a shutdown signal);
 // - BENCH_CPU_PROF_DIR: the worker (worker/main.ts) records a V8 CPU profile from its start
 //   to SIGTERM and writes it to <dir>/worker-<pid>.cpuprofile (`--cpu-prof` is not allowed in
 //   NODE_OPTIONS, and a profile written at exit would miss a worker that is killed).
@@ -24,7 +24,7 @@ if (statementsDir) {
   const file = path.join(statementsDir, String(process.pid));
   const write = () => fs.writeFileSync(file, String(statements));
   write();
-  process.on('SIGUSR2', write);
+  process.on('SIGWINCH', write);
 }
 
 const profileDir = process.env.BENCH_CPU_PROF_DIR;
