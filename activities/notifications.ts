@@ -1,7 +1,8 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { audit, SYSTEM } from '../lib/audit';
 import type { Db } from '../lib/db';
-import type { NotificationChannel } from '../lib/mailer';
+import { PermanentDeliveryError, type NotificationChannel } from '../lib/mailer';
 import { subjectTimeZone } from '../lib/time-zone';
 import { renderMessage } from './messages';
 import { recipientAtSendTime } from './msp-deputies';
@@ -25,17 +26,60 @@ export interface NotificationResult {
   sentAt: string;
 }
 
-/** How long a send may take before another attempt may take it over. */
+/**
+ * How long a claim holds without renewal. The attempt that holds it renews it every third
+ * of this for as long as its send is running, however long that is, so only an attempt that
+ * died (its process gone) loses its claim to a retry.
+ */
 const SEND_LEASE_MS = 60_000;
+
+/** The failure type of a message the provider refused for good; the workflow is told it, not asked to retry. */
+export const PERMANENT_DELIVERY_FAILURE = 'PermanentDeliveryFailure';
 
 export interface NotificationDeps {
   db: Db;
   channel: NotificationChannel;
   publicUrl: string;
+  /** Tests shorten it; the service keeps the default. */
+  sendLeaseMs?: number;
+}
+
+/** The running activity's heartbeat, when there is one (tests also call activities directly). */
+function heartbeat(): void {
+  try {
+    Context.current().heartbeat();
+  } catch {
+    // Called outside an activity: nothing to heartbeat.
+  }
+}
+
+/**
+ * Renews the claim `claimedAt` every third of the lease while `work` runs, and heartbeats
+ * the activity, so no retry can take the send over while this attempt may still deliver it.
+ */
+async function whileLeased<T>(db: Db, deliveryId: string, claimedAt: Date, leaseMs: number, work: Promise<T>): Promise<T> {
+  let held = claimedAt;
+  const renew = async () => {
+    const now = new Date();
+    const renewed = await db.notificationDelivery.updateMany({ where: { id: deliveryId, status: 'sending', claimedAt: held }, data: { claimedAt: now } });
+    if (renewed.count === 1) held = now;
+    heartbeat();
+  };
+  let renewing = Promise.resolve();
+  const timer = setInterval(() => {
+    renewing = renewing.then(renew).catch(() => undefined);
+  }, Math.max(1, Math.floor(leaseMs / 3)));
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+    // A renewal in flight must land before the row is marked sent or failed, not after.
+    await renewing;
+  }
 }
 
 /** Activities that reach people. */
-export function createNotificationActivities({ db, channel, publicUrl }: NotificationDeps) {
+export function createNotificationActivities({ db, channel, publicUrl, sendLeaseMs = SEND_LEASE_MS }: NotificationDeps) {
   return {
     async deliverNotification(request: NotificationRequest): Promise<NotificationResult> {
       const timeZone = await subjectTimeZone(db, request.subjectType, request.subjectId);
@@ -65,35 +109,38 @@ export function createNotificationActivities({ db, channel, publicUrl }: Notific
         await auditSent(delivery.sentAt);
         return { deliveryId: delivery.id, status: 'already-sent', sentAt: delivery.sentAt.toISOString() };
       }
-      // Claim the send: only one attempt at a time may move it to "sending". A claim older
-      // than the lease belongs to an attempt that crashed mid-send; for an alarm, a possible
+      if (delivery.status === 'rejected') throw permanentFailure(delivery.id, delivery.lastError);
+      // Claim the send: only one attempt at a time may move it to "sending". A claim not
+      // renewed for a lease belongs to an attempt that died mid-send; for an alarm, a possible
       // duplicate (same Message-ID) is safer than silence, so it is claimed again.
-      const staleBefore = new Date(Date.now() - SEND_LEASE_MS);
+      const claimedAt = new Date();
       const claimed = await db.notificationDelivery.updateMany({
         where: {
           id: delivery.id,
-          OR: [{ status: { in: ['pending', 'failed'] } }, { status: 'sending', claimedAt: { lt: staleBefore } }],
+          OR: [{ status: { in: ['pending', 'failed'] } }, { status: 'sending', claimedAt: { lt: new Date(claimedAt.getTime() - sendLeaseMs) } }],
         },
-        data: { status: 'sending', claimedAt: new Date(), attempts: { increment: 1 } },
+        data: { status: 'sending', claimedAt, attempts: { increment: 1 } },
       });
       if (claimed.count === 0) {
         throw ApplicationFailure.retryable(`Delivery ${delivery.id} is being sent by another attempt`, 'DeliveryInProgress');
       }
       let result: Awaited<ReturnType<NotificationChannel['send']>>;
       try {
-        result = await channel.send({
+        const sending = channel.send({
           to: delivery.recipient,
           subject: message.subject,
           text: message.text,
           html: message.html,
           messageId: `<${delivery.id}@carewatch>`,
         });
+        result = await whileLeased(db, delivery.id, claimedAt, sendLeaseMs, sending);
       } catch (err) {
-        await db.notificationDelivery.update({
-          where: { id: delivery.id },
-          data: { status: 'failed', lastError: err instanceof Error ? err.message : String(err) },
-        });
-        throw err;
+        const permanent = err instanceof PermanentDeliveryError;
+        const lastError = err instanceof Error ? err.message : String(err);
+        await db.notificationDelivery.update({ where: { id: delivery.id }, data: { status: permanent ? 'rejected' : 'failed', lastError } });
+        if (!permanent) throw err;
+        await audit(db, { key: `notification-rejected:${delivery.id}`, actor: SYSTEM, action: 'notification.rejected', target: { type: request.subjectType, id: request.subjectId }, data: { deliveryId: delivery.id, template: request.template, responseCode: err.responseCode } });
+        throw permanentFailure(delivery.id, lastError);
       }
       // Only a failed send may mark the row "failed" (which invites a resend): once the relay
       // took the message, the row is marked sent in one short statement, kept apart from the
@@ -107,4 +154,10 @@ export function createNotificationActivities({ db, channel, publicUrl }: Notific
       return { deliveryId: delivery.id, status: 'sent', sentAt: sentAt.toISOString() };
     },
   };
+}
+
+/** Non-retryable: the same message to the same address would be refused again. The relay's words stay on the delivery row (they may name the address). */
+function permanentFailure(deliveryId: string, lastError: string | null): ApplicationFailure {
+  const code = /\b5\d\d\b/.exec(lastError ?? '')?.[0];
+  return ApplicationFailure.nonRetryable(`Delivery ${deliveryId} was refused for good by the provider${code ? ` (${code})` : ''}`, PERMANENT_DELIVERY_FAILURE, { deliveryId });
 }

@@ -18,6 +18,7 @@ const START_CONCURRENCY = 32;
 export interface ExpectedAlert {
   to: string;
   dueAtMs: number;
+  workflowId: string;
 }
 
 export interface LatenessFigures {
@@ -55,8 +56,9 @@ export async function startVisits(client: Client, deadlinesMs: number[], policy:
     await waitUntil(deadlineMs - starts.aheadMs);
     if (Date.now() > deadlineMs - starts.lateIfWithinMs) starts.late++;
     const input = benchVisit(randomUUID(), deadlineMs, policy);
-    await client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: TASK_QUEUE, args: [input] });
-    expected.push({ to: input.worker.email, dueAtMs: deadlineMs + policy.graceMs });
+    const workflowId = visitWorkflowId(input.visitId);
+    await client.workflow.start(visitWorkflow, { workflowId, taskQueue: TASK_QUEUE, args: [input] });
+    expected.push({ to: input.worker.email, dueAtMs: deadlineMs + policy.graceMs, workflowId });
   });
   return expected;
 }
@@ -70,8 +72,9 @@ export async function startBaselines(client: Client, dueAtMs: number[], starts: 
     const id = randomUUID();
     const to = `baseline-${id}@bench.example`;
     const data = { visitId: id, workerName: 'Bench worker', buddyName: 'Bench buddy', managerName: 'Bench manager', dueAt: new Date(due).toISOString(), step: 1, repeat: 1, reason: 'missed-deadline', recipientName: 'Bench worker', recipientRole: 'worker' };
-    await client.workflow.start(baselineWorkflow, { workflowId: `baseline-${id}`, taskQueue: BASELINE_TASK_QUEUE, args: [{ to, dueAtMs: due, data }] });
-    expected.push({ to, dueAtMs: due });
+    const workflowId = `baseline-${id}`;
+    await client.workflow.start(baselineWorkflow, { workflowId, taskQueue: BASELINE_TASK_QUEUE, args: [{ to, dueAtMs: due, data }] });
+    expected.push({ to, dueAtMs: due, workflowId });
   });
   return expected;
 }
@@ -100,4 +103,10 @@ export async function awaitAlerts(sink: BenchSink, expected: ExpectedAlert[], su
     spanMs,
     alertsPerSecond: Math.round((firstAccepted.size / Math.max(spanMs, 1)) * 1000 * 10) / 10,
   };
+}
+
+/** The alerts among `expected` that the sink has accepted (with `subject`, when given). */
+export function arrived(sink: BenchSink, expected: ExpectedAlert[], subject: string | null): ExpectedAlert[] {
+  const accepted = new Set(sink.accepted().filter((m) => subject === null || m.subject === subject).map((m) => m.to));
+  return expected.filter((e) => accepted.has(e.to));
 }

@@ -1,11 +1,18 @@
-// `npm run bench [-- --quick] [--visits N] [--minutes W] [--rate R]`: brings the stack up on
-// the bench's own ports, runs the five scenarios, prints one table and saves the figures.
+// `npm run bench [-- --quick] [--visits N] [--minutes W] [--rate R] [--capacity]`: brings the
+// stack up on the bench's own ports, runs the scenarios (and with --capacity the capacity
+// search), prints the tables and saves the figures.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverter } from '../lib/data-converter';
 import { createDb } from '../lib/db';
 import { runMain } from '../lib/run-main';
+import { baselineAtSize, capacityTable, oursAtSize, searchCapacity, type CapacityCurve } from './capacity';
 import { checkInTraffic, openVisitsWithTokens } from './checkins';
-import { awaitAlerts, FIRST_ESCALATION_SUBJECT, startBaselines, startVisits, type ExpectedAlert, type LatenessFigures, type Starts } from './deadlines';
+import { baselineCheckInCounts, countsDelta, historyCounts, meanCounts, sampledCounts, scale, StatementCounts, type Costs, type HistoryCounts } from './costs';
+import { visitWorkflowId } from '../workflows/visit';
+import { arrived, awaitAlerts, FIRST_ESCALATION_SUBJECT, startBaselines, startVisits, type ExpectedAlert, type LatenessFigures, type Starts } from './deadlines';
 import { planLongevity } from './longevity';
 import { parseOptions, type BenchOptions } from './options';
 import { benchPolicy } from './policy';
@@ -16,7 +23,7 @@ import { startStack, type Stack } from './stack';
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Worker tuning passed through from the environment, recorded with the figures. */
-const TUNING_VARIABLES = ['WORKER_MAX_CACHED_WORKFLOWS', 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 'WORKER_MAX_CONCURRENT_ACTIVITIES', 'WORKER_DB_POOL_SIZE', 'SMTP_POOL'];
+const TUNING_VARIABLES = ['WORKER_MAX_CACHED_WORKFLOWS', 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 'WORKER_MAX_CONCURRENT_ACTIVITIES', 'WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES', 'WORKER_DB_POOL_SIZE'];
 
 interface Escalations {
   ours: LatenessFigures;
@@ -24,6 +31,8 @@ interface Escalations {
   /** Workflows started after their reminder (ours) or the same instant (baseline) was due. */
   lateStarts: { ours: number; baseline: number };
   processes: Record<string, ProcessFigures>;
+  /** Per visit from start to first escalation (ours) or to its one alert (baseline). */
+  costs: { ours: Costs; baseline: Costs };
 }
 
 /**
@@ -32,10 +41,11 @@ interface Escalations {
  * the same server under the same load); otherwise one after the other (burst capacity).
  * Each workflow starts `aheadMs` before its deadline.
  */
-async function escalations(stack: Stack, client: Client, sampler: ProcessSampler, options: BenchOptions, deadlines: (t0: number) => number[], sideBySide: boolean, aheadMs: number): Promise<Escalations> {
+async function escalations(stack: Stack, client: Client, sampler: ProcessSampler, statements: StatementCounts, options: BenchOptions, deadlines: (t0: number) => number[], sideBySide: boolean, aheadMs: number): Promise<Escalations> {
   const policy = benchPolicy(options.graceSeconds * 1000);
   const settleMs = options.quick ? 15_000 : 120_000;
   const from = Date.now();
+  const statementsBefore = await statements.total([stack.pids.worker, stack.pids.baseline]);
   const firstDeadlines = () => deadlines(Date.now() + aheadMs + 5_000);
   const ourDeadlines = firstDeadlines();
   const slot = sideBySide && ourDeadlines.length > 1 ? (ourDeadlines[1] - ourDeadlines[0]) / 2 : 0;
@@ -44,13 +54,19 @@ async function escalations(stack: Stack, client: Client, sampler: ProcessSampler
   const ourStarts: Starts = { aheadMs, lateIfWithinMs: policy.reminderBeforeMs, late: 0 };
   const baselineStarts: Starts = { aheadMs: aheadMs + policy.graceMs, lateIfWithinMs: policy.reminderBeforeMs + policy.graceMs, late: 0 };
   const last = (alerts: ExpectedAlert[]) => Math.max(...alerts.map((a) => a.dueAtMs)) + settleMs;
-  const oursDone = startVisits(client, ourDeadlines, policy, ourStarts).then((alerts) => awaitAlerts(stack.sink, alerts, FIRST_ESCALATION_SUBJECT, last(alerts)));
-  const baselineDone = (sideBySide ? Promise.resolve(ourDeadlines) : oursDone.then(firstDeadlines))
-    .then((ds) => startBaselines(client, baselineDue(ds), baselineStarts))
-    .then((alerts) => awaitAlerts(stack.sink, alerts, null, last(alerts)));
+  const ourAlerts = startVisits(client, ourDeadlines, policy, ourStarts);
+  const oursDone = ourAlerts.then((alerts) => awaitAlerts(stack.sink, alerts, FIRST_ESCALATION_SUBJECT, last(alerts)));
+  const baselineAlerts = (sideBySide ? Promise.resolve(ourDeadlines) : oursDone.then(firstDeadlines)).then((ds) => startBaselines(client, baselineDue(ds), baselineStarts));
+  const baselineDone = baselineAlerts.then((alerts) => awaitAlerts(stack.sink, alerts, null, last(alerts)));
   const [ours, baseline] = await Promise.all([oursDone, baselineDone]);
   if (ourStarts.late || baselineStarts.late) say(`WARNING: ${ourStarts.late + baselineStarts.late} workflows started late: the server could not start them as fast as the scenario asks`);
-  return { ours, baseline, lateStarts: { ours: ourStarts.late, baseline: baselineStarts.late }, processes: sampler.window(from, Date.now()) };
+  const processes = sampler.window(from, Date.now());
+  // Statements of both workers over the scenario: the baseline's worker has no database, so all are ours.
+  const statementsAfter = await statements.total([stack.pids.worker, stack.pids.baseline]);
+  const perVisit = statementsBefore === null || statementsAfter === null ? null : Math.round(((statementsAfter - statementsBefore) / ours.expected) * 10) / 10;
+  const sampled = async (alerts: Promise<ExpectedAlert[]>, subject: string | null) => sampledCounts(client, arrived(stack.sink, await alerts, subject).map((a) => a.workflowId));
+  const costs = { ours: { ...(await sampled(ourAlerts, FIRST_ESCALATION_SUBJECT)), statements: perVisit }, baseline: { ...(await sampled(baselineAlerts, null)), statements: 0 } };
+  return { ours, baseline, lateStarts: { ours: ourStarts.late, baseline: baselineStarts.late }, processes, costs };
 }
 
 const ratio = (ours: number, base: number) => Math.round((ours / base) * 100) / 100;
@@ -69,6 +85,11 @@ function escalationRows(name: string, e: Escalations): Row[] {
     [name, 'p99 lateness ratio ours:baseline', ratio(ours.p99Ms, baseline.p99Ms)],
     ...processRows(name, e.processes),
   ];
+}
+
+function costRows(what: string, costs: { ours: Costs; baseline: Costs }): Row[] {
+  const line = (c: Costs) => `${c.events} / ${c.workflowTasks} / ${c.activities} / ${c.localActivities} / ${c.statements ?? 'n/a'}`;
+  return [['costs', `${what}: events / workflow tasks / activities / local activities / DB statements (ours ‖ baseline)`, `${line(costs.ours)} ‖ ${line(costs.baseline)}`]];
 }
 
 function processRows(scenario: string, processes: Record<string, ProcessFigures>): Row[] {
@@ -92,6 +113,10 @@ async function main() {
   const benchStarted = Date.now();
   const tuning = Object.fromEntries(TUNING_VARIABLES.filter((v) => process.env[v]).map((v) => [v, process.env[v]]));
   say(`options ${JSON.stringify(options)}; tuning ${JSON.stringify(tuning)}`);
+  // Every process the stack starts counts its database statements, and BENCH_CPU_PROF_DIR profiles the worker (bench/preload.cjs).
+  const statementsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'carewatch-bench-statements-'));
+  Object.assign(process.env, StatementCounts.preload(statementsDir));
+  const statements = new StatementCounts(statementsDir);
   const stack = await startStack(options.basePort);
   say(`measuring processes ${JSON.stringify(stack.pids)}`);
   const sampler = new ProcessSampler(stack.pids);
@@ -102,19 +127,38 @@ async function main() {
   try {
     const spreadMs = options.spreadMinutes * 60_000;
     say(`steady: ${options.visits} visits, deadlines over ${options.spreadMinutes} min, baseline side by side`);
-    const steady = await escalations(stack, client, sampler, options, (t0) => Array.from({ length: options.visits }, (_, i) => t0 + (i * spreadMs) / options.visits), true, steadyAheadMs);
+    const steady = await escalations(stack, client, sampler, statements, options, (t0) => Array.from({ length: options.visits }, (_, i) => t0 + (i * spreadMs) / options.visits), true, steadyAheadMs);
     say(`burst: ${options.burst} deadlines in one second, ours then the baseline`);
     // Every burst workflow starts before the burst: allow ~25 starts/s (measured on a loaded machine).
-    const burst = await escalations(stack, client, sampler, options, (t0) => Array.from({ length: options.burst }, (_, i) => t0 + (i * 1000) / options.burst), false, (options.quick ? 5_000 : 15_000) + options.burst * 40);
+    const burst = await escalations(stack, client, sampler, statements, options, (t0) => Array.from({ length: options.burst }, (_, i) => t0 + (i * 1000) / options.burst), false, (options.quick ? 5_000 : 15_000) + options.burst * 40);
 
     say(`check-ins: ${options.rate}/s for ${options.checkInSeconds} s through the API`);
     const checkIns = await orError(async () => {
       const walkers = await openVisitsWithTokens(db, client, Math.min(200, Math.ceil(options.rate)), benchPolicy(options.graceSeconds * 1000));
       await sleep(2_000);
+      // A few walkers' histories before and after, divided by the check-ins each of them sent.
+      const sample = walkers.slice(0, 3).map((w) => visitWorkflowId(w.visitId));
+      const historyBefore = await Promise.all(sample.map((id) => historyCounts(client, id)));
+      const statementsBefore = await statements.total([stack.pids.worker, stack.pids.api]);
       const checkInFrom = Date.now();
       const figures = await checkInTraffic(stack.apiUrl, walkers, options.rate, options.checkInSeconds);
-      return { ...figures, processes: sampler.window(checkInFrom, Date.now()) };
+      const processes = sampler.window(checkInFrom, Date.now());
+      await sleep(2_000);
+      const statementsAfter = await statements.total([stack.pids.worker, stack.pids.api]);
+      const historyAfter = await Promise.all(sample.map((id) => historyCounts(client, id)));
+      const sentTo = (i: number) => Math.floor(figures.sent / walkers.length) + (i < figures.sent % walkers.length ? 1 : 0);
+      const perCheckIn: HistoryCounts = meanCounts(sample.map((_, i) => scale(countsDelta(historyBefore[i], historyAfter[i]), 1 / sentTo(i))));
+      const costs: Costs = { ...perCheckIn, sampled: sample.length, statements: statementsBefore === null || statementsAfter === null ? null : Math.round(((statementsAfter - statementsBefore) / figures.sent) * 10) / 10 };
+      return { ...figures, processes, costs: { ours: costs, baseline: { ...(await baselineCheckInCounts(client)), statements: 0 } } };
     });
+
+    let capacity: { ours: CapacityCurve; baseline: CapacityCurve } | undefined;
+    if (options.capacity) {
+      const deps = { stack, client, sampler, statements, policy: benchPolicy(options.graceSeconds * 1000), windowMs: options.capacityMinutes * 60_000, settleMs: options.quick ? 15_000 : 60_000 };
+      const ours = await searchCapacity(oursAtSize(deps, say), options.capacityFrom, options.capacityMax);
+      const baseline = await searchCapacity(baselineAtSize(deps, say), options.capacityFrom, options.capacityMax);
+      capacity = { ours, baseline };
+    }
 
     say(`plan longevity: ${options.planMonths} monthly reviews on the time-skipping server`);
     const longevity = await orError(() => planLongevity({ months: options.planMonths, databaseUrl: stack.databaseUrl, smtpUrl: stack.sink.url, publicUrl: stack.publicUrl, linkSecret: 'bench-link-signing-secret-of-32-chars-or-more', payloadKeys: stack.payloadKeys }));
@@ -139,6 +183,9 @@ async function main() {
             ['plan', 'history events per run', longevity.eventsPerRun.join(', ')] as Row,
             ['plan', 'emails sent / wall s', `${longevity.emailsSent} / ${longevity.wallSeconds}`] as Row,
           ]),
+      ...costRows('per visit to first escalation', steady.costs),
+      ...('error' in checkIns ? [] : costRows('per check-in', checkIns.costs)),
+      ...(capacity ? ([['capacity', 'open visits at p99 ≤ 1 s, none missing (ours / baseline)', `${capacity.ours.capacity} / ${capacity.baseline.capacity}`, 'ours ≥ 10000']] as Row[]) : []),
       ['temporal', 'server warnings / errors / deadline exceeded', `${stack.temporalIssues.warn} / ${stack.temporalIssues.error} / ${stack.temporalIssues.deadlineExceeded}`],
     ];
     const file = saveResults(options.quick ? 'quick' : 'full', {
@@ -151,9 +198,12 @@ async function main() {
       burst,
       checkIns,
       longevity,
+      costs: { perVisit: steady.costs, perCheckIn: 'error' in checkIns ? null : checkIns.costs },
+      capacity: capacity && { ours: capacity.ours.capacity, baseline: capacity.baseline.capacity, ratio: ratio(capacity.ours.capacity, capacity.baseline.capacity), curves: capacity },
       temporal: { ...stack.temporalIssues, log: stack.temporalLog },
     });
     process.stdout.write(`${table(rows)}\n\n`);
+    if (capacity) process.stdout.write(`${capacityTable(capacity)}\n\n`);
     say(`figures saved to ${file}`);
     // A smoke check (CI) fails when a scenario could not run at all; times are never asserted.
     if ('error' in checkIns || 'error' in longevity) process.exitCode = 1;
@@ -162,6 +212,7 @@ async function main() {
     await db.$disconnect();
     await connection.close();
     await stack.stop();
+    fs.rmSync(statementsDir, { recursive: true, force: true });
   }
 }
 

@@ -14,6 +14,11 @@ export interface BenchOptions {
   graceSeconds: number;
   /** First port of the block the bench's own servers listen on. */
   basePort: number;
+  /** Also search capacity (bench/capacity.ts): sizes from `capacityFrom`, doubling up to `capacityMax`, deadlines over `capacityMinutes`. */
+  capacity: boolean;
+  capacityFrom: number;
+  capacityMax: number;
+  capacityMinutes: number;
 }
 
 const positive = (name: string, raw: string | undefined, fallback: number): number => {
@@ -36,6 +41,10 @@ export function parseOptions(argv: string[]): BenchOptions {
       'plan-months': { type: 'string' },
       grace: { type: 'string' },
       'base-port': { type: 'string' },
+      capacity: { type: 'boolean', default: false },
+      'capacity-from': { type: 'string' },
+      'capacity-max': { type: 'string' },
+      'capacity-minutes': { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -49,5 +58,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     planMonths: positive('plan-months', values['plan-months'], quick ? 12 : 60),
     graceSeconds: positive('grace', values.grace, quick ? 5 : 30),
     basePort: positive('base-port', values['base-port'], 37000),
+    capacity: values.capacity ?? false,
+    capacityFrom: positive('capacity-from', values['capacity-from'], 250),
+    capacityMax: positive('capacity-max', values['capacity-max'], 32_000),
+    capacityMinutes: positive('capacity-minutes', values['capacity-minutes'], quick ? 0.25 : 2),
   };
 }

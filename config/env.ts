@@ -75,13 +75,13 @@ export const workerEnvSchema = z.object({
   RETENTION_REVIEW_CRON: z.string().min(9).default('0 6 * * 1'),
   /** Where the worker serves the Temporal SDK's Prometheus metrics (the API's /metrics relays them). */
   WORKER_METRICS_ADDRESS: hostPort.default('127.0.0.1:9464'),
-  /** Worker tuning (README "Performance"); unset keeps the Temporal SDK's defaults. */
+  /** Worker tuning (README "Performance"); unset: worker/create-worker.ts's choice, else the Temporal SDK's defaults. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).optional(),
-  /** PostgreSQL connections the worker's activities share. */
-  WORKER_DB_POOL_SIZE: z.coerce.number().int().min(1).default(10),
+  /** PostgreSQL connections the worker's activities share (local activities get at most half). */
+  WORKER_DB_POOL_SIZE: z.coerce.number().int().min(1).default(20),
 }).superRefine(activeKeyConfigured);
 
 /** Comma-separated origins allowed to call the API from a browser; empty means same origin only. */

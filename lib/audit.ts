@@ -21,8 +21,8 @@ export interface AuditInput {
 export const SYSTEM = { id: 'carewatch', role: 'system' } as const;
 
 const GENESIS = '0'.repeat(64);
-/** One advisory lock for the whole chain: appends queue behind it until their transaction ends. */
-const CHAIN_LOCK = 5_140_221;
+/** Held only by the chainer, never by a recording transaction: one chainer links at a time. */
+const CHAINER_LOCK = 5_140_221;
 
 /** JSON with object keys sorted at every level: the same entry always hashes the same. */
 export function canonicalJson(value: unknown): string {
@@ -47,66 +47,150 @@ interface Hashed {
   targetId: string;
   rationale: string | null;
   data: unknown;
-  prevHash: string;
 }
 
 /** SHA-256 of the entry's canonical JSON, which includes the previous entry's hash. */
-export function entryHash(e: Hashed): string {
-  const { seq, key, at, recordedAt, actorId, actorRole, action, targetType, targetId, rationale, data, prevHash } = e;
+export function entryHash(e: Hashed, prevHash: string): string {
+  const { seq, key, at, recordedAt, actorId, actorRole, action, targetType, targetId, rationale, data } = e;
   const content = { seq, key, at, recordedAt, actorId, actorRole, action, targetType, targetId, rationale, data: data ?? null, prevHash };
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }
 
-/** Appends one entry inside the caller's transaction; it commits or rolls back with the record. */
-export async function appendAudit(tx: Tx, input: AuditInput): Promise<void> {
-  // Checked before queueing for the lock, which every append holds until its commit: the
-  // unique key still refuses the rare retry that races its first attempt.
-  if (input.key && (await tx.auditEntry.findUnique({ where: { key: input.key }, select: { seq: true } }))) return;
-  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${CHAIN_LOCK})`);
-  const last = await tx.auditEntry.findFirst({ orderBy: { seq: 'desc' }, select: { seq: true, hash: true } });
-  // A JSON round trip drops undefined values and turns dates into strings, as the database will.
-  const data = input.data === undefined ? null : (JSON.parse(JSON.stringify(input.data)) as object);
-  const entry: Hashed = {
-    seq: (last?.seq ?? 0) + 1,
-    key: input.key ?? null,
-    at: input.at ? new Date(input.at) : new Date(),
-    recordedAt: new Date(),
-    actorId: input.actor.id,
-    actorRole: input.actor.role,
-    action: input.action,
-    targetType: input.target.type,
-    targetId: input.target.id,
-    rationale: input.rationale ?? null,
-    data,
-    prevHash: last?.hash ?? GENESIS,
-  };
-  await tx.auditEntry.create({ data: { ...entry, data: data ?? undefined, hash: entryHash(entry) } });
+type Writer = Pick<Tx, 'auditEntry'>;
+
+/**
+ * Writes one entry with a plain insert: no lock and no read of the chain, so a recording
+ * transaction never waits for another's. A key already written (a retried activity, or a
+ * retry racing its first attempt) makes it a no-op.
+ */
+async function writeEntry(client: Writer, input: AuditInput): Promise<void> {
+  await client.auditEntry.createMany({
+    data: [
+      {
+        key: input.key ?? null,
+        at: input.at ? new Date(input.at) : new Date(),
+        recordedAt: new Date(),
+        actorId: input.actor.id,
+        actorRole: input.actor.role,
+        action: input.action,
+        targetType: input.target.type,
+        targetId: input.target.id,
+        rationale: input.rationale ?? null,
+        data: input.data === undefined ? undefined : (JSON.parse(JSON.stringify(input.data)) as object),
+      },
+    ],
+    skipDuplicates: true,
+  });
 }
 
-/** Appends one entry on its own (a read, an operator's look). */
+/** Appends one entry inside the caller's transaction; it commits or rolls back with the record. */
+export function appendAudit(tx: Tx, input: AuditInput): Promise<void> {
+  return writeEntry(tx, input);
+}
+
+/** Appends one entry on its own (a read, an operator's look): one statement. */
 export function audit(db: Db, input: AuditInput): Promise<void> {
-  // Appends queue behind the chain lock; on a loaded machine that wait outlasts Prisma's 2 s default.
-  return db.$transaction((tx) => appendAudit(tx, input), { maxWait: 15_000, timeout: 15_000 });
+  return writeEntry(db, input);
+}
+
+/**
+ * Links the next committed, unchained entries into the chain (at most `batchSize`); returns
+ * how many. Only entries whose writing transaction has ended (below the snapshot's xmin) are
+ * taken, so an entry that commits later never belongs before one already chained: it simply
+ * gets a later position. A second chainer finds the lock taken and links nothing.
+ */
+export async function chainAuditEntries(db: Db, batchSize = 500): Promise<number> {
+  return db.$transaction(
+    async (tx) => {
+      const [{ locked }] = await tx.$queryRawUnsafe<{ locked: boolean }[]>(`SELECT pg_try_advisory_xact_lock(${CHAINER_LOCK}) AS locked`);
+      if (!locked) return 0;
+      const due = await tx.$queryRawUnsafe<{ seq: number }[]>(
+        `SELECT seq FROM "AuditEntry" WHERE position IS NULL AND txid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY seq LIMIT ${Number(batchSize)}`,
+      );
+      if (due.length === 0) return 0;
+      const last = await tx.auditEntry.findFirst({ where: { position: { not: null } }, orderBy: { position: 'desc' }, select: { position: true, hash: true } });
+      const entries = await tx.auditEntry.findMany({ where: { seq: { in: due.map((d) => d.seq) } }, orderBy: { seq: 'asc' } });
+      let position = last?.position ?? 0;
+      let prevHash = last?.hash ?? GENESIS;
+      const links = entries.map((entry) => {
+        const link = { seq: entry.seq, position: ++position, prevHash, hash: entryHash(entry, prevHash) };
+        prevHash = link.hash;
+        return link;
+      });
+      await tx.$executeRawUnsafe(
+        `UPDATE "AuditEntry" e SET position = l.position, "prevHash" = l.prev, hash = l.hash
+           FROM unnest($1::int[], $2::int[], $3::text[], $4::text[]) AS l(seq, position, prev, hash) WHERE e.seq = l.seq`,
+        links.map((l) => l.seq),
+        links.map((l) => l.position),
+        links.map((l) => l.prevHash),
+        links.map((l) => l.hash),
+      );
+      return links.length;
+    },
+    { maxWait: 10_000, timeout: 30_000 },
+  );
+}
+
+export interface AuditChainer {
+  stop(): Promise<void>;
+}
+
+/**
+ * The one writer of the chain, run by the worker: links what is committed, and when it has
+ * caught up waits `intervalMs` before looking again. A failed round is reported and retried.
+ */
+export function startAuditChainer(db: Db, options: { intervalMs?: number; onError?: (err: unknown) => void } = {}): AuditChainer {
+  const intervalMs = options.intervalMs ?? 250;
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const loop = (async () => {
+    while (!stopping) {
+      let linked = 0;
+      try {
+        linked = await chainAuditEntries(db);
+      } catch (err) {
+        options.onError?.(err);
+      }
+      if (linked === 0 && !stopping) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, intervalMs).unref();
+        });
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopping = true;
+      wake?.();
+      await loop;
+    },
+  };
 }
 
 export type ChainReport =
-  | { ok: true; entries: number; lastHash: string }
-  | { ok: false; entries: number; firstBroken: { seq: number; problem: string } };
+  | { ok: true; entries: number; lastHash: string; pending: number }
+  | { ok: false; entries: number; firstBroken: { position: number; seq?: number; problem: string }; pending: number };
 
-/** Walks the whole chain in order and names the first entry whose hash or link does not hold. */
+/**
+ * Walks the chain in order and names the first position whose entry is missing or whose
+ * hash or link does not hold. `pending` counts entries written but not chained yet (the
+ * chainer links them within a second while a worker runs).
+ */
 export async function verifyAuditChain(db: Db, batchSize = 1000): Promise<ChainReport> {
   let prevHash = GENESIS;
-  let expectedSeq = 1;
+  let expected = 1;
+  const pending = () => db.auditEntry.count({ where: { position: null } });
   for (;;) {
-    const rows = await db.auditEntry.findMany({ where: { seq: { gte: expectedSeq } }, orderBy: { seq: 'asc' }, take: batchSize });
+    const rows = await db.auditEntry.findMany({ where: { position: { gte: expected } }, orderBy: { position: 'asc' }, take: batchSize });
     for (const row of rows) {
-      const broken = (problem: string): ChainReport => ({ ok: false, entries: expectedSeq - 1, firstBroken: { seq: row.seq, problem } });
-      if (row.seq !== expectedSeq) return { ok: false, entries: expectedSeq - 1, firstBroken: { seq: expectedSeq, problem: `missing: the next entry found is ${row.seq}` } };
-      if (row.prevHash !== prevHash) return broken("its previous hash is not the hash of the entry before it");
-      if (entryHash(row) !== row.hash) return broken('its content does not match its hash');
+      const broken = async (position: number, problem: string, seq?: number): Promise<ChainReport> => ({ ok: false, entries: expected - 1, firstBroken: { position, seq, problem }, pending: await pending() });
+      if (row.position !== expected) return broken(expected, `missing: the next entry found is at position ${row.position}`);
+      if (row.prevHash !== prevHash) return broken(expected, 'its previous hash is not the hash of the entry before it', row.seq);
+      if (entryHash(row, prevHash) !== row.hash) return broken(expected, 'its content does not match its hash', row.seq);
       prevHash = row.hash;
-      expectedSeq++;
+      expected++;
     }
-    if (rows.length < batchSize) return { ok: true, entries: expectedSeq - 1, lastHash: prevHash };
+    if (rows.length < batchSize) return { ok: true, entries: expected - 1, lastHash: prevHash, pending: await pending() };
   }
 }

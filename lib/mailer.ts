@@ -15,29 +15,74 @@ export interface OutgoingMessage {
  */
 export interface NotificationChannel {
   readonly name: string;
+  /** Throws PermanentDeliveryError when the message can never be delivered as addressed; anything else thrown may succeed on a retry. */
   send(message: OutgoingMessage): Promise<{ accepted: boolean; providerId?: string }>;
   verify(): Promise<void>;
   close(): void;
 }
 
-export function createEmailChannel(smtpUrl: string, from: string): NotificationChannel {
-  const transport: Transporter = nodemailer.createTransport(smtpUrl, {
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000,
-  } as never);
+/** The provider refused this message for good (an unknown mailbox, a rejected message): retrying cannot help. */
+export class PermanentDeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly responseCode?: number,
+  ) {
+    super(message);
+    this.name = 'PermanentDeliveryError';
+  }
+}
+
+export interface EmailChannelOptions {
+  /** Each well below the 1-minute start-to-close of every sending activity, so a hung relay fails the attempt that is waiting on it. */
+  connectionTimeoutMs?: number;
+  greetingTimeoutMs?: number;
+  /** Silence on an open connection (the relay stopped answering) for this long fails the send. */
+  socketTimeoutMs?: number;
+  /** Connections kept open to the relay; sends beyond it queue for a free one. */
+  maxConnections?: number;
+}
+
+export const EMAIL_TIMEOUTS = { connectionTimeoutMs: 5_000, greetingTimeoutMs: 5_000, socketTimeoutMs: 15_000 } as const;
+
+/** SMTP stages whose 5xx answer is about this message or recipient; a 5xx elsewhere (authentication, the sender) is the service's own setup, fixed by an operator and retried. */
+const MESSAGE_STAGES = new Set(['RCPT TO', 'DATA']);
+
+function classified(err: unknown): unknown {
+  const { responseCode, command } = (err ?? {}) as { responseCode?: number; command?: string };
+  if (responseCode && responseCode >= 500 && responseCode < 600 && (!command || MESSAGE_STAGES.has(command))) {
+    return new PermanentDeliveryError(err instanceof Error ? err.message : String(err), responseCode);
+  }
+  return err;
+}
+
+export function createEmailChannel(smtpUrl: string, from: string, options: EmailChannelOptions = {}): NotificationChannel {
+  const timeouts = { ...EMAIL_TIMEOUTS, ...options };
+  // An options object with `url`: a URL as the first argument makes the second the message
+  // defaults, and the timeouts were silently ignored (nodemailer's own are 2 and 10 minutes).
+  const transport: Transporter = nodemailer.createTransport({
+    url: smtpUrl,
+    pool: true,
+    maxConnections: options.maxConnections ?? 5,
+    connectionTimeout: timeouts.connectionTimeoutMs,
+    greetingTimeout: timeouts.greetingTimeoutMs,
+    socketTimeout: timeouts.socketTimeoutMs,
+  });
   return {
     name: 'email',
     async send(message) {
-      const info = await transport.sendMail({
-        from,
-        to: message.to,
-        subject: message.subject,
-        text: message.text,
-        html: message.html,
-        messageId: message.messageId,
-      });
-      return { accepted: (info.accepted?.length ?? 0) > 0, providerId: info.messageId };
+      try {
+        const info = await transport.sendMail({
+          from,
+          to: message.to,
+          subject: message.subject,
+          text: message.text,
+          html: message.html,
+          messageId: message.messageId,
+        });
+        return { accepted: (info.accepted?.length ?? 0) > 0, providerId: info.messageId };
+      } catch (err) {
+        throw classified(err);
+      }
     },
     async verify() {
       await transport.verify();

@@ -15,13 +15,26 @@ export interface CreateWorkerOptions {
   tuning?: Partial<Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentLocalActivityExecutions'>>;
 }
 
-/** Tuning from the worker's configuration; what is unset keeps the SDK's defaults. */
+/**
+ * Concurrent activities when unset (the SDK's default is 100): they wait on the database and
+ * the SMTP relay's 5 pooled connections, so more in flight only queue there, inside their
+ * start-to-close, and hold memory. README "Performance" has the figures.
+ */
+export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 40;
+
+/**
+ * Tuning from the worker's configuration; what is unset keeps the SDK's defaults, except
+ * local activities: each one records a visit event in an interactive transaction, which
+ * fails (Prisma P2028) when it waits over 2 s for one of the pool's connections. With at most
+ * half the pool's connections running them, a transaction always finds one, and the rest
+ * of the pool is left for activities, audited reads and the audit chainer.
+ */
 export function workerTuning(config: WorkerConfig): CreateWorkerOptions['tuning'] {
   const tuning = {
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
-    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
-    maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES ?? Math.max(1, Math.floor(config.WORKER_DB_POOL_SIZE / 2)),
   };
   return Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined));
 }

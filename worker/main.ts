@@ -3,6 +3,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadConfig, workerEnvSchema } from '../config/env';
 import { dataConverter } from '../lib/data-converter';
+import { startAuditChainer } from '../lib/audit';
 import { createDb } from '../lib/db';
 import { createLogger } from '../lib/logger';
 import { runMain } from '../lib/run-main';
@@ -44,8 +45,12 @@ async function main() {
       worker.shutdown();
     });
   }
+  // Activities write audit entries unchained; this loop links them (one chainer at a time
+  // across workers: the others find its lock taken).
+  const chainer = startAuditChainer(db, { onError: (err) => log.error({ err }, 'audit chainer round failed; retrying') });
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker running');
   await worker.run();
+  await chainer.stop();
   await connection.close();
   channel.close();
   await db.$disconnect();

@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import { createApp } from '../../api/app';
 import type { AppDeps } from '../../api/deps';
 import { issueToken } from '../../api/http/credentials';
+import { startAuditChainer } from '../../lib/audit';
 import type { Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
 import { connectDevServer, createHarness, createTestWorker, LINK_SECRET, PUBLIC_URL, testDb, testPayloadKeys, type Harness } from './temporal';
@@ -23,6 +24,8 @@ export async function startApi(): Promise<ApiHarness> {
   const harness = await createHarness();
   const worker: Worker = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', harness);
   const running = worker.run();
+  // As the worker process does (worker/main.ts).
+  const chainer = startAuditChainer(harness.db);
   const deps: AppDeps = {
     config: { TEMPORAL_TASK_QUEUE: harness.taskQueue, TEMPORAL_NAMESPACE: env.namespace ?? 'default', PUBLIC_URL, LINK_SIGNING_SECRET: LINK_SECRET, ...testPayloadKeys() },
     temporal: env.client,
@@ -38,6 +41,7 @@ export async function startApi(): Promise<ApiHarness> {
     async close() {
       worker.shutdown();
       await running;
+      await chainer.stop();
       await harness.close();
       await env.teardown();
     },

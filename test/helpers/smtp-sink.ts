@@ -19,22 +19,50 @@ export interface SmtpSink {
   waitFor(count: number, filter?: (m: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail[]>;
   /** Makes the server refuse mail (a relay outage) until called with false. */
   setDown(down: boolean): void;
+  /** Refuses this recipient for good (an unknown mailbox: 550) from now on. */
+  rejectRecipient(address: string, responseCode?: number): void;
+  /**
+   * Holds the answer to the next message's data this long (a hung relay), then takes it
+   * only if the client is still connected: a client that gave up has not sent it.
+   */
+  holdNextData(ms: number): void;
+  /** SMTP connections opened so far. */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
 export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
   let down = false;
+  let connections = 0;
+  let holdMs = 0;
+  const rejected = new Map<string, number>();
+  const closed = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onConnect(_session, callback) {
+      connections++;
+      callback();
+    },
+    onClose(session) {
+      closed.add(session.id);
+    },
     onMailFrom(_address, _session, callback) {
       callback(down ? Object.assign(new Error('Relay unavailable'), { responseCode: 421 }) : undefined);
     },
+    onRcptTo(address, _session, callback) {
+      const code = rejected.get(address.address);
+      callback(code ? Object.assign(new Error(`Mailbox ${address.address} unavailable`), { responseCode: code }) : undefined);
+    },
     onData(stream, session, callback) {
+      const held = holdMs;
+      holdMs = 0;
       simpleParser(stream)
-        .then((mail: ParsedMail) => {
+        .then(async (mail: ParsedMail) => {
+          if (held) await new Promise((r) => setTimeout(r, held));
+          if (closed.has(session.id)) return;
           messages.push({
             to: session.envelope.rcptTo.map((r) => r.address),
             subject: mail.subject ?? '',
@@ -67,6 +95,15 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     },
     setDown(value) {
       down = value;
+    },
+    rejectRecipient(address, responseCode = 550) {
+      rejected.set(address, responseCode);
+    },
+    holdNextData(ms) {
+      holdMs = ms;
+    },
+    get connections() {
+      return connections;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
