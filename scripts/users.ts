@@ -8,6 +8,7 @@ import { issueToken, revokeToken } from '../api/http/credentials';
 import { AppError } from '../api/http/errors';
 import { CreateUserBody, IssueTokenBody, PasswordBody } from '../api/schemas/auth';
 import { loadConfig, usersEnvSchema } from '../config/env';
+import { stackDatabaseUrl } from '../infra/stack-record';
 import { createDb, type Db } from '../lib/db';
 
 const USAGE = `Usage: npm run users -- <command> [options]
@@ -18,7 +19,7 @@ const USAGE = `Usage: npm run users -- <command> [options]
   revoke-token  --id TOKEN_ID | --email E --all          revokes one token, or all of a user's
   list                                                   users with role and team
 Roles: worker, practitioner, manager, safeguarding_lead, operator, admin.
-DATABASE_URL defaults to the embedded PostgreSQL of \`npm start\` (port EMBEDDED_POSTGRES_PORT, 5433).`;
+DATABASE_URL defaults to the PostgreSQL of the stack \`npm start\` runs on DATA_DIR (data).`;
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -91,7 +92,7 @@ async function main() {
     },
   });
   const config = loadConfig(usersEnvSchema);
-  const db = createDb(config.DATABASE_URL ?? `postgresql://carewatch:carewatch@127.0.0.1:${config.EMBEDDED_POSTGRES_PORT}/carewatch`, { poolSize: 1 });
+  const db = createDb(config.DATABASE_URL ?? stackDatabaseUrl(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT), { poolSize: 1 });
   try {
     await run(db, values.help ? undefined : positionals[0], values);
   } finally {
