@@ -55,6 +55,24 @@ describe('Hardening: sign-in, headers, limits, idempotency and bad input (dev se
     expect(extra.body.error.details).toEqual([{ field: 'remember', message: 'unknown field' }]);
   });
 
+  it('When an operator signs in, then the codec cookie carries their session to /codec only, for the Web UI; sign-out clears it; others get none', async () => {
+    const signUpWith = async (role: string) => {
+      const email = `${role}-cookie-${run}@example.org`;
+      await request(api.app).post('/admin/users').set(await admin()).send({ email, name: `Cookie ${role}`, role, team: role === 'operator' ? undefined : team, password: 'correct horse battery staple' }).expect(201);
+      return request(api.app).post('/auth/login').send({ email, password: 'correct horse battery staple' }).expect(200);
+    };
+    const operator = await signUpWith('operator');
+    const [cookie] = operator.headers['set-cookie'] as unknown as string[];
+    expect(cookie).toMatch(new RegExp(`^carewatch_codec=${operator.body.token}; Path=/codec; Expires=.+; HttpOnly; SameSite=Strict$`));
+    const jar = cookie.split(';')[0];
+    await request(api.app).post('/codec/decode').set('cookie', jar).send({ payloads: [] }).expect(200);
+    await request(api.app).get('/auth/me').set('cookie', jar).expect(401);
+    const out = await request(api.app).post('/auth/logout').set('authorization', `Bearer ${operator.body.token}`).expect(200);
+    expect(out.headers['set-cookie']).toEqual([expect.stringMatching(/^carewatch_codec=; Path=\/codec; Expires=Thu, 01 Jan 1970/)]);
+    await request(api.app).post('/codec/decode').set('cookie', jar).send({ payloads: [] }).expect(401);
+    expect((await signUpWith('manager')).headers['set-cookie']).toBeUndefined();
+  });
+
   it('When sign-in or acknowledgement links are hammered, then 429 after the configured number', async () => {
     const tight = api.appWith({ LOGIN_RATE_LIMIT: 3, ACK_RATE_LIMIT: 2 });
     const login = () => request(tight).post('/auth/login').send({ email: `nobody-${run}@example.org`, password: 'guess-guess-guess' });
