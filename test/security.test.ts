@@ -113,6 +113,9 @@ describe('Hardening: sign-in, headers, limits, idempotency and bad input (dev se
     expect(text.body.error).toEqual({ code: 'unsupported_media_type', message: 'The body must be JSON: send it with Content-Type: application/json' });
     const form = await post().type('form').send({ kind: 'home' }).expect(415);
     expect(form.body.error.code).toBe('unsupported_media_type');
+    // No body at all is not a wrong type: the schema says what is missing.
+    const empty = await post().set('content-length', '0').expect(400);
+    expect(empty.body.error.code).toBe('invalid_request');
     for (const body of [big.body, broken.body, text.body]) expect(JSON.stringify(body)).not.toMatch(/entity\.|at \w+ \(|node_modules|\.ts:\d+/);
     const documented = (await request(api.app).get('/openapi.json').expect(200)).body.paths['/visits'].post.responses;
     expect(Object.keys(documented)).toEqual(expect.arrayContaining(['400', '413', '415']));
