@@ -4,7 +4,7 @@ const project = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // The generated Prisma client imports its own .ts files by their .js names.
-  moduleNameMapper: { '^(\.{1,2}/(?:.*/)?(?:internal|models|enums|client|models|commonInputTypes|browser|prismaNamespace|class)[^/]*)\.js$': '$1' },
+  moduleNameMapper: { '^(\\.{1,2}/(?:.*/)?(?:internal|models|enums|client|models|commonInputTypes|browser|prismaNamespace|class)[^/]*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
   setupFiles: ['<rootDir>/test/setup/quiet-runtime.ts'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',

@@ -20,7 +20,7 @@ export function benchPolicy(graceMs: number): VisitPolicy {
     ],
   };
   const { policy, problems } = resolvePolicy('low', overrides);
-  if (problems.length) throw new Error(`bench policy refused by the visit policy limits: ${problems.join('; ')}`);
+  if (problems.length) throw new Error(`bench policy refused by the visit policy limits: ${JSON.stringify(problems)}`);
   return policy;
 }
 

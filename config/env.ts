@@ -131,7 +131,8 @@ export const launcherEnvSchema = z.object({
 
 /** The users command talks to the database only; by default the one `npm start` runs. */
 export const usersEnvSchema = z.object({
-  EMBEDDED_POSTGRES_PORT: port.default(5433),
+  EMBEDDED_POSTGRES_PORT: launcherEnvSchema.shape.EMBEDDED_POSTGRES_PORT,
+  DATA_DIR: launcherEnvSchema.shape.DATA_DIR,
   DATABASE_URL: postgresUrl.optional(),
 });
 

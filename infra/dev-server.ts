@@ -34,7 +34,7 @@ export async function waitForTemporal(address: string, timeoutMs: number): Promi
       await connection.close();
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`Temporal at ${address} did not answer within ${timeoutMs / 1000} s: ${(err as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`Temporal at ${address} did not answer within ${timeoutMs / 1000} s: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 300));
     }
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../config/env';
+import { stackDatabaseUrl } from '../infra/stack-record';
 import { dataConverter } from '../lib/data-converter';
 import { createDb } from '../lib/db';
 
@@ -14,7 +15,7 @@ export function operatorScriptConfig(env: NodeJS.ProcessEnv = process.env) {
   const keyFile = path.join(env.DATA_DIR ?? 'data', 'payload-key');
   const devKeys = !env.PAYLOAD_KEYS && fs.existsSync(keyFile) ? fs.readFileSync(keyFile, 'utf8').trim() : undefined;
   const schema = z.object({
-    DATABASE_URL: z.string().startsWith('postgres').default(`postgresql://carewatch:carewatch@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT ?? 5433}/carewatch`),
+    DATABASE_URL: z.string().startsWith('postgres').default(stackDatabaseUrl(env.DATA_DIR ?? 'data', env.EMBEDDED_POSTGRES_PORT ?? 5433)),
     TEMPORAL_ADDRESS: z.string().default(`localhost:${env.TEMPORAL_PORT ?? 7233}`),
     TEMPORAL_NAMESPACE: z.string().default('default'),
     /** Only commands that read Temporal payloads need the keys. */

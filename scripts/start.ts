@@ -12,6 +12,7 @@ import { startMailSink } from '../infra/mail-sink';
 import { deployMigrations } from '../infra/migrations';
 import { projectRoot } from '../infra/paths';
 import { timed } from '../infra/run';
+import { recordDatabaseUrl } from '../infra/stack-record';
 import { ensureTemporalCli } from '../infra/temporal-cli';
 import { newPayloadKey } from '../lib/codec';
 
@@ -111,6 +112,7 @@ async function main() {
     databaseUrl = db.url;
   }
   await timed('applying database migrations', () => deployMigrations(databaseUrl!));
+  recordDatabaseUrl(dataDir, databaseUrl);
 
   let smtpUrl = config.SMTP_URL;
   let mailWhere = `the SMTP relay at ${smtpUrl}`;

@@ -8,6 +8,7 @@ import { issueToken, revokeToken } from '../api/http/credentials';
 import { AppError } from '../api/http/errors';
 import { CreateUserBody, IssueTokenBody, PasswordBody, TeamSettingsBody } from '../api/schemas/auth';
 import { loadConfig, usersEnvSchema } from '../config/env';
+import { stackDatabaseUrl } from '../infra/stack-record';
 import { createDb, type Db } from '../lib/db';
 
 const USAGE = `Usage: npm run users -- <command> [options]
@@ -20,7 +21,7 @@ const USAGE = `Usage: npm run users -- <command> [options]
   team          --id T [--name N] [--time-zone Z] [--on-call-name N] [--on-call-email E] [--default-manager USER_ID]
                                                          creates or changes a team: whom its visits alert, the zone its times are shown in
 Roles: worker, practitioner, manager, safeguarding_lead, operator, admin.
-DATABASE_URL defaults to the embedded PostgreSQL of \`npm start\` (port EMBEDDED_POSTGRES_PORT, 5433).`;
+DATABASE_URL defaults to the PostgreSQL of the stack \`npm start\` runs on DATA_DIR (data).`;
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -106,7 +107,7 @@ async function main() {
     },
   });
   const config = loadConfig(usersEnvSchema);
-  const db = createDb(config.DATABASE_URL ?? `postgresql://carewatch:carewatch@127.0.0.1:${config.EMBEDDED_POSTGRES_PORT}/carewatch`, { poolSize: 1 });
+  const db = createDb(config.DATABASE_URL ?? stackDatabaseUrl(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT), { poolSize: 1 });
   try {
     await run(db, values.help ? undefined : positionals[0], values);
   } finally {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { disagreementWorkflow, disagreementWorkflowId, respondToDisagreementUpdate, type DisagreementInput } from '../workflows/disagreement';
 import { visitWorkflow, visitWorkflowId } from '../workflows/visit';
-import { addWorkingDays, dateStartMs, toDateString } from '../workflows/working-days';
+import { addWorkingDays, toDateString } from '../workflows/working-days';
 import { eventually } from './helpers/eventually';
 import { DAY_MS, HOUR_MS, manager, notifyTime, planSuite, practitioner } from './helpers/plans';
 import { MIN, sentTo, visitInput } from './helpers/visits';

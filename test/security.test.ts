@@ -47,6 +47,24 @@ describe('Hardening: sign-in, headers, limits, idempotency and bad input (dev se
     expect(extra.body.error.details).toEqual([{ field: 'remember', message: 'unknown field' }]);
   });
 
+  it('When an operator signs in, then the codec cookie carries their session to /codec only, for the Web UI; sign-out clears it; others get none', async () => {
+    const signUpWith = async (role: string) => {
+      const email = `${role}-cookie-${run}@example.org`;
+      await request(api.app).post('/admin/users').set(await admin()).send({ email, name: `Cookie ${role}`, role, team: role === 'operator' ? undefined : team, password: 'correct horse battery staple' }).expect(201);
+      return request(api.app).post('/auth/login').send({ email, password: 'correct horse battery staple' }).expect(200);
+    };
+    const operator = await signUpWith('operator');
+    const [cookie] = operator.headers['set-cookie'] as unknown as string[];
+    expect(cookie).toMatch(new RegExp(`^carewatch_codec=${operator.body.token}; Path=/codec; Expires=.+; HttpOnly; SameSite=Strict$`));
+    const jar = cookie.split(';')[0];
+    await request(api.app).post('/codec/decode').set('cookie', jar).send({ payloads: [] }).expect(200);
+    await request(api.app).get('/auth/me').set('cookie', jar).expect(401);
+    const out = await request(api.app).post('/auth/logout').set('authorization', `Bearer ${operator.body.token}`).expect(200);
+    expect(out.headers['set-cookie']).toEqual([expect.stringMatching(/^carewatch_codec=; Path=\/codec; Expires=Thu, 01 Jan 1970/)]);
+    await request(api.app).post('/codec/decode').set('cookie', jar).send({ payloads: [] }).expect(401);
+    expect((await signUpWith('manager')).headers['set-cookie']).toBeUndefined();
+  });
+
   it('When sign-in or acknowledgement links are hammered, then 429 after the configured number', async () => {
     const tight = api.appWith({ LOGIN_RATE_LIMIT: 3, ACK_RATE_LIMIT: 2 });
     const login = () => request(tight).post('/auth/login').send({ email: `nobody-${run}@example.org`, password: 'guess-guess-guess' });
@@ -73,18 +91,27 @@ describe('Hardening: sign-in, headers, limits, idempotency and bad input (dev se
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  it('When a body is too large or not JSON, then 413 or 400 without stack traces or internal details', async () => {
-    const big = await request(api.app)
-      .post('/visits')
-      .set(await worker())
+  it('When a body is too large, not JSON or not sent as JSON, then 413, 400 or 415 in our error shape, never the parser\'s codes', async () => {
+    const me = await worker();
+    const post = () => request(api.app).post('/visits').set(me);
+    const big = await post()
       .set('content-type', 'application/json')
       .send(JSON.stringify(visitBody({ notes: 'x'.repeat(200_000) })))
       .expect(413);
-    const broken = await request(api.app).post('/visits').set(await worker()).set('content-type', 'application/json').send('{"kind": ').expect(400);
-    for (const body of [big.body, broken.body]) {
-      expect(Object.keys(body.error).sort()).toEqual(['code', 'message']);
-      expect(JSON.stringify(body)).not.toMatch(/at \w+ \(|node_modules|\.ts:\d+/);
-    }
+    expect(big.body.error).toEqual({ code: 'body_too_large', message: 'The body is larger than 100 kB' });
+    const broken = await post().set('content-type', 'application/json').send('{"kind": ').expect(400);
+    expect(broken.body.error).toEqual({ code: 'invalid_json', message: 'The body is not valid JSON' });
+    const text = await post().set('content-type', 'text/plain').send(JSON.stringify(visitBody())).expect(415);
+    expect(text.body.error).toEqual({ code: 'unsupported_media_type', message: 'The body must be JSON: send it with Content-Type: application/json' });
+    const form = await post().type('form').send({ kind: 'home' }).expect(415);
+    expect(form.body.error.code).toBe('unsupported_media_type');
+    // No body at all is not a wrong type: the schema says what is missing.
+    const empty = await post().set('content-length', '0').expect(400);
+    expect(empty.body.error.code).toBe('invalid_request');
+    for (const body of [big.body, broken.body, text.body]) expect(JSON.stringify(body)).not.toMatch(/entity\.|at \w+ \(|node_modules|\.ts:\d+/);
+    const documented = (await request(api.app).get('/openapi.json').expect(200)).body.paths['/visits'].post.responses;
+    expect(Object.keys(documented)).toEqual(expect.arrayContaining(['400', '413', '415']));
+    expect(documented['415'].description).toContain('unsupported_media_type');
   });
 
   it('When a POST /visits is retried with the same Idempotency-Key, then one visit exists; the key with another body is refused', async () => {

@@ -1,5 +1,8 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -7,6 +10,8 @@ import { createApp } from '../api/app';
 import { deployMigrations } from '../infra/migrations';
 import { createDb, type Db } from '../lib/db';
 import { createLogger } from '../lib/logger';
+import { eventually } from './helpers/eventually';
+import { freePort } from './setup/global-setup';
 import { LINK_SECRET, PUBLIC_URL, testPayloadKeys } from './helpers/temporal';
 
 const exec = promisify(execFile);
@@ -28,8 +33,9 @@ describe('npm run users: the first admin, users, passwords and tokens from a she
   });
   afterAll(() => db?.$disconnect());
 
-  async function users(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-    const child = exec(process.execPath, ['--import', 'tsx', 'scripts/users.ts', ...args], { env: { ...process.env, DATABASE_URL: url.toString() } });
+  /** Runs the command; `env` says where it finds the database (by default DATABASE_URL names this test's). */
+  async function users(args: string[], stdin?: string, env: NodeJS.ProcessEnv = { DATABASE_URL: url.toString() }): Promise<{ code: number; stdout: string; stderr: string }> {
+    const child = exec(process.execPath, ['--import', 'tsx', 'scripts/users.ts', ...args], { env: { ...process.env, DATABASE_URL: undefined, DATA_DIR: undefined, ...env } });
     if (stdin !== undefined) child.child.stdin!.end(stdin);
     else child.child.stdin!.end();
     return child.then(
@@ -86,5 +92,41 @@ describe('npm run users: the first admin, users, passwords and tokens from a she
     expect(otherTeams).toMatchObject({ code: 65, stderr: expect.stringContaining('m-9 is not an active manager of team north') });
     const fresh = await users(['team', '--id', 'east']);
     expect(fresh.stderr).toContain('Team east (east): time zone Europe/London; on-call NOT SET (visits are refused)');
+  });
+
+  it('When npm start runs on a database given to it, then `npm run users` on the same DATA_DIR reaches it with no variable exported; DATABASE_URL still wins', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'carewatch-users-'));
+    const ports = await Promise.all(['PORT', 'TEMPORAL_UI_PORT', 'MAIL_SINK_SMTP_PORT', 'MAIL_SINK_WEB_PORT', 'WORKER_METRICS_PORT'].map(async (k) => [k, String(await freePort())]));
+    const start = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      env: {
+        ...process.env,
+        ...Object.fromEntries(ports),
+        DATA_DIR: dataDir,
+        DATABASE_URL: url.toString(),
+        TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
+        // A queue of its own: this stack's worker must not take other tests' workflow tasks.
+        TEMPORAL_TASK_QUEUE: `users-cmd-${randomUUID()}`,
+        LINK_SIGNING_SECRET: LINK_SECRET,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    start.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    start.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const stopped = new Promise((resolve) => start.once('exit', resolve));
+    try {
+      await eventually(async () => output.includes('CareWatch is running') || start.exitCode !== null, 90_000);
+      expect(output).toContain('CareWatch is running');
+      const made = await users(['create', '--email', 'stella@north.example', '--name', 'Stella', '--role', 'worker', '--team', 'north', '--id', 's-1'], undefined, { DATA_DIR: dataDir });
+      expect(made.code).toBe(0);
+      expect(await db.user.findUnique({ where: { id: 's-1' } })).toMatchObject({ email: 'stella@north.example' });
+      const elsewhere = await users(['list'], undefined, { DATA_DIR: dataDir, DATABASE_URL: 'postgresql://carewatch:wrong@127.0.0.1:1/none' });
+      expect(elsewhere.code).not.toBe(0);
+    } finally {
+      start.kill('SIGTERM');
+      await stopped;
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

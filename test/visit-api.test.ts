@@ -68,7 +68,12 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
     const policy = await request(app).post('/visits').set(await as('w1', 'worker')).send(looser).expect(400);
     expect(policy.body.error.details).toEqual([{ field: 'policy.ladder[0].waitMinutes', message: expect.any(String) }]);
     const tooLoose = await request(app).post('/visits').set(await as('w1', 'worker')).send(visitBody({ policy: { graceMinutes: 60 } }).body).expect(400);
-    expect(tooLoose.body.error.details).toEqual([{ field: 'policy', message: 'graceMs must be between 0 and 600000' }]);
+    expect(tooLoose.body.error).toMatchObject({
+      message: 'Invalid body: policy.graceMinutes: must be between 0 and 10',
+      details: [{ field: 'policy.graceMinutes', message: 'must be between 0 and 10' }],
+    });
+    const slowLadder = await request(app).post('/visits').set(await as('w1', 'worker')).send(visitBody({ policy: { ladder: [{ notify: 'buddy', waitMinutes: 30, repeats: 1 }, { notify: 'manager', waitMinutes: 5, repeats: 1 }] } }).body).expect(400);
+    expect(slowLadder.body.error.details).toEqual([{ field: 'policy.ladder[0].waitMinutes', message: 'must be between 1 and 15' }]);
     const { visitId, worker: me } = await startVisit();
     const extend = await request(app).post(`/visits/${visitId}/extend`).set(me).send({ eta: 'tomorrow' }).expect(400);
     expect(extend.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['eta', 'reason']);

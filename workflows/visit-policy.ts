@@ -100,17 +100,25 @@ export type PolicyOverrides = Partial<
   Pick<VisitPolicy, 'checkInIntervalMs' | 'reminderBeforeMs' | 'graceMs' | 'ladder' | 'maxExtensions' | 'maxTotalExtensionMs' | 'redFlagAlertsEmergency' | 'notStartedAlertMs'>
 >;
 
+/** An override out of bounds, named and measured as the policy is (`ladder[2].waitMs`, in ms); `range` when a value left it. */
+export interface PolicyProblem {
+  field: string;
+  message: string;
+  range?: { min: number; max: number };
+}
+
 /**
  * Bounds on overrides: a visit may be watched more closely than its risk level asks, never
  * less (no longer interval, grace or wait than the default, no more extensions).
  */
-export function policyViolations(policy: VisitPolicy, base: VisitPolicy): string[] {
-  const problems: string[] = [];
-  const atMost = (field: string, value: number, max: number) => {
-    if (!(value >= 0 && value <= max)) problems.push(`${field} must be between 0 and ${max}`);
+export function policyViolations(policy: VisitPolicy, base: VisitPolicy): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  const within = (field: string, value: number, min: number, max: number, whole = false) => {
+    if (!(value >= min && value <= max && (!whole || Number.isInteger(value)))) problems.push({ field, message: `must be between ${min} and ${max}`, range: { min, max } });
   };
+  const atMost = (field: string, value: number, max: number) => within(field, value, 0, max);
   if (policy.checkInIntervalMs !== null || base.checkInIntervalMs !== null) {
-    if (policy.checkInIntervalMs === null) problems.push('checkInIntervalMs cannot be removed for this risk level');
+    if (policy.checkInIntervalMs === null) problems.push({ field: 'checkInIntervalMs', message: 'cannot be removed for this risk level' });
     else atMost('checkInIntervalMs', policy.checkInIntervalMs, base.checkInIntervalMs ?? 8 * HOUR);
   }
   atMost('graceMs', policy.graceMs, base.graceMs);
@@ -118,20 +126,20 @@ export function policyViolations(policy: VisitPolicy, base: VisitPolicy): string
   atMost('maxExtensions', policy.maxExtensions, base.maxExtensions);
   atMost('maxTotalExtensionMs', policy.maxTotalExtensionMs, base.maxTotalExtensionMs);
   atMost('notStartedAlertMs', policy.notStartedAlertMs, base.notStartedAlertMs);
-  if (policy.ladder.length === 0) problems.push('ladder must have at least one step');
+  if (policy.ladder.length === 0) problems.push({ field: 'ladder', message: 'must have at least one step' });
   const longestWait = Math.max(...base.ladder.map((s) => s.waitMs));
   policy.ladder.forEach((step, i) => {
-    if (!(step.waitMs > 0 && step.waitMs <= longestWait)) problems.push(`ladder[${i}].waitMs must be between 1 and ${longestWait}`);
-    if (!(Number.isInteger(step.repeats) && step.repeats >= 1 && step.repeats <= 5)) problems.push(`ladder[${i}].repeats must be 1 to 5`);
+    within(`ladder[${i}].waitMs`, step.waitMs, 1, longestWait);
+    within(`ladder[${i}].repeats`, step.repeats, 1, 5, true);
   });
   for (const role of ['buddy', 'manager'] as const) {
-    if (!policy.ladder.some((s) => s.notify === role)) problems.push(`ladder must alert the ${role}`);
+    if (!policy.ladder.some((s) => s.notify === role)) problems.push({ field: 'ladder', message: `must alert the ${role}` });
   }
   return problems;
 }
 
 /** The policy a visit runs under: its risk level's defaults with the visit's overrides. */
-export function resolvePolicy(risk: RiskLevel, overrides: PolicyOverrides = {}): { policy: VisitPolicy; problems: string[] } {
+export function resolvePolicy(risk: RiskLevel, overrides: PolicyOverrides = {}): { policy: VisitPolicy; problems: PolicyProblem[] } {
   const base = DEFAULT_POLICIES[risk];
   const policy = { ...base, ...overrides };
   return { policy, problems: policyViolations(policy, base) };

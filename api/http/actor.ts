@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../lib/db';
+import { codecCookieToken } from './codec-cookie';
 import { userOfToken } from './credentials';
 import { AppError } from './errors';
 
@@ -23,15 +24,17 @@ const verified = new WeakMap<Request, (Actor & { tokenId: string }) | AppError>(
 const unauthenticated = (why: string) => new AppError(401, 'unauthenticated', why);
 
 /**
- * Verifies `Authorization: Bearer <token>` once per request. Endpoints that need no account
- * (health, the OpenAPI document, sign-in, acknowledgement links) ignore it; every other one
+ * Verifies `Authorization: Bearer <token>` (on /codec also the codec cookie) once per request.
+ * Endpoints that need no account (health, the OpenAPI document, sign-in, acknowledgement
+ * links) ignore it; every other one
  * asks `actorOf`, which refuses a bad token with its reason, so a typo never acts as nobody.
  */
 export function authenticate(db: Db): RequestHandler {
   return async (req, res, next) => {
     const header = req.headers.authorization;
-    if (!header) return next();
-    const [scheme, token] = header.split(' ');
+    const fromCookie = header ? undefined : codecCookieToken(req);
+    if (!header && !fromCookie) return next();
+    const [scheme, token] = header ? header.split(' ') : ['bearer', fromCookie];
     if (scheme?.toLowerCase() !== 'bearer' || !token) {
       verified.set(req, unauthenticated('Authorization must be "Bearer <token>"'));
       return next();

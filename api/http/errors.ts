@@ -23,6 +23,15 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
 }
 
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** 400 naming each field: the one shape every refused input gets. */
+export const invalidRequest = (where: 'body' | 'query' | 'params', details: FieldProblem[]) =>
+  new AppError(400, 'invalid_request', `Invalid ${where}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
+
 export function validationError(error: ZodError, where: 'body' | 'query' | 'params'): AppError {
   // An unknown field is named by its own path, so clients see which one to drop.
   const details = error.issues.flatMap((i) =>
@@ -30,7 +39,7 @@ export function validationError(error: ZodError, where: 'body' | 'query' | 'para
       ? i.keys.map((key) => ({ field: fieldPath([...i.path, key]), message: 'unknown field' }))
       : [{ field: fieldPath(i.path) || where, message: i.message }],
   );
-  return new AppError(400, 'invalid_request', `Invalid ${where}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
+  return invalidRequest(where, details);
 }
 
 export const unknownRoute: RequestHandler = (req, _res, next) => next(new AppError(404, 'not_found', `No route for ${req.method} ${req.path}`));
@@ -51,6 +60,25 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   return isDatabaseUnavailable(e.meta?.driverAdapterError, depth + 1) || isDatabaseUnavailable(e.cause, depth + 1);
 }
 
+/**
+ * body-parser's refusals in our codes: its own (`entity.parse.failed`, `entity.too.large`)
+ * are its internals, and its messages quote parser details clients cannot act on.
+ */
+function bodyParserError(err: { type?: unknown; status?: unknown; limit?: unknown }): AppError | null {
+  if (typeof err?.status !== 'number' || err.status < 400 || err.status >= 500) return null;
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new AppError(400, 'invalid_json', 'The body is not valid JSON');
+    case 'entity.too.large':
+      return new AppError(413, 'body_too_large', `The body is larger than ${typeof err.limit === 'number' ? `${Math.floor(err.limit / 1024)} kB` : 'allowed'}`);
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return new AppError(415, 'unsupported_media_type', 'The body must be JSON in UTF-8, not compressed');
+    default:
+      return new AppError(err.status, 'bad_request', 'The request could not be read');
+  }
+}
+
 /** Errors never carry stack traces or internal identifiers to the client. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
@@ -69,10 +97,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(503).set('Retry-After', '5').json({ error: { code: 'database_unavailable', message: 'The database is unavailable, so nothing was recorded; try again in a few seconds.' } });
       return;
     }
-    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
-    if (status < 500) {
-      // body-parser errors: malformed JSON, payload too large.
-      res.status(status).json({ error: { code: err.type ?? 'bad_request', message: err.expose ? err.message : 'Bad request' } });
+    const bodyError = bodyParserError(err);
+    if (bodyError) {
+      res.status(bodyError.status).json({ error: { code: bodyError.code, message: bodyError.message } });
       return;
     }
     log.error({ err, method: req.method, path: req.path }, 'unhandled error');

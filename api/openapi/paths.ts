@@ -31,7 +31,7 @@ export const documentPaths =
           description: 'OK',
           ...(parts.ok ? { content: { [parts.okType ?? 'application/json']: { schema: parts.ok } } } : {}),
         },
-        // Anything taking input can refuse it (a malformed id in the path, too).
-        ...errorResponses(...new Set([...(parts.params || parts.query || parts.body ? [400] : []), ...parts.errors])),
+        // Anything taking input can refuse it (a malformed id in the path, too); a body, for its size and type as well.
+        ...errorResponses(...new Set([...(parts.params || parts.query || parts.body ? [400] : []), ...(parts.body ? [413, 415] : []), ...parts.errors])),
       },
     });

@@ -19,11 +19,13 @@ export const ErrorBody = registry.register(
 
 export function errorResponses(...statuses: number[]) {
   const descriptions: Record<number, string> = {
-    400: 'Invalid input; details name each field',
+    400: 'Invalid input (`invalid_request`; details name each field, policy limits in minutes) or a body that is not JSON (`invalid_json`)',
     401: 'Missing or invalid credentials',
     403: 'Not allowed for this user',
     404: 'Not found',
     409: 'Conflicts with the current state',
+    413: 'The body is larger than 100 kB (`body_too_large`)',
+    415: 'The body is not `application/json` (`unsupported_media_type`)',
     422: 'The Idempotency-Key was used for a different request',
     429: 'Too many requests; retry later',
     503: 'A dependency is unavailable; retry later',

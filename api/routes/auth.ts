@@ -1,15 +1,17 @@
 import { Router } from 'express';
 import type { AppDeps } from '../deps';
 import { sessionUserView } from '../http/accounts';
-import { actorOf, tokenIdOf } from '../http/actor';
+import { actorOf, Role, tokenIdOf } from '../http/actor';
+import { clearCodecCookie, setCodecCookie } from '../http/codec-cookie';
 import { issueToken, revokeToken, SESSION_HOURS, verifyPassword } from '../http/credentials';
 import { AppError } from '../http/errors';
+import { mayOperate } from '../http/policy';
 import { parse } from '../http/validate';
 import { documentPaths } from '../openapi/paths';
 import { LoginBody, Session, SessionUser } from '../schemas/auth';
 
 const doc = documentPaths('auth');
-doc('post', '/auth/login', `Sign in with email and password: a bearer token that expires after ${SESSION_HOURS} h`, { body: LoginBody, ok: Session, errors: [400, 401, 429] });
+doc('post', '/auth/login', `Sign in with email and password: a bearer token that expires after ${SESSION_HOURS} h (operators and admins: also the /codec cookie)`, { body: LoginBody, ok: Session, errors: [400, 401, 429] });
 doc('post', '/auth/logout', 'Sign out: the token used for this request stops working', { errors: [401] });
 doc('get', '/auth/me', 'Who the token belongs to', { ok: SessionUser, errors: [401] });
 
@@ -28,11 +30,13 @@ export function authRoutes({ db, log }: AppDeps): Router {
     const expiresAt = new Date(Date.now() + SESSION_HOURS * 3_600_000);
     const session = await issueToken(db, user.id, { kind: 'session', name: `sign-in from ${req.ip ?? 'unknown'}`, expiresAt });
     log.info({ event: 'login', userId: user.id }, 'signed in');
+    if (mayOperate({ id: user.id, role: Role.parse(user.role) })) setCodecCookie(req, res, session.token, expiresAt);
     res.set('Cache-Control', 'no-store').json({ token: session.token, expiresAt: expiresAt.toISOString(), user: sessionUserView(user) });
   });
 
   router.post('/auth/logout', async (req, res) => {
     await revokeToken(db, { id: tokenIdOf(req) });
+    clearCodecCookie(req, res);
     res.json({});
   });
 

@@ -37,6 +37,7 @@ import {
   ExtendBody,
   ListVisitsQuery,
   policyOverrides,
+  policyRefused,
   RedFlagBody,
   ResolveBody,
   StartVisitBody,
@@ -103,7 +104,7 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     const worker = await db.user.findFirst({ where: { id: workerId, disabledAt: null }, select: { id: true, teamId: true, name: true, email: true } });
     ensure(mayStartVisit(actor, worker), 'A worker starts only their own visits; a manager schedules visits for workers of their team');
     const { policy, problems } = resolvePolicy(body.riskLevel, policyOverrides(body.policy));
-    if (problems.length) throw new AppError(400, 'invalid_request', `Invalid body: policy: ${problems.join('; ')}`, problems.map((message) => ({ field: 'policy', message })));
+    if (problems.length) throw policyRefused(problems);
     const needsSafeguard = body.riskLevel === 'high' && policy.highRiskNeedsSecondPersonOrApproval;
     if (needsSafeguard && !body.secondPersonPresent && actor.role !== 'manager') {
       throw forbidden('A high-risk visit needs a second person present or a manager to schedule (approve) it');

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { PolicyProblem } from '../../workflows/visit-policy';
+import { invalidRequest, type AppError } from '../http/errors';
 import { registry } from '../openapi/registry';
 
 const MIN = 60_000;
@@ -98,6 +100,23 @@ export function policyOverrides(body: z.infer<typeof PolicyOverridesBody> = {}) 
     notStartedAlertMs: ms(body.notStartedAlertMinutes),
   };
   return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * A refused policy in the body's names and units: `policy.graceMinutes must be between 0 and
+ * 10`, not the workflow's `graceMs` and milliseconds.
+ */
+export function policyRefused(problems: PolicyProblem[]): AppError {
+  return invalidRequest(
+    'body',
+    problems.map(({ field, message, range }) => {
+      const inMinutes = /Ms$/.test(field);
+      return {
+        field: `policy.${inMinutes ? field.replace(/Ms$/, 'Minutes') : field}`,
+        message: inMinutes && range ? `must be between ${Math.ceil(range.min / MIN)} and ${Math.floor(range.max / MIN)}` : message,
+      };
+    }),
+  );
 }
 
 export const VisitParams = z.object({ visitId: z.uuid() });

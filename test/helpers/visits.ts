@@ -16,7 +16,7 @@ export function visitInput(options: { risk?: RiskLevel; policy?: PolicyOverrides
   const visitId = randomUUID();
   const tag = visitId.slice(0, 8);
   const { policy, problems } = resolvePolicy(risk, overrides);
-  if (problems.length) throw new Error(problems.join('; '));
+  if (problems.length) throw new Error(JSON.stringify(problems));
   const input: VisitInput = {
     visitId,
     team: 'north',
