@@ -38,6 +38,9 @@ export const NODE_PORT_NAMES: (keyof NodePorts)[] = [
   'frontend', 'history', 'matching', 'worker', 'frontendMembership', 'historyMembership', 'matchingMembership', 'workerMembership', 'frontendHttp',
 ];
 
+/** Temporal keeps membership ports in a PostgreSQL smallint column. */
+export const MAX_MEMBERSHIP_PORT = 32_767;
+
 /** Nine consecutive ports from `first`: how `npm start` lays out each node from TEMPORAL_PORT. */
 export function consecutivePorts(first: number): NodePorts {
   return Object.fromEntries(NODE_PORT_NAMES.map((name, i) => [name, first + i])) as unknown as NodePorts;
@@ -99,6 +102,10 @@ const rpc = (grpcPort: number, membershipPort: number, extra: Record<string, unk
 /** One server process's config: all four services, persistence on PostgreSQL, membership through the database. */
 export function serverConfig(options: ServerConfigOptions): Record<string, unknown> {
   const { ports } = options;
+  const tooHigh = NODE_PORT_NAMES.filter((name) => name.endsWith('Membership') && ports[name] > MAX_MEMBERSHIP_PORT);
+  if (tooHigh.length) {
+    throw new Error(`Temporal stores membership ports as a smallint: ${tooHigh.map((n) => `${n} ${ports[n]}`).join(', ')} must be at most ${MAX_MEMBERSHIP_PORT} (lower TEMPORAL_PORT)`);
+  }
   return {
     log: { stdout: true, level: options.logLevel ?? 'warn' },
     persistence: {
