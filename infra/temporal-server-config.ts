@@ -66,6 +66,11 @@ export const DYNAMIC_CONFIG: Record<string, Array<{ value: unknown; constraints?
   'matching.PollerHistoryTTL': [{ value: '30s' }],
 };
 
+/** The same settings for the dev server (`temporal server start-dev --dynamic-config-value KEY=JSON`). */
+export function dynamicConfigArgs(): string[] {
+  return Object.entries(DYNAMIC_CONFIG).flatMap(([key, [{ value }]]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
+}
+
 /** The dynamic config file's text. */
 export function dynamicConfigText(): string {
   return `${JSON.stringify(DYNAMIC_CONFIG, null, 2)}\n`;
