@@ -117,14 +117,17 @@ async function main() {
   const statementsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'carewatch-bench-statements-'));
   Object.assign(process.env, StatementCounts.preload(statementsDir));
   const statements = new StatementCounts(statementsDir);
-  const stack = await startStack(options.basePort);
-  say(`measuring processes ${JSON.stringify(stack.pids)}`);
+  const stack = await startStack(options.basePort, {}, options.temporal);
+  // Ctrl-C or a kill must not leave the bench's servers behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stack.stop().finally(() => process.exit(130)));
+  say(`measuring processes ${JSON.stringify(stack.pids)} on Temporal ${stack.temporalBackend}`);
   const sampler = new ProcessSampler(stack.pids);
   sampler.start();
-  const connection = await Connection.connect({ address: stack.temporalAddress });
-  const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter(stack.payloadKeys) });
+  let connection: Connection | undefined;
   const db = createDb(stack.databaseUrl, { poolSize: 4 });
   try {
+    connection = await Connection.connect({ address: stack.temporalAddress });
+    const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter(stack.payloadKeys) });
     const spreadMs = options.spreadMinutes * 60_000;
     say(`steady: ${options.visits} visits, deadlines over ${options.spreadMinutes} min, baseline side by side`);
     const steady = await escalations(stack, client, sampler, statements, options, (t0) => Array.from({ length: options.visits }, (_, i) => t0 + (i * spreadMs) / options.visits), true, steadyAheadMs);
@@ -186,10 +189,11 @@ async function main() {
       ...costRows('per visit to first escalation', steady.costs),
       ...('error' in checkIns ? [] : costRows('per check-in', checkIns.costs)),
       ...(capacity ? ([['capacity', 'open visits at p99 ≤ 1 s, none missing (ours / baseline)', `${capacity.ours.capacity} / ${capacity.baseline.capacity}`, 'ours ≥ 10000']] as Row[]) : []),
-      ['temporal', 'server warnings / errors / deadline exceeded', `${stack.temporalIssues.warn} / ${stack.temporalIssues.error} / ${stack.temporalIssues.deadlineExceeded}`],
+      ['temporal', `${stack.temporalBackend}: server warnings / errors / deadline exceeded`, `${stack.temporalIssues.warn} / ${stack.temporalIssues.error} / ${stack.temporalIssues.deadlineExceeded}`],
     ];
     const file = saveResults(options.quick ? 'quick' : 'full', {
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      temporalBackend: stack.temporalBackend,
       machine: machine(),
       options,
       tuning,
@@ -210,7 +214,7 @@ async function main() {
   } finally {
     sampler.stop();
     await db.$disconnect();
-    await connection.close();
+    await connection?.close();
     await stack.stop();
     fs.rmSync(statementsDir, { recursive: true, force: true });
   }
