@@ -24,6 +24,8 @@ export interface VisitRow {
   incidentOwner: string | null;
   riskReviewRequested: boolean;
   closedAt: string | null;
+  /** The workflow's whole state (absent from visits started before it was kept): the API reads it. */
+  state?: Record<string, unknown>;
 }
 
 export interface VisitEventRecord {
@@ -51,7 +53,8 @@ export interface VisitNotification {
 
 const toDate = (iso: string | null) => (iso ? new Date(iso) : null);
 
-function rowData(v: VisitRow) {
+/** The columns of a visit row (without its id). */
+export function visitRowData(v: VisitRow) {
   const { id: _id, ...rest } = v;
   return {
     ...rest,
@@ -61,6 +64,7 @@ function rowData(v: VisitRow) {
     nextDueAt: toDate(v.nextDueAt),
     lastCheckInAt: toDate(v.lastCheckInAt),
     closedAt: toDate(v.closedAt),
+    state: v.state as never,
   };
 }
 
@@ -74,7 +78,7 @@ export function createVisitActivities(deps: VisitActivityDeps) {
   const { deliverNotification } = createNotificationActivities(deps);
   return {
     async recordVisitEvent(event: VisitEventRecord): Promise<void> {
-      const data = rowData(event.visit);
+      const data = visitRowData(event.visit);
       await db.$transaction(async (tx) => {
         // Any event may be the first to arrive; concurrent ones must not collide on creating the row.
         await tx.visit.createMany({ data: [{ id: event.visit.id, ...data, lastSeq: event.seq }], skipDuplicates: true });

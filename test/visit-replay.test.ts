@@ -1,15 +1,15 @@
 import { Worker } from '@temporalio/worker';
 import { hashDuressCode } from '../lib/duress-code';
 import {
-  acknowledgeUpdate,
-  checkInUpdate,
-  checkOutUpdate,
+  acknowledgeSignal,
+  checkInSignal,
+  checkOutSignal,
   extendUpdate,
-  raiseRedFlagUpdate,
+  raiseRedFlagSignal,
   resolveIncidentUpdate,
   visitWorkflowId,
   type VisitInput,
-} from '../workflows/visit';
+} from '../workflows/visit-contract';
 import { fixturesStartingWith, loadHistoryFixture, saveHistoryFixture } from './helpers/history-fixtures';
 import { LINK_SECRET, replayOptions } from './helpers/temporal';
 import { MIN, visitInput, visitSuite } from './helpers/visits';
@@ -38,9 +38,9 @@ const recording = process.env.RECORD_VISIT_HISTORY;
     const { input } = visitInput(await at());
     await record('plain', input, async (h) => {
       await suite.env.sleep(20 * MIN);
-      await h.executeUpdate(checkInUpdate, { args: [asWorker(input)] });
+      await h.signal(checkInSignal, asWorker(input));
       await suite.env.sleep(20 * MIN);
-      await h.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
+      await h.signal(checkOutSignal, asWorker(input));
     });
   });
 
@@ -48,7 +48,7 @@ const recording = process.env.RECORD_VISIT_HISTORY;
     const { input } = visitInput(await at());
     await record('ladder', input, async (h) => {
       await suite.env.sleep(105 * MIN);
-      await h.executeUpdate(acknowledgeUpdate, { args: [{ actor: { id: 'oncall', role: 'emergency', name: 'On-call Desk' }, via: 'api' }] });
+      await h.signal(acknowledgeSignal, { actor: { id: 'oncall', role: 'emergency', name: 'On-call Desk' }, via: 'api' });
       await suite.env.sleep(10 * MIN);
       await h.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
     });
@@ -58,10 +58,10 @@ const recording = process.env.RECORD_VISIT_HISTORY;
     const { input } = visitInput(await at());
     await record('red-flag', input, async (h) => {
       await suite.env.sleep(10 * MIN);
-      await h.executeUpdate(raiseRedFlagUpdate, { args: [{ ...asWorker(input), reason: 'Client became aggressive' }] });
+      await h.signal(raiseRedFlagSignal, { ...asWorker(input), reason: 'Client became aggressive' });
       await suite.env.sleep(11 * MIN);
-      await h.executeUpdate(acknowledgeUpdate, { args: [{ ...asManager(input), via: 'api' }] });
-      await h.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
+      await h.signal(acknowledgeSignal, { ...asManager(input), via: 'api' });
+      await h.signal(checkOutSignal, asWorker(input));
       await h.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
     });
   });
@@ -70,10 +70,10 @@ const recording = process.env.RECORD_VISIT_HISTORY;
     const { input } = visitInput({ ...(await at()), duressCodeHash: hashDuressCode('9911', LINK_SECRET) });
     await record('duress', input, async (h) => {
       await suite.env.sleep(15 * MIN);
-      await h.executeUpdate(checkInUpdate, { args: [{ ...asWorker(input), codeHash: hashDuressCode('1234', LINK_SECRET) }] });
-      await h.executeUpdate(checkOutUpdate, { args: [{ ...asWorker(input), codeHash: hashDuressCode('9911', LINK_SECRET) }] });
+      await h.signal(checkInSignal, { ...asWorker(input), codeHash: hashDuressCode('1234', LINK_SECRET) });
+      await h.signal(checkOutSignal, { ...asWorker(input), codeHash: hashDuressCode('9911', LINK_SECRET) });
       await suite.env.sleep(7 * MIN);
-      await h.executeUpdate(acknowledgeUpdate, { args: [{ ...asManager(input), via: 'api' }] });
+      await h.signal(acknowledgeSignal, { ...asManager(input), via: 'api' });
       await h.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
     });
   });
@@ -85,11 +85,11 @@ const recording = process.env.RECORD_VISIT_HISTORY;
       await suite.env.sleep(10 * MIN);
       await h.executeUpdate(extendUpdate, { args: [{ ...asWorker(input), eta: new Date(startMs + 90 * MIN).toISOString(), reason: 'Client upset' }] });
       await suite.env.sleep(15 * MIN);
-      await h.executeUpdate(checkInUpdate, { args: [asWorker(input)] });
+      await h.signal(checkInSignal, asWorker(input));
       await suite.env.sleep(10 * MIN);
       await h.executeUpdate(extendUpdate, { args: [{ ...asWorker(input), eta: new Date(startMs + 120 * MIN).toISOString(), reason: 'Still upset' }] });
       await suite.env.sleep(10 * MIN);
-      await h.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
+      await h.signal(checkOutSignal, asWorker(input));
     });
   });
 
@@ -98,10 +98,10 @@ const recording = process.env.RECORD_VISIT_HISTORY;
     const { input } = visitInput({ startMs, etaInMs: 150 * MIN, plannedStartAt: new Date(startMs + 60 * MIN).toISOString(), startedBy: { id: 'manager-x', role: 'manager' } });
     await record('scheduled', input, async (h) => {
       await suite.env.sleep(90 * MIN);
-      await h.executeUpdate(checkInUpdate, { args: [asWorker(input)] });
+      await h.signal(checkInSignal, asWorker(input));
       await h.executeUpdate(resolveIncidentUpdate, { args: [{ ...resolution(input), rationale: 'Started late: car trouble' }] });
       await suite.env.sleep(10 * MIN);
-      await h.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
+      await h.signal(checkOutSignal, asWorker(input));
     });
   });
 });

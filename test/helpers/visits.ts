@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../lib/db';
-import { visitWorkflow, visitWorkflowId, type VisitInput } from '../../workflows/visit';
+import { visitWorkflow } from '../../workflows/visit';
+import { visitStateQuery, visitWorkflowId, type VisitInput, type VisitState } from '../../workflows/visit-contract';
 import { resolvePolicy, type PolicyOverrides, type RiskLevel } from '../../workflows/visit-policy';
 import { eventually } from './eventually';
 import type { ReceivedMail } from './smtp-sink';
@@ -65,3 +66,10 @@ export function visitSuite(overrides?: Parameters<typeof createHarness>[0]): Vis
       suite.env.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: suite.harness.taskQueue, args: [input] }),
   });
 }
+
+/** The visit's state once `done` holds: a signal is kept at once and handled by the next workflow task. */
+export const stateWhen = (handle: WorkflowHandle<typeof visitWorkflow>, done: (s: VisitState) => boolean, timeoutMs = 20_000) =>
+  eventually(async () => {
+    const state = await handle.query(visitStateQuery);
+    return done(state) && state;
+  }, timeoutMs);
