@@ -6,7 +6,7 @@ import { ackLinkUrl, signAckToken } from '../lib/ack-links';
 import { visitWorkflowId } from '../workflows/visit-contract';
 import { as as asActor, startApi, type ApiHarness } from './helpers/api';
 import { LINK_SECRET, PUBLIC_URL } from './helpers/temporal';
-import { eventsOf, MIN } from './helpers/visits';
+import { eventsOf, MIN, startVisitBody } from './helpers/visits';
 
 const as = (id: string, role: string, team = 'north') => asActor(id, role, team);
 
@@ -22,22 +22,7 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
 
   function visitBody(overrides: Record<string, unknown> = {}) {
     const tag = randomUUID().slice(0, 8);
-    return {
-      tag,
-      body: {
-        kind: 'home',
-        riskLevel: 'medium',
-        clientRef: `C-${tag}`,
-        location: '3 Mill Lane, York YO1 7HH',
-        eta: new Date(Date.now() + 90 * MIN).toISOString(),
-        worker: { name: 'Wendy Worker', email: `worker-${tag}@example.org` },
-        buddy: { id: `buddy-${tag}`, name: 'Bob Buddy', email: `buddy-${tag}@example.org` },
-        manager: { id: `manager-${tag}`, name: 'Mina Manager', email: `manager-${tag}@example.org` },
-        emergencyContact: { name: 'On-call Desk', email: `oncall-${tag}@example.org` },
-        duressCode: '9911',
-        ...overrides,
-      },
-    };
+    return { tag, body: startVisitBody(tag, { duressCode: '9911', ...overrides }) };
   }
 
   async function startVisit(overrides: Record<string, unknown> = {}) {

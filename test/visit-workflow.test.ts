@@ -329,6 +329,29 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     });
   });
 
+  it.each([
+    ['overdue, before the ladder starts', 31, 0],
+    ["at the worker's own reminder (the ladder's first step)", 37, 1],
+  ])('When a manager takes charge of a visit %s, then it is theirs and the ladder stops', async (_when, atMinute, alertsBefore) => {
+    const { input, mail } = visitInput({ startMs: await suite.env.currentTimeMs() });
+    const handle = await suite.start(input);
+    // High risk: check-in due at minute 30, the ladder's first alert (the worker's) at 35.
+    await suite.env.sleep(atMinute * MIN);
+    await handle.signal(acknowledgeSignal, { actor: asManager(input), via: 'api' });
+    const state = await stateWhen(handle, (s) => !!s.incident?.owner);
+    expect(state).toMatchObject({ status: 'incident', alert: { reason: 'missed-deadline', owner: { role: 'manager' } }, incident: { owner: { name: 'Mina Manager' } } });
+    await suite.env.sleep(90 * MIN);
+    const events = await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('acknowledged'));
+    expect(count(events.map((e) => e.type), 'alert-sent')).toBe(alertsBefore);
+    expect(events.map((e) => e.type)).not.toContain('request-declined');
+    expect([mail('buddy'), mail('oncall')].flatMap((a) => sentTo(suite.harness.smtp.messages, a))).toHaveLength(0);
+    await handle.signal(checkInSignal, asWorker(input));
+    await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
+    expect(await handle.query(visitStateQuery)).toMatchObject({ status: 'open', incident: null });
+    await handle.signal(checkOutSignal, asWorker(input));
+    expect(await handle.result()).toMatchObject({ status: 'closed' });
+  });
+
   it('When a closed visit is checked into, then the update is rejected with the reason', async () => {
     const { input } = visitInput({ startMs: await suite.env.currentTimeMs() });
     const handle = await suite.start(input);

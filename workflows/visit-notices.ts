@@ -22,6 +22,9 @@ export function visitDetails(input: VisitInput, state: VisitState, dueAt: string
   };
 }
 
+/** The worker's own reminders and alerts: each carries a signed, single-use "I'm OK" link. */
+const WORKER_CAN_ANSWER = new Set(['visit-reminder', 'visit-overdue-worker', 'visit-start-reminder']);
+
 /**
  * One message to one role, keyed by the event that caused it: a retried send reuses the key
  * and is never sent twice. A responder's alert carries a take-charge link.
@@ -40,5 +43,6 @@ export function visitNotice(
     template: message.template,
     data: { ...message.data, recipientName: contact.name, recipientRole: role },
     ...(message.withAck && role !== 'worker' ? { ack: { role, recipient: contact.name, ttlMs: input.policy.ackLinkTtlMs } } : {}),
+    ...(role === 'worker' && WORKER_CAN_ANSWER.has(message.template) ? { ok: { recipient: contact.name, ttlMs: input.policy.ackLinkTtlMs } } : {}),
   };
 }

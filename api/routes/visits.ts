@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
-import { verifyAckToken } from '../../lib/ack-links';
+import { verifyAckToken, type AckClaim } from '../../lib/ack-links';
 import { audit } from '../../lib/audit';
 import { hashDuressCode } from '../../lib/duress-code';
 import { visitRowData } from '../../activities/visits';
@@ -18,6 +18,7 @@ import {
   visitStateQuery,
   visitWorkflowId,
   workerView,
+  type Owner,
   type VisitActor,
   type VisitInput,
   type VisitState,
@@ -30,7 +31,7 @@ import { ensure, mayOnVisit, mayStartVisit, partOnVisit, visitListScope, type Vi
 import { AppError, conflict, notFound } from '../http/errors';
 import { startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
-import { ackOfferPage, ackRefusedPage, ackTakenPage } from './pages';
+import { ackOfferPage, ackRefusedPage, ackTakenPage, imOkDonePage, imOkOfferPage } from './pages';
 import { documentPaths } from '../openapi/paths';
 import {
   AckParams,
@@ -70,6 +71,8 @@ doc('post', `${P}/acknowledge`, 'Take charge of the alert under way, or of an ov
 doc('post', `${P}/resolve`, 'Resolve the open incident with an outcome and rationale (manager)', { params: VisitParams, body: ResolveBody, errors: [400, 401, 403, 404, 409] });
 doc('get', '/visits/ack/{token}', 'The page behind an acknowledgement link (changes nothing)', { params: AckParams, errors: [400, 403, 410] });
 doc('post', '/visits/ack/{token}', 'Take charge through a signed, single-use, expiring link', { params: AckParams, ok: Accepted, okStatus: 202, errors: [400, 403, 404, 409, 410] });
+doc('get', '/visits/ok/{token}', "The page behind a worker's I'm OK link (changes nothing)", { params: AckParams, errors: [400, 403, 404, 410] });
+doc('post', '/visits/ok/{token}', "Check in through the signed, single-use I'm OK link of a reminder or alert", { params: AckParams, ok: Accepted, okStatus: 202, errors: [400, 403, 404, 409, 410] });
 
 /** The visit as last recorded, seen at `nowMs`: past its deadline with nothing under way, it is overdue. */
 function seenAt(state: VisitState, nowMs: number): VisitState {
@@ -203,41 +206,75 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     return null;
   }
 
-  router.get('/visits/ack/:token', async (req, res) => {
-    let claim: ReturnType<typeof claimOf>;
+  /** An ack link's claim for a page, or null once the refusal was sent: whoever opens a link is a person in a browser. */
+  function claimForPage(req: Request, res: Response): AckClaim | null {
     try {
-      claim = claimOf(req);
+      return claimOf(req);
     } catch (err) {
-      // Whoever opens a refused link is a person in a browser: tell them in a page, not in JSON.
       if (!(err instanceof AppError) || req.accepts(['json', 'html']) !== 'html') throw err;
       res.status(err.status).type('html').send(ackRefusedPage(err.message));
-      return;
+      return null;
     }
+  }
+
+  /** A link's token row when it is of this kind: a take-charge link never checks in, an "I'm OK" link never takes charge. */
+  async function tokenOf(claim: AckClaim, purpose: 'take-charge' | 'im-ok') {
     const token = await db.ackToken.findUnique({ where: { id: claim.tokenId } });
-    if (!token) throw notFound('Link');
+    if (!token || token.purpose !== purpose) throw notFound('Link');
+    return token;
+  }
+
+  /** A refused link use: a page for a browser, a 409 for anyone else. */
+  function refuseLink(req: Request, res: Response, why: string, owner: Owner | null | undefined): void {
+    if (req.accepts(['json', 'html']) !== 'html') throw conflict(why);
+    res.status(409).type('html').send(owner ? ackTakenPage(owner, false) : ackRefusedPage(why));
+  }
+
+  /** A link is spent only once the message it carries is kept: a failed signal leaves it usable. */
+  async function spend(tokenId: string, usedBy: string, send: () => Promise<void>): Promise<void> {
+    await updateVisit(send);
+    await db.ackToken.updateMany({ where: { id: tokenId, usedAt: null }, data: { usedAt: new Date(), usedBy } });
+  }
+
+  router.get('/visits/ack/:token', async (req, res) => {
+    const claim = claimForPage(req, res);
+    if (!claim) return;
+    const token = await tokenOf(claim, 'take-charge');
     res.type('html').send(ackOfferPage(token.recipient, claim.role, await ownerOf(claim.visitId)));
   });
 
   router.post('/visits/ack/:token', async (req, res) => {
     const claim = claimOf(req);
-    const token = await db.ackToken.findUnique({ where: { id: claim.tokenId } });
-    if (!token || token.purpose !== 'take-charge') throw notFound('Link');
+    const token = await tokenOf(claim, 'take-charge');
     const { state } = await recorded(claim.visitId);
     const refused = token.usedAt ? 'This link has already been used' : ackRefusal(state);
-    if (refused) {
-      const owner = state.alert?.owner ?? state.incident?.owner;
-      if (req.accepts(['json', 'html']) !== 'html') throw conflict(refused);
-      res.status(409).type('html').send(owner ? ackTakenPage(owner, false) : ackRefusedPage(refused));
-      return;
-    }
+    if (refused) return refuseLink(req, res, refused, state.alert?.owner ?? state.incident?.owner);
     const actor = { id: `link:${claim.role}`, role: claim.role, name: token.recipient };
-    // Spent only once the acknowledgement it carries is kept: a failed signal leaves the link usable.
-    await updateVisit(() => handleOf(claim.visitId).signal(acknowledgeSignal, { actor, via: 'link' }));
-    await db.ackToken.updateMany({ where: { id: token.id, usedAt: null }, data: { usedAt: new Date(), usedBy: claim.role } });
+    await spend(token.id, claim.role, () => handleOf(claim.visitId).signal(acknowledgeSignal, { actor, via: 'link' }));
     const taking = { ...actor, at: new Date().toISOString() };
     res.status(202).format({
       html: () => res.send(ackTakenPage(taking, true)),
       default: () => res.json({ visitId: claim.visitId, accepted: 'acknowledge', at: taking.at, owner: taking }),
+    });
+  });
+
+  router.get('/visits/ok/:token', async (req, res) => {
+    const claim = claimForPage(req, res);
+    if (!claim) return;
+    const token = await tokenOf(claim, 'im-ok');
+    res.type('html').send(imOkOfferPage(token.recipient));
+  });
+
+  router.post('/visits/ok/:token', async (req, res) => {
+    const claim = claimOf(req);
+    const token = await tokenOf(claim, 'im-ok');
+    const { row, state } = await recorded(claim.visitId);
+    const refused = token.usedAt ? 'This link has already been used' : state.phase === 'ended' ? VISIT_CLOSED : null;
+    if (refused) return refuseLink(req, res, refused, null);
+    await spend(token.id, 'worker', () => handleOf(claim.visitId).signal(checkInSignal, { actor: { id: row.workerId, role: 'worker', name: token.recipient } }));
+    res.status(202).format({
+      html: () => res.send(imOkDonePage()),
+      default: () => res.json({ visitId: claim.visitId, accepted: 'check-in', at: new Date().toISOString() }),
     });
   });
 

@@ -73,3 +73,19 @@ export const stateWhen = (handle: WorkflowHandle<typeof visitWorkflow>, done: (s
     const state = await handle.query(visitStateQuery);
     return done(state) && state;
   }, timeoutMs);
+
+/** A start request for POST /visits whose contacts all carry the tag, so tests sharing one SMTP sink never mix mail. */
+export function startVisitBody(tag: string, overrides: Record<string, unknown> = {}) {
+  return {
+    kind: 'home',
+    riskLevel: 'medium',
+    clientRef: `C-${tag}`,
+    location: '3 Mill Lane, York YO1 7HH',
+    eta: new Date(Date.now() + 90 * MIN).toISOString(),
+    worker: { name: 'Wendy Worker', email: `worker-${tag}@example.org` },
+    buddy: { id: `buddy-${tag}`, name: 'Bob Buddy', email: `buddy-${tag}@example.org` },
+    manager: { id: `manager-${tag}`, name: 'Mina Manager', email: `manager-${tag}@example.org` },
+    emergencyContact: { name: 'On-call Desk', email: `oncall-${tag}@example.org` },
+    ...overrides,
+  };
+}
