@@ -75,7 +75,7 @@ export async function checkInTraffic(apiUrl: string, walkers: Walker[], rate: nu
             body: '{}',
           });
           await res.body.dump();
-          if (res.statusCode !== 200) errors++;
+          if (res.statusCode !== 202) errors++;
         } catch {
           errors++;
         }
