@@ -1,4 +1,4 @@
-import { ackLinkUrl, signAckToken } from '../lib/ack-links';
+import { ackLinkUrl, imOkLinkUrl, signAckToken } from '../lib/ack-links';
 import { appendAudit } from '../lib/audit';
 import { createNotificationActivities, type NotificationDeps, type NotificationResult } from './notifications';
 
@@ -24,6 +24,8 @@ export interface VisitRow {
   incidentOwner: string | null;
   riskReviewRequested: boolean;
   closedAt: string | null;
+  /** The workflow's whole state (absent from visits started before it was kept): the API reads it. */
+  state?: Record<string, unknown>;
 }
 
 export interface VisitEventRecord {
@@ -47,11 +49,14 @@ export interface VisitNotification {
   data: Record<string, unknown>;
   /** Present for alerts someone can take charge of: the message then carries a signed link. */
   ack?: { role: string; recipient: string; ttlMs: number };
+  /** Present for the worker's reminders and alerts: the message then carries a signed "I'm OK" link. */
+  ok?: { recipient: string; ttlMs: number };
 }
 
 const toDate = (iso: string | null) => (iso ? new Date(iso) : null);
 
-function rowData(v: VisitRow) {
+/** The columns of a visit row (without its id). */
+export function visitRowData(v: VisitRow) {
   const { id: _id, ...rest } = v;
   return {
     ...rest,
@@ -61,6 +66,7 @@ function rowData(v: VisitRow) {
     nextDueAt: toDate(v.nextDueAt),
     lastCheckInAt: toDate(v.lastCheckInAt),
     closedAt: toDate(v.closedAt),
+    state: v.state as never,
   };
 }
 
@@ -74,7 +80,7 @@ export function createVisitActivities(deps: VisitActivityDeps) {
   const { deliverNotification } = createNotificationActivities(deps);
   return {
     async recordVisitEvent(event: VisitEventRecord): Promise<void> {
-      const data = rowData(event.visit);
+      const data = visitRowData(event.visit);
       await db.$transaction(async (tx) => {
         // Any event may be the first to arrive; concurrent ones must not collide on creating the row.
         await tx.visit.createMany({ data: [{ id: event.visit.id, ...data, lastSeq: event.seq }], skipDuplicates: true });
@@ -100,8 +106,13 @@ export function createVisitActivities(deps: VisitActivityDeps) {
     },
 
     async notifyVisitContact(request: VisitNotification): Promise<NotificationResult> {
+      const link = request.ack
+        ? { purpose: 'take-charge', role: request.ack.role, recipient: request.ack.recipient, ttlMs: request.ack.ttlMs, field: 'ackUrl', url: ackLinkUrl }
+        : request.ok
+          ? { purpose: 'im-ok', role: 'worker', recipient: request.ok.recipient, ttlMs: request.ok.ttlMs, field: 'okUrl', url: imOkLinkUrl }
+          : null;
       let data = request.data;
-      if (request.ack) {
+      if (link) {
         // The token row is keyed like the message, so a retry reuses the first link.
         const token = await db.ackToken.upsert({
           where: { id: request.idempotencyKey },
@@ -109,13 +120,14 @@ export function createVisitActivities(deps: VisitActivityDeps) {
           create: {
             id: request.idempotencyKey,
             visitId: request.visitId,
-            recipientRole: request.ack.role,
-            recipient: request.ack.recipient,
-            expiresAt: new Date(Date.now() + request.ack.ttlMs),
+            recipientRole: link.role,
+            recipient: link.recipient,
+            purpose: link.purpose,
+            expiresAt: new Date(Date.now() + link.ttlMs),
           },
         });
         const signed = signAckToken({ tokenId: token.id, visitId: request.visitId, role: token.recipientRole, exp: token.expiresAt.getTime() }, deps.linkSecret);
-        data = { ...data, ackUrl: ackLinkUrl(deps.publicUrl, signed) };
+        data = { ...data, [link.field]: link.url(deps.publicUrl, signed) };
       }
       return deliverNotification({
         idempotencyKey: request.idempotencyKey,

@@ -5,7 +5,8 @@ import type { Client } from '@temporalio/client';
 import { Pool } from 'undici';
 import { issueToken } from '../api/http/credentials';
 import type { Db } from '../lib/db';
-import { visitWorkflow, visitWorkflowId } from '../workflows/visit';
+import { visitWorkflow } from '../workflows/visit';
+import { visitWorkflowId } from '../workflows/visit-contract';
 import type { VisitPolicy } from '../workflows/visit-policy';
 import { benchVisit } from './policy';
 import { forEachLimited, percentile } from './pool';
@@ -74,7 +75,7 @@ export async function checkInTraffic(apiUrl: string, walkers: Walker[], rate: nu
             body: '{}',
           });
           await res.body.dump();
-          if (res.statusCode !== 200) errors++;
+          if (res.statusCode !== 202) errors++;
         } catch {
           errors++;
         }

@@ -2,7 +2,8 @@
 // same deadlines; lateness is read from the SMTP sink's acceptance times.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { visitWorkflow, visitWorkflowId } from '../workflows/visit';
+import { visitWorkflow } from '../workflows/visit';
+import { visitWorkflowId } from '../workflows/visit-contract';
 import type { VisitPolicy } from '../workflows/visit-policy';
 import { baselineWorkflow } from './baseline-workflow';
 import { benchVisit } from './policy';

@@ -11,7 +11,7 @@ import { runMain } from '../lib/run-main';
 import { baselineAtSize, capacityTable, oursAtSize, searchCapacity, type CapacityCurve } from './capacity';
 import { checkInTraffic, openVisitsWithTokens } from './checkins';
 import { baselineCheckInCounts, countsDelta, historyCounts, meanCounts, sampledCounts, scale, StatementCounts, type Costs, type HistoryCounts } from './costs';
-import { visitWorkflowId } from '../workflows/visit';
+import { visitWorkflowId } from '../workflows/visit-contract';
 import { arrived, awaitAlerts, FIRST_ESCALATION_SUBJECT, startBaselines, startVisits, type ExpectedAlert, type LatenessFigures, type Starts } from './deadlines';
 import { planLongevity } from './longevity';
 import { parseOptions, type BenchOptions } from './options';

@@ -1,4 +1,4 @@
-import type { VisitInput } from '../workflows/visit';
+import type { VisitInput } from '../workflows/visit-contract';
 import { resolvePolicy, type PolicyOverrides, type VisitPolicy } from '../workflows/visit-policy';
 
 const MIN = 60_000;

@@ -40,3 +40,6 @@ export function verifyAckToken(token: string, secret: string, nowMs: number): Ac
 
 export const ackLinkUrl = (publicUrl: string, token: string) => `${publicUrl.replace(/\/$/, '')}/visits/ack/${token}`;
 
+/** The worker's "I'm OK" link: signed and single-use like a take-charge link. */
+export const imOkLinkUrl = (publicUrl: string, token: string) => `${publicUrl.replace(/\/$/, '')}/visits/ok/${token}`;
+

@@ -7,7 +7,7 @@ import type { VisitEventRecord } from '../activities/visits';
 import { appendAudit, type Tx } from '../lib/audit';
 import type { Db } from '../lib/db';
 import { planStateQuery, type PlanState } from '../workflows/plan-contract';
-import { visitStateQuery, type VisitState } from '../workflows/visit';
+import { visitStateQuery, type VisitState } from '../workflows/visit-contract';
 import { fetchRuns, localActivityMarks, recordedActivities, type HistoryEvent, type RecordedActivity } from './history';
 import { kindOf } from './workflows';
 

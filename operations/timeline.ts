@@ -16,6 +16,10 @@ const REQUESTS: Record<string, string> = {
   checkOut: 'the worker checked out safe',
   raiseRedFlag: 'a red flag was raised',
   acknowledge: 'someone took charge of the alert',
+  checkInSignal: 'the worker checked in',
+  checkOutSignal: 'the worker checked out safe',
+  raiseRedFlagSignal: 'a red flag was raised',
+  acknowledgeSignal: 'someone took charge of the alert',
   resolveIncident: 'a manager resolved the incident',
   goLive: 'the plan was put live',
   recordLegalAdvice: 'legal advice on a restrictive measure was recorded',
@@ -82,7 +86,8 @@ async function meaningOf(client: Client, e: HistoryEvent, kind: 'visit' | 'plan'
   if (accepted) return REQUESTS[accepted] ?? `request "${accepted}" accepted`;
   const outcome = e.workflowExecutionUpdateCompletedEventAttributes?.outcome;
   if (outcome?.failure) return `a request was refused: ${outcome.failure.message}`;
-  if (e.workflowExecutionSignaledEventAttributes) return `message "${e.workflowExecutionSignaledEventAttributes.signalName}" received`;
+  const signal = e.workflowExecutionSignaledEventAttributes?.signalName;
+  if (signal) return REQUESTS[signal] ?? `message "${signal}" received`;
   if (e.upsertWorkflowSearchAttributesEventAttributes) {
     const sa = upsertedAttributes(e);
     const parts = [

@@ -74,8 +74,13 @@ describe('Who may do what: every role against every action (dev server, PostgreS
   });
   async function visit(redFlag = false): Promise<string> {
     const started = await by('worker', { method: 'post', path: '/visits', body: visitBody() }, 201);
-    if (redFlag) await by('worker', { method: 'post', path: `/visits/${started.body.visitId}/red-flag`, body: { reason: 'Shouting next door' } }, 200);
-    return started.body.visitId;
+    const visitId: string = started.body.visitId;
+    if (redFlag) {
+      await by('worker', { method: 'post', path: `/visits/${visitId}/red-flag`, body: { reason: 'Shouting next door' } }, 202);
+      // Kept at once, acted on by the visit's next workflow task: wait until the row shows the alert.
+      await eventually(async () => ((await api.harness.db.visit.findUnique({ where: { id: visitId } }))?.state as { alert?: unknown } | null)?.alert);
+    }
+    return visitId;
   }
 
   const planBody = (content = planContent()) => ({
@@ -114,11 +119,11 @@ describe('Who may do what: every role against every action (dev server, PostgreS
     fixed('list visits', ['worker', 'buddy', 'otherWorker', 'managerA', 'managerB'], 200, { method: 'get', path: '/visits' }),
     fixed("read the team's dashboard (workers' names)", ['managerA', 'managerB'], 200, { method: 'get', path: '/dashboard/visits' }),
     visitCase('read a visit', ['worker', 'buddy', 'managerA'], 200, false, (id) => ({ method: 'get', path: `/visits/${id}` })),
-    visitCase('check in', ['worker'], 200, false, (id) => ({ method: 'post', path: `/visits/${id}/check-in`, body: {} })),
+    visitCase('check in', ['worker'], 202, false, (id) => ({ method: 'post', path: `/visits/${id}/check-in`, body: {} })),
     visitCase('extend', ['worker'], 200, false, (id) => ({ method: 'post', path: `/visits/${id}/extend`, body: { eta: new Date(Date.now() + 120 * MIN).toISOString(), reason: 'Client needed more time' } })),
-    visitCase('check out', ['worker'], 200, false, (id) => ({ method: 'post', path: `/visits/${id}/check-out`, body: {} })),
-    visitCase('raise a red flag', ['worker', 'buddy', 'managerA'], 200, false, (id) => ({ method: 'post', path: `/visits/${id}/red-flag`, body: { reason: 'Heard shouting' } })),
-    visitCase('acknowledge an alert', ['buddy', 'managerA'], 200, true, (id) => ({ method: 'post', path: `/visits/${id}/acknowledge` })),
+    visitCase('check out', ['worker'], 202, false, (id) => ({ method: 'post', path: `/visits/${id}/check-out`, body: {} })),
+    visitCase('raise a red flag', ['worker', 'buddy', 'managerA'], 202, false, (id) => ({ method: 'post', path: `/visits/${id}/red-flag`, body: { reason: 'Heard shouting' } })),
+    visitCase('acknowledge an alert', ['buddy', 'managerA'], 202, true, (id) => ({ method: 'post', path: `/visits/${id}/acknowledge` })),
     visitCase('resolve an incident', ['managerA'], 200, true, (id) => ({ method: 'post', path: `/visits/${id}/resolve`, body: { outcome: 'false-alarm', rationale: 'Neighbours arguing, worker safe' } })),
 
     fixed('record a plan', ['lead', 'otherPractitioner', 'managerA', 'managerB'], 201, { method: 'post', path: '/plans', body: planBody() }),

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { planWorkflowId } from '../workflows/plan-contract';
-import { visitWorkflowId } from '../workflows/visit';
+import { visitWorkflowId } from '../workflows/visit-contract';
 import { addDays, toDateString } from '../workflows/working-days';
 import { as } from './helpers/api';
 import { eventually } from './helpers/eventually';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Express } from 'express';
 import { planWorkflowId } from '../workflows/plan-contract';
-import { visitWorkflowId } from '../workflows/visit';
+import { visitWorkflowId } from '../workflows/visit-contract';
 import { addDays, toDateString } from '../workflows/working-days';
 import { as, startApi, type ApiHarness } from './helpers/api';
 import { eventually } from './helpers/eventually';
@@ -49,7 +49,7 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
 
   it('When a red flag is raised, then operators list and count it among escalating visits, read its timeline, timers and raw history', async () => {
     const { visitId, workflowId, worker } = await startVisit();
-    await request(app).post(`/visits/${visitId}/red-flag`).set(worker).send({ reason: 'Raised voices in the next room' }).expect(200);
+    await request(app).post(`/visits/${visitId}/red-flag`).set(worker).send({ reason: 'Raised voices in the next room' }).expect(202);
 
     const op = await operator();
     const listed = await eventually(async () => {
@@ -95,7 +95,7 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
     const op = await operator();
     api.harness.smtp.setDown(true);
     try {
-      await request(app).post(`/visits/${visitId}/red-flag`).set(worker).send({ reason: 'Threatened at the door' }).expect(200);
+      await request(app).post(`/visits/${visitId}/red-flag`).set(worker).send({ reason: 'Threatened at the door' }).expect(202);
       const failing = await eventually(async () => {
         const res = await request(app).get(`/operator/workflows/failing?team=${team}&minAttempts=4`).set(op).expect(200);
         return res.body.workflows.find((w: { workflowId: string }) => w.workflowId === workflowId);
@@ -122,7 +122,7 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
 
   it('When an event row is deleted and the status changed behind the workflow, then reconciliation reports both and a re-sync repairs them, audited', async () => {
     const { visitId, workflowId, worker } = await startVisit();
-    await request(app).post(`/visits/${visitId}/check-in`).set(worker).send({}).expect(200);
+    await request(app).post(`/visits/${visitId}/check-in`).set(worker).send({}).expect(202);
     await eventsOf(api.harness.db, visitId, (t) => t.includes('checked-in'));
     const op = await operator();
     const clean = await eventually(async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { planWorkflowId } from '../workflows/plan-contract';
-import { visitWorkflowId } from '../workflows/visit';
+import { visitWorkflowId } from '../workflows/visit-contract';
 import { addDays, toDateString } from '../workflows/working-days';
 import { as, startApi, type ApiHarness } from './helpers/api';
 import { contacts, planContent } from './helpers/plans';
@@ -53,7 +53,7 @@ describe('Personal data out of plain sight (dev server, PostgreSQL, SMTP)', () =
       .expect(201);
     visitId = started.body.visitId;
     await eventsOf(api.harness.db, visitId, (types) => types.includes('alert-sent'), 120_000);
-    await request(api.app).post(`/visits/${visitId}/acknowledge`).set(await as(`manager-${tag}`, 'manager', team)).expect(200);
+    await request(api.app).post(`/visits/${visitId}/acknowledge`).set(await as(`manager-${tag}`, 'manager', team)).expect(202);
     await eventsOf(api.harness.db, visitId, (types) => types.includes('acknowledged'));
 
     const content = planContent({ risks: [{ id: 'r1', description: personal.planText, likelyImpact: 'Cannot pay for care' }] });

@@ -3,10 +3,10 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { SA } from '../config/search-attributes';
 import { ackLinkUrl, signAckToken } from '../lib/ack-links';
-import { visitWorkflowId } from '../workflows/visit';
+import { visitWorkflowId } from '../workflows/visit-contract';
 import { as as asActor, startApi, type ApiHarness } from './helpers/api';
 import { LINK_SECRET, PUBLIC_URL } from './helpers/temporal';
-import { eventsOf, MIN, startBody } from './helpers/visits';
+import { directoryParties, eventsOf, MIN, startBody } from './helpers/visits';
 
 const as = (id: string, role: string, team = 'north') => asActor(id, role, team);
 
@@ -25,11 +25,7 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
     return { tag, body: startBody(tag, { manager: { id: `manager-${tag}` }, duressCode: '9911', ...overrides }) };
   }
 
-  /** The visit's worker and manager in the directory, with the addresses the tests read mail for. */
-  const people = async (tag: string, team = 'north') => ({
-    worker: await asActor(`worker-${tag}`, 'worker', team, { name: 'Wendy Worker', email: `worker-${tag}@example.org` }),
-    manager: await asActor(`manager-${tag}`, 'manager', team, { name: 'Mina Manager', email: `manager-${tag}@example.org` }),
-  });
+  const people = directoryParties;
 
   async function startVisit(overrides: Record<string, unknown> = {}) {
     const { tag, body } = visitBody(overrides);
@@ -41,8 +37,8 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
 
   it('When a worker starts a visit and checks in, then the visit is open and its timeline shows both', async () => {
     const { visitId, worker: me } = await startVisit();
-    const checkIn = await request(app).post(`/visits/${visitId}/check-in`).set(me).send({}).expect(200);
-    expect(checkIn.body).toMatchObject({ status: 'open', phase: 'in-progress' });
+    const checkIn = await request(app).post(`/visits/${visitId}/check-in`).set(me).send({}).expect(202);
+    expect(checkIn.body).toEqual({ visitId, accepted: 'check-in', at: expect.any(String) });
     await eventsOf(api.harness.db, visitId, (t) => t.includes('checked-in'));
     const got = await request(app).get(`/visits/${visitId}`).set(me).expect(200);
     expect(got.body.visit.status).toBe('open');
@@ -55,7 +51,8 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
 
   it('When the worker checks in after checking out, then 409 says the visit is closed', async () => {
     const { visitId, worker: me } = await startVisit();
-    await request(app).post(`/visits/${visitId}/check-out`).set(me).send({}).expect(200);
+    await request(app).post(`/visits/${visitId}/check-out`).set(me).send({}).expect(202);
+    await eventsOf(api.harness.db, visitId, (t) => t.includes('checked-out'));
     const res = await request(app).post(`/visits/${visitId}/check-in`).set(me).send({}).expect(409);
     expect(res.body.error).toMatchObject({ code: 'conflict', message: 'The visit is closed; start a new visit to keep being watched' });
   });
@@ -102,18 +99,21 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
 
   it('When a red flag is raised, then the emailed link takes charge once; used, expired and forged links are refused', async () => {
     const { visitId, tag, worker: me } = await startVisit();
-    await request(app).post(`/visits/${visitId}/red-flag`).set(me).send({ reason: 'Raised voices next door' }).expect(200);
+    await request(app).post(`/visits/${visitId}/red-flag`).set(me).send({ reason: 'Raised voices next door' }).expect(202);
     const [mail] = await api.harness.smtp.waitFor(1, (m) => m.to[0] === `buddy-${tag}@example.org`);
     expect(mail.subject).toBe('RED FLAG: Wendy Worker needs help now');
     const link = /http:\/\/carewatch\.test(\/visits\/ack\/\S+)/.exec(mail.text)![1];
 
     const page = await request(app).get(link).expect(200);
     expect(page.text).toContain('<form method="post">');
-    const taken = await request(app).post(link).set('Accept', 'application/json').expect(200);
+    const taken = await request(app).post(link).set('Accept', 'application/json').expect(202);
     expect(taken.body.owner).toMatchObject({ role: 'buddy', name: 'Bob Buddy' });
     await request(app).post(link).expect(409);
     const told = await api.harness.smtp.waitFor(1, (m) => m.to[0] === `manager-${tag}@example.org` && m.subject.startsWith('Bob Buddy has taken charge'));
     expect(told).toHaveLength(1);
+    await eventsOf(api.harness.db, visitId, (t) => t.includes('acknowledged'));
+    const again = await request(app).post(`/visits/${visitId}/acknowledge`).set(await as('mgr', 'manager')).expect(409);
+    expect(again.body.error.message).toMatch(/^Already acknowledged by Bob Buddy \(buddy\)/);
 
     const expired = signAckToken({ tokenId: 'x', visitId, role: 'manager', exp: Date.now() - 1 }, LINK_SECRET);
     await request(app).post(new URL(ackLinkUrl(PUBLIC_URL, expired)).pathname).expect(410);
@@ -132,8 +132,12 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
 
   it('When the worker checks out with the duress code, then the response and their view look normal', async () => {
     const { visitId, tag, worker: me } = await startVisit();
-    const out = await request(app).post(`/visits/${visitId}/check-out`).set(me).send({ code: '9911' }).expect(200);
-    expect(out.body).toMatchObject({ status: 'closed', incident: null });
+    const out = await request(app).post(`/visits/${visitId}/check-out`).set(me).send({ code: '9911' }).expect(202);
+    const other = await startVisit();
+    const normal = await request(app).post(`/visits/${other.visitId}/check-out`).set(other.worker).send({ code: '1234' }).expect(202);
+    // Field for field the same answer as a check-out with any other code.
+    expect(Object.keys(out.body)).toEqual(Object.keys(normal.body));
+    expect(out.body).toEqual({ ...normal.body, visitId, at: out.body.at });
     await api.harness.smtp.waitFor(1, (m) => m.to[0] === `manager-${tag}@example.org` && m.subject.startsWith('SILENT ALARM'));
     const mine = await request(app).get(`/visits/${visitId}`).set(me).expect(200);
     expect(mine.body.visit).toMatchObject({ status: 'closed', incident: null });

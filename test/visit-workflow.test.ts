@@ -1,18 +1,19 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { hashDuressCode } from '../lib/duress-code';
 import {
-  acknowledgeUpdate,
-  checkInUpdate,
-  checkOutUpdate,
+  acknowledgeSignal,
+  checkInSignal,
+  checkOutSignal,
   extendUpdate,
-  raiseRedFlagUpdate,
+  raiseRedFlagSignal,
   resolveIncidentUpdate,
   visitStateQuery,
+  workerView,
   type VisitActor,
   type VisitInput,
-} from '../workflows/visit';
+} from '../workflows/visit-contract';
 import { LINK_SECRET } from './helpers/temporal';
-import { count, eventsOf, MIN, sentTo, visitInput, visitSuite } from './helpers/visits';
+import { count, eventsOf, MIN, sentTo, stateWhen, visitInput, visitSuite } from './helpers/visits';
 import { localTime } from '../lib/time-zone';
 
 const asWorker = (input: VisitInput) => ({ actor: { id: input.worker.id, role: 'worker', name: input.worker.name } });
@@ -35,10 +36,9 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     const { input, tag } = visitInput({ startMs: await suite.env.currentTimeMs() });
     const handle = await suite.start(input);
     await suite.env.sleep(20 * MIN);
-    await handle.executeUpdate(checkInUpdate, { args: [asWorker(input)] });
+    await handle.signal(checkInSignal, asWorker(input));
     await suite.env.sleep(20 * MIN);
-    const out = await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
-    expect(out.status).toBe('closed');
+    await handle.signal(checkOutSignal, asWorker(input));
     const final = await handle.result();
     expect(final).toMatchObject({ status: 'closed', escalationLevel: 0, incident: null });
     const events = await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('checked-out'));
@@ -56,7 +56,8 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     await suite.env.sleep(105 * MIN);
     const events = await eventsOf(suite.harness.db, input.visitId, (t) => count(t, 'alert-sent') >= 8);
     expect(minutesOf(events, 'reminder-sent')).toEqual([25]);
-    expect(minutesOf(events, 'overdue')).toEqual([30]);
+    // Overdue from minute 30 is a status only: no event, no timer.
+    expect(minutesOf(events, 'overdue')).toEqual([]);
     expect(minutesOf(events, 'alert-sent')).toEqual([35, 40, 45, 50, 60, 70, 85, 100]);
     expect(events.filter((e) => e.type === 'alert-sent').map((e) => (e.data as { notify: string[] }).notify[0])).toEqual([
       'worker', 'buddy', 'buddy', 'manager', 'manager', 'emergency', 'emergency', 'emergency',
@@ -73,7 +74,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect(onCall.text).toMatch(/I am taking charge: http:\/\/carewatch\.test\/visits\/ack\/\S+\.\S+/);
     expect(onCall.html).toContain('href="http://carewatch.test/visits/ack/');
 
-    await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: { id: 'oncall', role: 'emergency', name: 'On-call Desk' }, via: 'api' }] });
+    await handle.signal(acknowledgeSignal, { actor: { id: 'oncall', role: 'emergency', name: 'On-call Desk' }, via: 'api' });
     await suite.env.sleep(60 * MIN);
     const told = await suite.harness.smtp.waitFor(2, (m) => m.subject === 'On-call Desk has taken charge of the alert for Wendy Worker' && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(told.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('manager')]);
@@ -96,9 +97,14 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     const { input, mail } = visitInput({ startMs: await suite.env.currentTimeMs() });
     const handle = await suite.start(input);
     await suite.env.sleep(atMinute * MIN);
-    const state = await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: { id: `${role}-person`, role, name: `The ${role}` }, via: 'api' }] });
+    await handle.signal(acknowledgeSignal, { actor: { id: `${role}-person`, role, name: `The ${role}` }, via: 'api' });
+    const state = await stateWhen(handle, (s) => !!s.alert?.owner);
     expect(state.alert?.owner).toMatchObject({ role, name: `The ${role}` });
-    await expect(handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: asManager(input), via: 'api' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+    // A second take-charge is kept, with why it changed nothing.
+    await handle.signal(acknowledgeSignal, { actor: asManager(input), via: 'api' });
+    const declined = (await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('request-declined'))).find((e) => e.type === 'request-declined')!;
+    expect(declined).toMatchObject({ actorRole: 'manager', reason: expect.stringMatching(new RegExp(`^Already acknowledged by The ${role} \\(${role}\\)`)) });
+    expect((await handle.query(visitStateQuery)).alert?.owner).toMatchObject({ role });
     await suite.env.sleep(120 * MIN);
     const events = await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('acknowledged'));
     expect(events.filter((e) => e.type === 'alert-sent').every((e) => e.at.getTime() < events.find((x) => x.type === 'acknowledged')!.at.getTime())).toBe(true);
@@ -114,12 +120,12 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     const { input, mail } = visitInput({ startMs: await suite.env.currentTimeMs() });
     const handle = await suite.start(input);
     await suite.env.sleep(52 * MIN);
-    const state = await handle.executeUpdate(checkInUpdate, { args: [asWorker(input)] });
-    expect(state).toMatchObject({ status: 'incident', alert: null, escalationLevel: 0 });
+    await handle.signal(checkInSignal, asWorker(input));
+    expect(await stateWhen(handle, (s) => !s.alert)).toMatchObject({ status: 'incident', alert: null, escalationLevel: 0 });
     const allClear = await suite.harness.smtp.waitFor(2, (m) => m.subject === 'All clear: Wendy Worker is in touch' && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(allClear.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('manager')]);
     await suite.env.sleep(5 * MIN);
-    await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
+    await handle.signal(checkOutSignal, asWorker(input));
     await suite.env.sleep(30 * MIN);
     expect(sentTo(suite.harness.smtp.messages, mail('oncall'))).toHaveLength(0);
     expect((await handle.query(visitStateQuery)).status).toBe('incident');
@@ -131,7 +137,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     const { input, mail } = visitInput({ startMs: await suite.env.currentTimeMs() });
     const handle = await suite.start(input);
     await suite.env.sleep(10 * MIN);
-    await handle.executeUpdate(raiseRedFlagUpdate, { args: [{ ...asWorker(input), reason: 'Client became aggressive' }] });
+    await handle.signal(raiseRedFlagSignal, { ...asWorker(input), reason: 'Client became aggressive' });
     await suite.env.sleep(11 * MIN);
     const events = await eventsOf(suite.harness.db, input.visitId, (t) => count(t, 'alert-sent') >= 3);
     expect(minutesOf(events, 'red-flag-raised')).toEqual([10]);
@@ -139,12 +145,12 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect(minutesOf(events, 'reminder-sent')).toEqual([]);
     const first = await suite.harness.smtp.waitFor(9, (m) => m.subject === 'RED FLAG: Wendy Worker needs help now' && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(new Set(first.map((m) => m.to[0]))).toEqual(new Set([mail('buddy'), mail('manager'), mail('oncall')]));
-    await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: asManager(input), via: 'api' }] });
+    await handle.signal(acknowledgeSignal, { actor: asManager(input), via: 'api' });
     await suite.env.sleep(30 * MIN);
     expect(count((await eventsOf(suite.harness.db, input.visitId)).map((e) => e.type), 'alert-sent')).toBe(3);
     const told = await suite.harness.smtp.waitFor(2, (m) => m.subject.startsWith('Mina Manager has taken charge') && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(told.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('oncall')]);
-    await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
+    await handle.signal(checkOutSignal, asWorker(input));
     await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
     expect(await handle.result()).toMatchObject({ status: 'closed' });
   });
@@ -154,9 +160,9 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     const handle = await suite.start(input);
     await suite.env.sleep(15 * MIN);
     const normal = { ...asWorker(input), codeHash: hashDuressCode('1234', LINK_SECRET) };
-    await handle.executeUpdate(checkInUpdate, { args: [normal] });
-    const answer = await handle.executeUpdate(checkOutUpdate, { args: [{ ...asWorker(input), codeHash: hashDuressCode('9911', LINK_SECRET) }] });
-    expect(answer).toMatchObject({ status: 'closed', incident: null, alert: null });
+    await handle.signal(checkInSignal, normal);
+    await handle.signal(checkOutSignal, { ...asWorker(input), codeHash: hashDuressCode('9911', LINK_SECRET) });
+    expect(workerView(await stateWhen(handle, (s) => s.phase === 'ended'))).toMatchObject({ status: 'closed', incident: null, alert: null });
     const alarms = await suite.harness.smtp.waitFor(3, (m) => m.subject === 'SILENT ALARM: Wendy Worker may be under duress' && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(alarms.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('manager'), mail('oncall')].sort());
     expect(alarms[0].text).toContain('do not call them openly');
@@ -164,7 +170,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     const events = await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('duress-code-used') && t.includes('alert-sent'));
     expect(events.filter((e) => e.visibleToWorker).map((e) => e.type)).toEqual(['visit-started', 'checked-in', 'checked-out']);
     expect(sentTo(suite.harness.smtp.messages, mail('worker'))).toHaveLength(0);
-    await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: asManager(input), via: 'api' }] });
+    await handle.signal(acknowledgeSignal, { actor: asManager(input), via: 'api' });
     await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
     expect(await handle.result()).toMatchObject({ status: 'closed' });
   });
@@ -172,10 +178,10 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
   it('When the worker checks out with their duress code while a red flag is still being sent, then their answer looks normal and the silent alarm goes out at once', async () => {
     const { input, mail } = visitInput({ risk: 'medium', startMs: await suite.env.currentTimeMs(), duressCodeHash: hashDuressCode('9911', LINK_SECRET) });
     const handle = await suite.start(input);
-    await handle.executeUpdate(raiseRedFlagUpdate, { args: [{ actor: { id: input.buddy.id!, role: 'buddy' }, reason: 'Worker sounded scared on the phone' }] });
+    await handle.signal(raiseRedFlagSignal, { actor: { id: input.buddy.id!, role: 'buddy' }, reason: 'Worker sounded scared on the phone' });
     await suite.harness.smtp.waitFor(2, (m) => m.subject.startsWith('RED FLAG') && m.to[0].includes(input.visitId.slice(0, 8)));
-    const answer = await handle.executeUpdate(checkOutUpdate, { args: [{ ...asWorker(input), codeHash: hashDuressCode('9911', LINK_SECRET) }] });
-    expect(answer).toMatchObject({ status: 'closed', incident: null, alert: null, escalationLevel: 0 });
+    await handle.signal(checkOutSignal, { ...asWorker(input), codeHash: hashDuressCode('9911', LINK_SECRET) });
+    expect(workerView(await stateWhen(handle, (s) => s.phase === 'ended'))).toMatchObject({ status: 'closed', incident: null, alert: null, escalationLevel: 0 });
     // No time passes here: the alarm must not wait for the red flag's next repeat.
     const alarms = await suite.harness.smtp.waitFor(2, (m) => m.subject.startsWith('SILENT ALARM') && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(alarms.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('manager')]);
@@ -191,10 +197,10 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
   it('When a manager resolves the incident just after a second alarm was raised, then the visit ends cleanly', async () => {
     const { input } = visitInput({ risk: 'medium', startMs: await suite.env.currentTimeMs(), duressCodeHash: hashDuressCode('9911', LINK_SECRET) });
     const handle = await suite.start(input);
-    await handle.executeUpdate(raiseRedFlagUpdate, { args: [{ ...asWorker(input), reason: 'Client blocking the door' }] });
+    await handle.signal(raiseRedFlagSignal, { ...asWorker(input), reason: 'Client blocking the door' });
     await Promise.all([
       // Whichever lands first, the other may be refused; what matters is that the workflow never fails.
-      handle.executeUpdate(checkOutUpdate, { args: [{ ...asWorker(input), codeHash: hashDuressCode('9911', LINK_SECRET) }] }).catch(() => undefined),
+      handle.signal(checkOutSignal, { ...asWorker(input), codeHash: hashDuressCode('9911', LINK_SECRET) }),
       handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] }).catch(() => undefined),
     ]);
     const state = await handle.query(visitStateQuery);
@@ -216,7 +222,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     await expect(extend(121)).rejects.toMatchObject({ cause: { message: 'No more extensions: at most 2 per visit' } });
     const told = await suite.harness.smtp.waitFor(2, (m) => m.to[0] === mail('buddy'));
     expect(told.map((m) => m.subject)).toEqual(['Wendy Worker is running late again', 'Wendy Worker is running late again']);
-    await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
+    await handle.signal(checkOutSignal, asWorker(input));
     expect(await handle.result()).toMatchObject({ status: 'closed', incident: null });
   });
 
@@ -242,12 +248,12 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect(reminder.text).toContain('Check in when you arrive');
     const flagged = await suite.harness.smtp.waitFor(2, (m) => m.to[0] === mail('manager'));
     expect(flagged[0].subject).toBe("Wendy Worker's scheduled visit was not started");
-    const state = await handle.executeUpdate(checkInUpdate, { args: [asWorker(input)] });
-    expect(state).toMatchObject({ phase: 'in-progress', status: 'incident' });
+    await handle.signal(checkInSignal, asWorker(input));
+    expect(await stateWhen(handle, (s) => s.phase === 'in-progress')).toMatchObject({ phase: 'in-progress', status: 'incident' });
     await suite.harness.smtp.waitFor(1, (m) => m.to[0] === mail('manager') && m.subject.startsWith('All clear'));
     await handle.executeUpdate(resolveIncidentUpdate, { args: [{ ...resolution(input), rationale: 'Started late: car trouble' }] });
     expect((await handle.query(visitStateQuery)).status).toBe('open');
-    await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
+    await handle.signal(checkOutSignal, asWorker(input));
     expect(await handle.result()).toMatchObject({ status: 'closed' });
   });
 
@@ -256,15 +262,15 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     const { input, mail } = visitInput({ risk: 'medium', startMs, etaInMs: 150 * MIN, plannedStartAt: new Date(startMs + 60 * MIN).toISOString() });
     const handle = await suite.start(input);
     await suite.env.sleep(55 * MIN);
-    const state = await handle.executeUpdate(raiseRedFlagUpdate, { args: [{ ...asWorker(input), reason: 'Arrived early; client is aggressive' }] });
-    expect(state).toMatchObject({ phase: 'in-progress', status: 'escalating', incident: { reason: 'red-flag' } });
+    await handle.signal(raiseRedFlagSignal, { ...asWorker(input), reason: 'Arrived early; client is aggressive' });
+    expect(await stateWhen(handle, (s) => !!s.incident)).toMatchObject({ phase: 'in-progress', status: 'escalating', incident: { reason: 'red-flag' } });
     const alerts = await suite.harness.smtp.waitFor(2, (m) => m.subject.startsWith('RED FLAG') && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(alerts.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('manager')]);
-    await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: asManager(input), via: 'api' }] });
+    await handle.signal(acknowledgeSignal, { actor: asManager(input), via: 'api' });
     await suite.env.sleep(30 * MIN);
     const events = await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('acknowledged'));
     expect(events.map((e) => e.type)).not.toContain('start-reminder-sent');
-    await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
+    await handle.signal(checkOutSignal, asWorker(input));
     await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
     expect(await handle.result()).toMatchObject({ status: 'closed' });
   });
@@ -274,10 +280,10 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     const { input, mail } = visitInput({ risk: 'medium', startMs: await suite.env.currentTimeMs() });
     const handle = await suite.start(input);
     await suite.env.sleep(10 * MIN);
-    await handle.executeUpdate(raiseRedFlagUpdate, { args: [{ ...asWorker(input), reason: 'Client threatened me' }] });
+    await handle.signal(raiseRedFlagSignal, { ...asWorker(input), reason: 'Client threatened me' });
     await suite.harness.smtp.waitFor(2, (m) => m.subject.startsWith('RED FLAG') && m.to[0].includes(input.visitId.slice(0, 8)));
-    await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: { id: input.buddy.id!, role: 'buddy' }, via: 'api' }] });
-    await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
+    await handle.signal(acknowledgeSignal, { actor: { id: input.buddy.id!, role: 'buddy' }, via: 'api' });
+    await handle.signal(checkOutSignal, asWorker(input));
     const rationale = 'Bob met the worker outside the property; she was shaken but unhurt. Police informed of the threat. '.repeat(4);
     const resolved = await handle.executeUpdate(resolveIncidentUpdate, {
       args: [{ actor: { id: input.manager.id, role: 'manager' }, outcome: 'worker-safe', rationale, reviewRiskAssessment: true }],
@@ -324,15 +330,40 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     });
   });
 
+  it.each([
+    ['overdue, before the ladder starts', 31, 0],
+    ["at the worker's own reminder (the ladder's first step)", 37, 1],
+  ])('When a manager takes charge of a visit %s, then it is theirs and the ladder stops', async (_when, atMinute, alertsBefore) => {
+    const { input, mail } = visitInput({ startMs: await suite.env.currentTimeMs() });
+    const handle = await suite.start(input);
+    // High risk: check-in due at minute 30, the ladder's first alert (the worker's) at 35.
+    await suite.env.sleep(atMinute * MIN);
+    await handle.signal(acknowledgeSignal, { actor: asManager(input), via: 'api' });
+    const state = await stateWhen(handle, (s) => !!s.incident?.owner);
+    expect(state).toMatchObject({ status: 'incident', alert: { reason: 'missed-deadline', owner: { role: 'manager' } }, incident: { owner: { name: 'Mina Manager' } } });
+    // Past the buddy's planned alerts (40, 45) and into the manager's (50), before the ETA (60).
+    await suite.env.sleep(15 * MIN);
+    const events = await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('acknowledged'));
+    expect(count(events.map((e) => e.type), 'alert-sent')).toBe(alertsBefore);
+    expect(events.map((e) => e.type)).not.toContain('request-declined');
+    expect([mail('buddy'), mail('oncall')].flatMap((a) => sentTo(suite.harness.smtp.messages, a))).toHaveLength(0);
+    await handle.signal(checkInSignal, asWorker(input));
+    await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
+    expect(await handle.query(visitStateQuery)).toMatchObject({ status: 'open', incident: null });
+    await handle.signal(checkOutSignal, asWorker(input));
+    expect(await handle.result()).toMatchObject({ status: 'closed' });
+  });
+
   it('When a closed visit is checked into, then the update is rejected with the reason', async () => {
     const { input } = visitInput({ startMs: await suite.env.currentTimeMs() });
     const handle = await suite.start(input);
     // An open incident keeps the closed visit's workflow running, so its validator answers.
-    await handle.executeUpdate(raiseRedFlagUpdate, { args: [{ ...asWorker(input), reason: 'Pressed by mistake' }] });
-    await handle.executeUpdate(checkOutUpdate, { args: [asWorker(input)] });
-    await expect(handle.executeUpdate(checkInUpdate, { args: [asWorker(input)] })).rejects.toMatchObject({
-      cause: { message: 'The visit is closed; start a new visit to keep being watched' },
-    });
+    await handle.signal(raiseRedFlagSignal, { ...asWorker(input), reason: 'Pressed by mistake' });
+    await handle.signal(checkOutSignal, asWorker(input));
+    await handle.signal(checkInSignal, asWorker(input));
+    const declined = await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('request-declined'));
+    expect(declined.find((e) => e.type === 'request-declined')).toMatchObject({ reason: 'The visit is closed; start a new visit to keep being watched', data: { request: 'check-in' } });
+    expect(declined.filter((e) => e.type === 'checked-in')).toHaveLength(0);
     await handle.executeUpdate(resolveIncidentUpdate, { args: [{ ...resolution(input), outcome: 'false-alarm' }] });
     // Refused by the validator, or because the workflow has already finished: never accepted twice.
     await expect(handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] })).rejects.toBeInstanceOf(Error);
@@ -354,10 +385,10 @@ describe('A lone-working visit when things fail (time-skipping server, PostgreSQ
   it('When the worker crashes between sending an alert and recording it, then the alert is sent once', async () => {
     const { input, mail } = visitInput({ startMs: await suite.env.currentTimeMs() });
     const handle = await suite.start(input);
-    await handle.executeUpdate(raiseRedFlagUpdate, { args: [{ ...asWorker(input), reason: 'Threatened' }] });
+    await handle.signal(raiseRedFlagSignal, { ...asWorker(input), reason: 'Threatened' });
     await suite.env.sleep(1 * MIN);
     await suite.harness.smtp.waitFor(3, (m) => m.subject.startsWith('RED FLAG') && m.to[0].includes(input.visitId.slice(0, 8)));
-    await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: asManager(input), via: 'api' }] });
+    await handle.signal(acknowledgeSignal, { actor: asManager(input), via: 'api' });
     await new Promise((r) => setTimeout(r, 1_000));
     expect(crashes).toBeGreaterThan(1);
     expect(sentTo(suite.harness.smtp.messages, mail('buddy')).filter((m) => m.subject.startsWith('RED FLAG'))).toHaveLength(1);
@@ -382,7 +413,7 @@ describe('A lone-working visit when things fail (time-skipping server, PostgreSQ
       const deliveries = await suite.harness.db.notificationDelivery.findMany({ where: { subjectId: input.visitId } });
       expect(deliveries.length).toBeGreaterThanOrEqual(6);
       expect(deliveries.every((d) => d.status === 'failed' && /Relay unavailable/.test(d.lastError ?? ''))).toBe(true);
-      await handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: asManager(input), via: 'api' }] });
+      await handle.signal(acknowledgeSignal, { actor: asManager(input), via: 'api' });
       await handle.executeUpdate(resolveIncidentUpdate, {
         args: [{ actor: asManager(input), outcome: 'worker-safe', rationale: 'Phoned the worker directly', reviewRiskAssessment: false }],
       });

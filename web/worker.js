@@ -212,13 +212,24 @@ async function startVisit(event) {
   await openVisit(started.visitId);
 }
 
-/** One of the worker's actions on the current visit; the answer is the visit's new state. */
+/** The visit as recorded once the service has acted on what was just sent (it usually has within a second). */
+async function refreshSoon() {
+  await new Promise((r) => setTimeout(r, 300));
+  await refreshVisit().catch(() => undefined);
+  setTimeout(() => void refreshVisit().catch(() => undefined), 1500);
+}
+
+/** One of the worker's actions on the current visit; the answer is the visit's new state, or that it was accepted. */
 async function act(label, path, body, button) {
   const visitId = visit.visitId;
   const next = await attempt(label, () => api('POST', `/visits/${visitId}/${path}`, body), { buttons: [button] });
   if (next) {
-    visit = next;
-    render();
+    // Check-ins and alarms are kept at once and acted on a moment later: show the visit as recorded then.
+    if (next.accepted) await refreshSoon();
+    else {
+      visit = next;
+      render();
+    }
     void loadToday().catch(() => undefined);
   }
   return next;

@@ -1,4 +1,5 @@
 // Pure data and checks shared by the workflow and the API: no Temporal or Node imports.
+import { ladderOf, type EscalationLadder } from './escalation-timetable';
 
 export type RiskLevel = 'low' | 'medium' | 'high';
 /** Who a ladder step or a red flag reaches. */
@@ -30,6 +31,8 @@ export interface VisitPolicy {
   /** A scheduled visit nobody started is flagged to the manager this long after its planned start. */
   notStartedAlertMs: number;
   ackLinkTtlMs: number;
+  /** A run hands over to a new one (continue-as-new) past this many history events, so an unanswered alert's history stays bounded. */
+  continueAsNewAfterEvents: number;
 }
 
 const MIN = 60_000;
@@ -45,7 +48,7 @@ function ladder(workerMs: number, buddyMs: number, managerMs: number, emergencyM
 }
 
 /** The same whatever the risk level. */
-const EVERY_LEVEL = { highRiskNeedsSecondPersonOrApproval: true, ackLinkTtlMs: 24 * HOUR } as const;
+const EVERY_LEVEL = { highRiskNeedsSecondPersonOrApproval: true, ackLinkTtlMs: 24 * HOUR, continueAsNewAfterEvents: 2_000 } as const;
 
 /**
  * Defaults per risk level. Check-in intervals follow public lone-worker guidance (Suzy
@@ -143,4 +146,15 @@ export function resolvePolicy(risk: RiskLevel, overrides: PolicyOverrides = {}):
   const base = DEFAULT_POLICIES[risk];
   const policy = { ...base, ...overrides };
   return { policy, problems: policyViolations(policy, base) };
+}
+
+/** The ladder an alert of this kind walks, its first send due at `startMs`. */
+export function visitLadder(kind: 'missed-deadline' | 'red-flag' | 'duress' | 'not-started', policy: VisitPolicy, startMs: number): EscalationLadder<ContactRole> {
+  if (kind === 'missed-deadline') return ladderOf(startMs, policy.ladder);
+  if (kind === 'not-started') {
+    const managerWait = policy.ladder.find((s) => s.notify === 'manager')?.waitMs ?? policy.redFlagRepeatMs;
+    return { startMs, steps: [{ notify: ['manager'], waitMs: managerWait, repeats: 1 }] };
+  }
+  const notify: ContactRole[] = ['buddy', 'manager', ...(policy.redFlagAlertsEmergency ? (['emergency'] as const) : [])];
+  return { startMs, steps: [{ notify, waitMs: policy.redFlagRepeatMs, repeats: 1 }] };
 }

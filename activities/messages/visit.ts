@@ -38,6 +38,8 @@ function summary(text: unknown, max = 300): string {
 }
 
 const takeCharge = (d: Data) => (d.ackUrl ? { label: 'I am taking charge', url: String(d.ackUrl) } : undefined);
+/** The worker's own reminders and alerts: one tap from the message checks in. */
+const imOk = (d: Data) => (d.okUrl ? { label: "I'm OK", url: String(d.okUrl) } : undefined);
 
 /** One template per visit event; every alert carries the responder details and a take-charge link. */
 export const visitTemplates = {
@@ -49,10 +51,12 @@ export const visitTemplates = {
         : 'Please check in in the app before then.',
       'If we do not hear from you, your buddy and then your manager will be alerted.',
     ],
+    action: imOk(d),
   })),
   'visit-overdue-worker': simpleTemplate((d, ctx) => ({
     subject: 'You missed a check-in: please check in now',
     paragraphs: [`We expected to hear from you by ${when(d.dueAt, ctx)}.`, `Check in now, or ${d.buddyName} will be alerted next.`],
+    action: imOk(d),
   })),
   'visit-alert': simpleTemplate((d, ctx) => ({
     subject: `URGENT: ${d.workerName} has not checked in`,
@@ -96,6 +100,7 @@ export const visitTemplates = {
       `Visit: ${KIND[String(d.kind)] ?? d.kind}, client reference ${d.clientRef}. ${d.kind === 'online' ? 'Session link' : 'Location'}: ${d.location}.`,
       'Check in when you arrive: that starts your visit and its check-ins. If you do not, your manager will be told the visit was not started.',
     ],
+    action: imOk(d),
   })),
   'visit-resolved': simpleTemplate((d) => ({
     subject: `Resolved: the alert for ${d.workerName}`,

@@ -96,3 +96,20 @@ ${ownerLine(owner, timeZone)}
 export function ackRefusedPage(why: string): string {
   return htmlPage('Link not usable', `<h1>This link cannot be used</h1>\n<p>${escapeHtml(why)}.</p>\n<p>If the worker may still need help, call them and your manager now.</p>`);
 }
+
+/** The page behind a worker's "I'm OK" link: opening it changes nothing, the button checks in. */
+export function imOkOfferPage(recipient: string): string {
+  return htmlPage(
+    "Check in: I'm OK",
+    `<h1>Are you OK, ${escapeHtml(recipient)}?</h1>
+<p>Press the button to check in. Your buddy and your manager are alerted only if we do not hear from you.</p>
+<form method="post">
+<button type="submit" class="btn btn-primary btn-big">I'm OK</button>
+</form>`,
+  );
+}
+
+/** After the "I'm OK" button: the check-in is kept and the visit acts on it at once. */
+export function imOkDonePage(): string {
+  return htmlPage('Checked in', `<h1>Thank you: you are checked in</h1>\n<p>Any alert about you stops. Keep the app open for your next check-in.</p>\n<p><a href="/app/worker">Open the app</a></p>`);
+}

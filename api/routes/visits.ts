@@ -1,25 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import { Router, type Request } from 'express';
-import { verifyAckToken } from '../../lib/ack-links';
+import { Router, type Request, type Response } from 'express';
+import { verifyAckToken, type AckClaim } from '../../lib/ack-links';
 import { audit } from '../../lib/audit';
 import { hashDuressCode } from '../../lib/duress-code';
 import { subjectTimeZone } from '../../lib/time-zone';
+import { visitRowData } from '../../activities/visits';
+import { visitWorkflow } from '../../workflows/visit';
 import {
-  acknowledgeUpdate,
-  checkInUpdate,
-  checkOutUpdate,
+  acknowledgeSignal,
+  checkInSignal,
+  checkOutSignal,
   extendUpdate,
-  raiseRedFlagUpdate,
+  firstVisitState,
+  raiseRedFlagSignal,
   resolveIncidentUpdate,
+  visitRowOf,
   visitStateQuery,
-  visitWorkflow,
   visitWorkflowId,
   workerView,
+  type Owner,
   type VisitActor,
   type VisitInput,
+  type VisitState,
   VISIT_CLOSED,
-} from '../../workflows/visit';
+} from '../../workflows/visit-contract';
 import { resolvePolicy } from '../../workflows/visit-policy';
 import type { AppDeps } from '../deps';
 import { actorOf, forbidden, type Actor } from '../http/actor';
@@ -29,10 +34,11 @@ import { ensure, mayOnVisit, mayStartVisit, partOnVisit, visitListScope, type Vi
 import { AppError, conflict, notFound } from '../http/errors';
 import { startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
-import { ackOfferPage, ackRefusedPage, ackTakenPage } from './pages';
+import { ackOfferPage, ackRefusedPage, ackTakenPage, imOkDonePage, imOkOfferPage } from './pages';
 import { documentPaths } from '../openapi/paths';
 import {
   AckParams,
+  Accepted,
   CheckInBody,
   ExtendBody,
   ListVisitsQuery,
@@ -61,29 +67,53 @@ const P = '/visits/{visitId}';
 doc('post', '/visits', 'Start a visit now, or schedule one ahead', { body: StartVisitBody, okStatus: 201, errors: [400, 401, 403, 409] });
 doc('get', '/visits', "List visits by status: a manager's team, or a worker's own", { query: ListVisitsQuery, ok: VisitList, errors: [400, 401, 403] });
 doc('get', P, 'A visit with its timeline', { params: VisitParams, ok: VisitView, errors: [401, 403, 404] });
-doc('post', `${P}/check-in`, 'Check in (the first check-in starts a scheduled visit)', { params: VisitParams, body: CheckInBody, errors: [400, 401, 403, 404, 409] });
+doc('post', `${P}/check-in`, 'Check in (the first check-in starts a scheduled visit): kept at once, acted on by the visit', { params: VisitParams, body: CheckInBody, ok: Accepted, okStatus: 202, errors: [400, 401, 403, 404, 409] });
 doc('post', `${P}/extend`, 'Running late: a new expected end time, within policy', { params: VisitParams, body: ExtendBody, errors: [400, 401, 403, 404, 409] });
-doc('post', `${P}/check-out`, 'End the visit safe', { params: VisitParams, body: CheckInBody, errors: [400, 401, 403, 404, 409] });
-doc('post', `${P}/red-flag`, 'Raise a red flag: buddy and manager are alerted at once', { params: VisitParams, body: RedFlagBody, errors: [400, 401, 403, 404, 409] });
-doc('post', `${P}/acknowledge`, 'Take charge of the alert under way', { params: VisitParams, errors: [401, 403, 404, 409] });
+doc('post', `${P}/check-out`, 'End the visit safe: kept at once, acted on by the visit', { params: VisitParams, body: CheckInBody, ok: Accepted, okStatus: 202, errors: [400, 401, 403, 404, 409] });
+doc('post', `${P}/red-flag`, 'Raise a red flag: kept at once, even with no worker running; buddy and manager are alerted', { params: VisitParams, body: RedFlagBody, ok: Accepted, okStatus: 202, errors: [400, 401, 403, 404, 409] });
+doc('post', `${P}/acknowledge`, 'Take charge of the alert under way, or of an overdue visit', { params: VisitParams, ok: Accepted, okStatus: 202, errors: [401, 403, 404, 409] });
 doc('post', `${P}/resolve`, 'Resolve the open incident with an outcome and rationale (manager)', { params: VisitParams, body: ResolveBody, errors: [400, 401, 403, 404, 409] });
 doc('get', '/visits/ack/{token}', 'The page behind an acknowledgement link (changes nothing)', { params: AckParams, errors: [400, 403, 410] });
-doc('post', '/visits/ack/{token}', 'Take charge through a signed, single-use, expiring link', { params: AckParams, errors: [400, 403, 404, 409, 410] });
+doc('post', '/visits/ack/{token}', 'Take charge through a signed, single-use, expiring link', { params: AckParams, ok: Accepted, okStatus: 202, errors: [400, 403, 404, 409, 410] });
+doc('get', '/visits/ok/{token}', "The page behind a worker's I'm OK link (changes nothing)", { params: AckParams, errors: [400, 403, 404, 410] });
+doc('post', '/visits/ok/{token}', "Check in through the signed, single-use I'm OK link of a reminder or alert", { params: AckParams, ok: Accepted, okStatus: 202, errors: [400, 403, 404, 409, 410] });
+
+/** The visit as last recorded, seen at `nowMs`: past its deadline with nothing under way, it is overdue. */
+function seenAt(state: VisitState, nowMs: number): VisitState {
+  const overdue = state.status === 'open' && state.phase === 'in-progress' && !!state.nextDueAt && Date.parse(state.nextDueAt) <= nowMs;
+  return overdue ? { ...state, status: 'overdue' } : state;
+}
 
 export function visitRoutes({ temporal, db, config }: AppDeps): Router {
   const router = Router();
   const handleOf = (visitId: string): WorkflowHandle<typeof visitWorkflow> => temporal.workflow.getHandle(visitWorkflowId(visitId));
 
-  /** The visit's parties and state, checked against what the actor may do. */
+  /**
+   * The visit as its row last recorded it. Visits started before the row kept the workflow's
+   * state answer from a query, until their next event writes it.
+   */
+  async function recorded(visitId: string) {
+    const row = await db.visit.findUnique({ where: { id: visitId } });
+    if (!row) throw notFound('Visit');
+    const state = (row.state as VisitState | null) ?? (await temporalCall('Visit', () => handleOf(visitId).query(visitStateQuery)));
+    return { row, state: seenAt(state, Date.now()) };
+  }
+
+  /** The visit's parties and state from its row, checked against what the actor may do: no trip through a worker. */
   async function authorised(req: Request, action: VisitAction) {
     // During a manager's cover their deputy acts on the team's visits as on its plans.
     const { actor } = await actingAs(db, actorOf(req));
     const { visitId } = parse(VisitParams, req, 'params');
-    const handle = handleOf(visitId);
-    const state = await temporalCall('Visit', () => handle.query(visitStateQuery));
-    ensure(mayOnVisit(actor, action, state.parties), 'Not your visit or not your team');
-    const part = partOnVisit(actor, state.parties)!;
-    return { actor: actorFor(actor, part), part, handle, state, visitId };
+    const { row, state } = await recorded(visitId);
+    ensure(mayOnVisit(actor, action, row), 'Not your visit or not your team');
+    const part = partOnVisit(actor, row)!;
+    return { actor: actorFor(actor, part), part, handle: handleOf(visitId), state, visitId };
+  }
+
+  /** Sends a signal: once Temporal has it, it is kept and acted on whenever a worker runs. */
+  async function accept(res: Response, visitId: string, what: string, send: () => Promise<void>) {
+    await updateVisit(send);
+    res.status(202).json({ visitId, accepted: what, at: new Date().toISOString() });
   }
 
   /** An ack link's claim, or why it is refused: tampered and expired links look different to the recipient. */
@@ -128,6 +158,8 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
       safeguards: needsSafeguard ? (actor.role === 'manager' ? `Approved by manager ${actor.id}` : 'Second person present') : undefined,
     };
     await startOnce(temporal, 'Visit', visitWorkflow, { workflowId: visitWorkflowId(visitId), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [input] });
+    // The row exists before anyone learns the id, so the first check-in is authorised from it; the workflow's first record overwrites it.
+    await db.visit.createMany({ data: [{ id: visitId, ...visitRowData(visitRowOf(input, firstVisitState(input, Date.now()), visitWorkflowId(visitId))) }], skipDuplicates: true });
     res
       .status(201)
       .location(`/visits/${visitId}`)
@@ -146,13 +178,16 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     const query = parse(ListVisitsQuery, req, 'query');
     const scope = visitListScope(actor);
     if (!scope) throw forbidden("Only a team's manager and workers list visits");
-    const rows = await db.visit.findMany({
-      where: { ...scope, ...(query.status ? { status: query.status } : {}) },
-      orderBy: { eta: 'asc' },
-      take: query.limit,
-    });
+    const now = new Date();
+    // Overdue is an open visit past its deadline: the workflow spends no event on saying so.
+    const late = { status: 'open', nextDueAt: { lte: now } };
+    const byStatus =
+      query.status === 'overdue' ? { OR: [{ status: 'overdue' }, late] } : query.status === 'open' ? { status: 'open', OR: [{ nextDueAt: null }, { nextDueAt: { gt: now } }] } : query.status ? { status: query.status } : {};
+    const rows = await db.visit.findMany({ where: { ...scope, ...byStatus }, orderBy: { eta: 'asc' }, take: query.limit });
     const asSeenBy = (r: (typeof rows)[number]) =>
-      'workerId' in scope && r.incidentReason === 'duress' ? { ...r, status: r.closedAt ? 'closed' : 'open', escalationLevel: 0 } : r;
+      'workerId' in scope && r.incidentReason === 'duress'
+        ? { ...r, status: r.closedAt ? 'closed' : 'open', escalationLevel: 0 }
+        : { ...r, status: r.status === 'open' && r.nextDueAt && r.nextDueAt <= now ? 'overdue' : r.status };
     res.json({
       visits: rows.map(asSeenBy).map((r) => ({
         id: r.id,
@@ -167,50 +202,90 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     });
   });
 
-  /** Who holds the visit's alert or incident now, if anyone; a finished visit has nobody to ask. */
+  /** Who holds the visit's alert or incident now, if anyone, as last recorded. */
   const ownerOf = (visitId: string) =>
-    handleOf(visitId)
-      .query(visitStateQuery)
-      .then((s) => s.alert?.owner ?? s.incident?.owner ?? null)
+    recorded(visitId)
+      .then(({ state }) => state.alert?.owner ?? state.incident?.owner ?? null)
       .catch(() => null);
 
-  router.get('/visits/ack/:token', async (req, res) => {
-    let claim: ReturnType<typeof claimOf>;
+  /** Why a take-charge would be refused, judged from the row; the workflow decides a race the row cannot see. */
+  function ackRefusal(state: VisitState): string | null {
+    const owner = state.alert?.owner;
+    if (owner) return `Already acknowledged by ${owner.name} (${owner.role}) at ${owner.at}`;
+    if (!state.alert && state.status !== 'overdue') return 'There is no alert to acknowledge';
+    return null;
+  }
+
+  /** An ack link's claim for a page, or null once the refusal was sent: whoever opens a link is a person in a browser. */
+  function claimForPage(req: Request, res: Response): AckClaim | null {
     try {
-      claim = claimOf(req);
+      return claimOf(req);
     } catch (err) {
-      // Whoever opens a refused link is a person in a browser: tell them in a page, not in JSON.
       if (!(err instanceof AppError) || req.accepts(['json', 'html']) !== 'html') throw err;
       res.status(err.status).type('html').send(ackRefusedPage(err.message));
-      return;
+      return null;
     }
+  }
+
+  /** A link's token row when it is of this kind: a take-charge link never checks in, an "I'm OK" link never takes charge. */
+  async function tokenOf(claim: AckClaim, purpose: 'take-charge' | 'im-ok') {
     const token = await db.ackToken.findUnique({ where: { id: claim.tokenId } });
-    if (!token) throw notFound('Link');
+    if (!token || token.purpose !== purpose) throw notFound('Link');
+    return token;
+  }
+
+  /** A refused link use: a page for a browser, a 409 for anyone else. */
+  function refuseLink(req: Request, res: Response, why: string, owner: Owner | null | undefined, timeZone?: string): void {
+    if (req.accepts(['json', 'html']) !== 'html') throw conflict(why);
+    res.status(409).type('html').send(owner ? ackTakenPage(owner, false, timeZone) : ackRefusedPage(why));
+  }
+
+  /** A link is spent only once the message it carries is kept: a failed signal leaves it usable. */
+  async function spend(tokenId: string, usedBy: string, send: () => Promise<void>): Promise<void> {
+    await updateVisit(send);
+    await db.ackToken.updateMany({ where: { id: tokenId, usedAt: null }, data: { usedAt: new Date(), usedBy } });
+  }
+
+  router.get('/visits/ack/:token', async (req, res) => {
+    const claim = claimForPage(req, res);
+    if (!claim) return;
+    const token = await tokenOf(claim, 'take-charge');
     res.type('html').send(ackOfferPage(token.recipient, claim.role, await ownerOf(claim.visitId), await subjectTimeZone(db, 'visit', claim.visitId)));
   });
 
   router.post('/visits/ack/:token', async (req, res) => {
     const claim = claimOf(req);
-    const used = await db.ackToken.updateMany({ where: { id: claim.tokenId, usedAt: null }, data: { usedAt: new Date(), usedBy: claim.role } });
-    if (used.count === 0) {
-      const exists = await db.ackToken.findUnique({ where: { id: claim.tokenId } });
-      if (!exists) throw notFound('Link');
-      const owner = await ownerOf(claim.visitId);
-      if (owner && req.accepts(['json', 'html']) === 'html') {
-        res.status(409).type('html').send(ackTakenPage(owner, false, await subjectTimeZone(db, 'visit', claim.visitId)));
-        return;
-      }
-      throw conflict('This link has already been used');
-    }
-    const token = await db.ackToken.findUniqueOrThrow({ where: { id: claim.tokenId } });
-    const state = await updateVisit(() =>
-      handleOf(claim.visitId).executeUpdate(acknowledgeUpdate, { args: [{ actor: { id: `link:${claim.role}`, role: claim.role, name: token.recipient }, via: 'link' }] }),
-    );
-    const owner = state.alert?.owner ?? null;
+    const token = await tokenOf(claim, 'take-charge');
+    const { state } = await recorded(claim.visitId);
+    const refused = token.usedAt ? 'This link has already been used' : ackRefusal(state);
     const timeZone = await subjectTimeZone(db, 'visit', claim.visitId);
-    res.format({
-      html: () => res.send(ackTakenPage(owner!, true, timeZone)),
-      default: () => res.json({ visitId: claim.visitId, owner }),
+    if (refused) return refuseLink(req, res, refused, state.alert?.owner ?? state.incident?.owner, timeZone);
+    const actor = { id: `link:${claim.role}`, role: claim.role, name: token.recipient };
+    await spend(token.id, claim.role, () => handleOf(claim.visitId).signal(acknowledgeSignal, { actor, via: 'link' }));
+    const taking = { ...actor, at: new Date().toISOString() };
+    res.status(202).format({
+      html: () => res.send(ackTakenPage(taking, true, timeZone)),
+      default: () => res.json({ visitId: claim.visitId, accepted: 'acknowledge', at: taking.at, owner: taking }),
+    });
+  });
+
+  router.get('/visits/ok/:token', async (req, res) => {
+    const claim = claimForPage(req, res);
+    if (!claim) return;
+    const token = await tokenOf(claim, 'im-ok');
+    res.type('html').send(imOkOfferPage(token.recipient));
+  });
+
+  router.post('/visits/ok/:token', async (req, res) => {
+    const claim = claimOf(req);
+    const token = await tokenOf(claim, 'im-ok');
+    const { row, state } = await recorded(claim.visitId);
+    const refused = token.usedAt ? 'This link has already been used' : state.phase === 'ended' ? VISIT_CLOSED : null;
+    if (refused) return refuseLink(req, res, refused, null);
+    await spend(token.id, 'worker', () => handleOf(claim.visitId).signal(checkInSignal, { actor: { id: row.workerId, role: 'worker', name: token.recipient } }));
+    res.status(202).format({
+      html: () => res.send(imOkDonePage()),
+      default: () => res.json({ visitId: claim.visitId, accepted: 'check-in', at: new Date().toISOString() }),
     });
   });
 
@@ -225,15 +300,21 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     });
   });
 
-  // The same body for both: a duress code behaves like any other code on the worker's screen.
-  for (const [path, update] of [['check-in', checkInUpdate], ['check-out', checkOutUpdate]] as const) {
-    router.post(`/visits/:visitId/${path}`, async (req, res) => {
-      const { actor, handle } = await authorised(req, 'work');
-      const { code } = parse(CheckInBody, req);
-      const codeHash = code && hashDuressCode(code, config.LINK_SIGNING_SECRET);
-      res.json(await updateVisit(() => handle.executeUpdate(update, { args: [{ actor, codeHash }] })));
-    });
-  }
+  // The same checks and the same answer for both, whatever the code: a duress code behaves like any other on the worker's screen.
+  router.post('/visits/:visitId/check-in', async (req, res) => {
+    const { actor, handle, state, visitId } = await authorised(req, 'work');
+    const { code } = parse(CheckInBody, req);
+    if (state.phase === 'ended') throw conflict(VISIT_CLOSED);
+    await accept(res, visitId, 'check-in', () => handle.signal(checkInSignal, { actor, codeHash: code && hashDuressCode(code, config.LINK_SIGNING_SECRET) }));
+  });
+
+  router.post('/visits/:visitId/check-out', async (req, res) => {
+    const { actor, handle, state, visitId } = await authorised(req, 'work');
+    const { code } = parse(CheckInBody, req);
+    if (state.phase === 'scheduled') throw conflict('The visit has not started; check in first');
+    if (state.phase === 'ended') throw conflict('The visit is already closed');
+    await accept(res, visitId, 'check-out', () => handle.signal(checkOutSignal, { actor, codeHash: code && hashDuressCode(code, config.LINK_SIGNING_SECRET) }));
+  });
 
   router.post('/visits/:visitId/extend', async (req, res) => {
     const { actor, handle } = await authorised(req, 'work');
@@ -243,15 +324,17 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
   });
 
   router.post('/visits/:visitId/red-flag', async (req, res) => {
-    const { actor, part, handle } = await authorised(req, 'raise_red_flag');
+    const { actor, handle, state, visitId } = await authorised(req, 'raise_red_flag');
     const { reason } = parse(RedFlagBody, req);
-    const state = await updateVisit(() => handle.executeUpdate(raiseRedFlagUpdate, { args: [{ actor, reason }] }));
-    res.json(part === 'worker' ? workerView(state) : state);
+    if (state.phase === 'ended' && !state.incident) throw conflict('The visit is closed');
+    await accept(res, visitId, 'red-flag', () => handle.signal(raiseRedFlagSignal, { actor, reason }));
   });
 
   router.post('/visits/:visitId/acknowledge', async (req, res) => {
-    const { actor, handle } = await authorised(req, 'acknowledge');
-    res.json(await updateVisit(() => handle.executeUpdate(acknowledgeUpdate, { args: [{ actor, via: 'api' }] })));
+    const { actor, handle, state, visitId } = await authorised(req, 'acknowledge');
+    const refused = ackRefusal(state);
+    if (refused) throw conflict(refused);
+    await accept(res, visitId, 'acknowledge', () => handle.signal(acknowledgeSignal, { actor, via: 'api' }));
   });
 
   router.post('/visits/:visitId/resolve', async (req, res) => {

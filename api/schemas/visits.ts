@@ -168,6 +168,15 @@ export const VisitView = registry.register(
     timeline: z.array(z.object({ seq: z.number(), type: z.string(), at: z.string(), actorId: z.string(), actorRole: z.string(), reason: z.string().nullable() })),
   }),
 );
+export const Accepted = registry.register(
+  'VisitRequestAccepted',
+  z.object({
+    visitId: z.string(),
+    accepted: z.enum(['check-in', 'check-out', 'red-flag', 'acknowledge']),
+    at: z.string(),
+    owner: Owner.optional(),
+  }),
+);
 export const VisitList = registry.register(
   'VisitList',
   z.object({

@@ -188,7 +188,7 @@ describe('Web pages in headless Chromium', () => {
         const rows = await db.visitEvent.findMany({ where: { visitId: visit.id }, orderBy: { seq: 'asc' } });
         return rows.some((e) => e.type === 'checked-in') && rows.map((e) => e.type);
       });
-      expect(events).toEqual(expect.arrayContaining(['visit-started', 'overdue', 'alert-sent', 'acknowledged', 'checked-in']));
+      expect(events).toEqual(expect.arrayContaining(['visit-started', 'alert-sent', 'acknowledged', 'checked-in']));
 
       // The incident stays open until the manager resolves it from the dashboard.
       await desk.goto(`${base}/app/dashboard`);

@@ -1,6 +1,8 @@
 // A visit whose escalation ladder runs in seconds, started straight on the stack's worker
 // queue (the API refuses waits under a minute), and the mail it produced, by idempotency key.
-import { acknowledgeUpdate, visitWorkflow, visitWorkflowId } from '../../workflows/visit';
+import { visitWorkflow } from '../../workflows/visit';
+import { eventually } from '../helpers/eventually';
+import { acknowledgeSignal, visitWorkflowId } from '../../workflows/visit-contract';
 import type { LadderStep } from '../../workflows/visit-policy';
 import type { Stack } from '../helpers/processes';
 import type { ReceivedMail } from '../helpers/smtp-sink';
@@ -23,11 +25,14 @@ export const FAST_POLICY = {
 export async function startFastVisit(stack: Stack, policy = FAST_POLICY) {
   const visit = visitInput({ startMs: Date.now(), policy });
   const handle = await stack.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(visit.input.visitId), taskQueue: stack.taskQueue, args: [visit.input] });
-  return { ...visit, handle, startedAt: Date.now() };
+  const startedAt = Date.now();
+  // Started beside the API: its requests are authorised from the row the visit's first record writes.
+  await eventually(() => stack.db.visit.findUnique({ where: { id: visit.input.visitId } }));
+  return { ...visit, handle, startedAt };
 }
 
 export const takeCharge = (handle: Awaited<ReturnType<typeof startFastVisit>>['handle']) =>
-  handle.executeUpdate(acknowledgeUpdate, { args: [{ actor: { id: 'manager-on-call', role: 'manager', name: 'Mina Manager' }, via: 'api' }] });
+  handle.signal(acknowledgeSignal, { actor: { id: 'manager-on-call', role: 'manager', name: 'Mina Manager' }, via: 'api' });
 
 export interface Delivered {
   idempotencyKey: string;

@@ -50,8 +50,11 @@ test('When requests come twice or out of order through the real API process, the
   };
   await refused('the same visit started twice', () => api().post('/visits').set(worker).send(start), settled);
 
-  await api().post(`/visits/${visitId}/red-flag`).set(worker).send({ reason: 'Raised voices next door' }).expect(200);
-  await api().post(`/visits/${visitId}/acknowledge`).set(manager).expect(200);
+  // Alarms and take-charge are kept at once and acted on by the visit: the next request is judged once the record shows them.
+  await api().post(`/visits/${visitId}/red-flag`).set(worker).send({ reason: 'Raised voices next door' }).expect(202);
+  await eventually(async () => (await visit()).visit.alert);
+  await api().post(`/visits/${visitId}/acknowledge`).set(manager).expect(202);
+  await eventually(async () => (await visit()).visit.alert?.owner);
   await refused('a second acknowledgement', () => api().post(`/visits/${visitId}/acknowledge`).set(manager), settled);
   const resolution = { outcome: 'false-alarm', rationale: 'Neighbours arguing; the worker was never at risk' };
   await api().post(`/visits/${visitId}/resolve`).set(manager).send(resolution).expect(200);
@@ -60,8 +63,8 @@ test('When requests come twice or out of order through the real API process, the
 
   const calm = visitBody(randomUUID());
   await api().post('/visits').set(worker).send(calm).expect(201);
-  await api().post(`/visits/${calm.visitId}/check-in`).set(worker).send({}).expect(200);
-  await api().post(`/visits/${calm.visitId}/check-out`).set(worker).send({}).expect(200);
+  await api().post(`/visits/${calm.visitId}/check-in`).set(worker).send({}).expect(202);
+  await api().post(`/visits/${calm.visitId}/check-out`).set(worker).send({}).expect(202);
   const listed = async () => (await api().get('/visits').set(manager).query({ status: 'closed' }).expect(200)).body.visits.filter((v: { id: string }) => v.id === calm.visitId);
   await eventually(async () => (await listed()).length === 1);
   await refused('a second check-out', () => api().post(`/visits/${calm.visitId}/check-out`).set(worker).send({}), listed);

@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { checkInUpdate, raiseRedFlagUpdate, visitWorkflow, visitWorkflowId } from '../../workflows/visit';
+import { visitWorkflow } from '../../workflows/visit';
+import { checkInSignal, raiseRedFlagSignal, visitWorkflowId } from '../../workflows/visit-contract';
 import { eventually } from '../helpers/eventually';
 import { report, useStack } from '../helpers/processes';
 import { count, visitInput } from '../helpers/visits';
@@ -13,7 +14,7 @@ test('When PostgreSQL is down, the API answers writes with 503 and a clear messa
   const { input, mail } = visitInput({ startMs: Date.now() });
   const handle = await stack.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: stack.taskQueue, args: [input] });
   const worker = await stack.as(input.worker.id!, 'worker', input.team);
-  await api().post(`/visits/${input.visitId}/check-in`).set(worker).send({}).expect(200);
+  await api().post(`/visits/${input.visitId}/check-in`).set(worker).send({}).expect(202);
   await eventually(() => stack.db.visitEvent.count({ where: { visitId: input.visitId, type: 'checked-in' } }));
 
   await stack.stopPostgres();
@@ -37,8 +38,8 @@ test('When PostgreSQL is down, the API answers writes with 503 and a clear messa
   }
   // Straight to Temporal meanwhile: accepted, with recording and mail left to activities that retry.
   const actor = { id: input.worker.id!, role: 'worker', name: input.worker.name };
-  await handle.executeUpdate(checkInUpdate, { args: [{ actor }] });
-  await handle.executeUpdate(raiseRedFlagUpdate, { args: [{ actor, reason: 'Shouting upstairs' }] });
+  await handle.signal(checkInSignal, { actor });
+  await handle.signal(raiseRedFlagSignal, { actor, reason: 'Shouting upstairs' });
   await new Promise((r) => setTimeout(r, 6_000));
   const restartAt = Date.now();
   await stack.startPostgres();
@@ -56,7 +57,7 @@ test('When PostgreSQL is down, the API answers writes with 503 and a clear messa
   const deliveries = await deliveriesOf(stack, input.visitId);
   expect(sendingFaults(deliveries)).toEqual({ duplicated: [], lost: [] });
   expect(Math.max(...deliveries.map((d) => d.attempts))).toBeGreaterThan(0);
-  await api().post(`/visits/${input.visitId}/acknowledge`).set(await stack.as(input.manager.id!, 'manager', input.team)).expect(200);
+  await api().post(`/visits/${input.visitId}/acknowledge`).set(await stack.as(input.manager.id!, 'manager', input.team)).expect(202);
   report(
     `PostgreSQL down ${upAt - downAt} ms (restart ${upAt - restartAt} ms): ${answers.filter((r) => r.status === 503).length}/${answers.length} API writes answered 503 database_unavailable, slowest in ${slowestMs} ms; ` +
       `${events.length} visit events recorded without a gap ${recordedMs} ms after it came back; red-flag alerts delivered ${deliveredMs} ms after, ${Math.max(...copiesPerKey(deliveries))} copy per key`,

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { visitWorkflowId } from '../../workflows/visit';
+import { visitWorkflowId } from '../../workflows/visit-contract';
 import { eventually } from '../helpers/eventually';
 import { report, useStack } from '../helpers/processes';
 import { copiesPerKey, deliveriesOf, sendingFaults, startFastVisit, STEP_MS, takeCharge } from './ladder';

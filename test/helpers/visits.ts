@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../lib/db';
-import { visitWorkflow, visitWorkflowId, type VisitInput } from '../../workflows/visit';
+import { visitWorkflow } from '../../workflows/visit';
+import { visitStateQuery, visitWorkflowId, type VisitInput, type VisitState } from '../../workflows/visit-contract';
 import { resolvePolicy, type PolicyOverrides, type RiskLevel } from '../../workflows/visit-policy';
+import { as } from './api';
 import { eventually } from './eventually';
 import type { ReceivedMail } from './smtp-sink';
 import { createHarness, timeSkippingSuite, type Harness } from './temporal';
@@ -75,4 +77,19 @@ export function visitSuite(overrides?: Parameters<typeof createHarness>[0]): Vis
     start: (input: VisitInput) =>
       suite.env.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: suite.harness.taskQueue, args: [input] }),
   });
+}
+
+/** The visit's state once `done` holds: a signal is kept at once and handled by the next workflow task. */
+export const stateWhen = (handle: WorkflowHandle<typeof visitWorkflow>, done: (s: VisitState) => boolean, timeoutMs = 20_000) =>
+  eventually(async () => {
+    const state = await handle.query(visitStateQuery);
+    return done(state) && state;
+  }, timeoutMs);
+
+/** A visit's worker and manager in the directory, with the addresses the tests read mail for. */
+export async function directoryParties(tag: string, team = 'north') {
+  return {
+    worker: await as(`worker-${tag}`, 'worker', team, { name: 'Wendy Worker', email: `worker-${tag}@example.org` }),
+    manager: await as(`manager-${tag}`, 'manager', team, { name: 'Mina Manager', email: `manager-${tag}@example.org` }),
+  };
 }

@@ -1,0 +1,42 @@
+import type { temporal } from '@temporalio/proto';
+import { loadHistoryFixture } from './helpers/history-fixtures';
+
+type Event = temporal.api.history.v1.IHistoryEvent;
+const text = new TextDecoder();
+
+/** The template of a notifyVisitContact activity, from its (decrypted) input. */
+function templateOf(e: Event): string | null {
+  const scheduled = e.activityTaskScheduledEventAttributes;
+  if (scheduled?.activityType?.name !== 'notifyVisitContact') return null;
+  const payload = scheduled.input?.payloads?.[0];
+  return payload?.data ? (JSON.parse(text.decode(payload.data)) as { template: string }).template : null;
+}
+
+/** History events and workflow tasks from the start to the first ladder alert (the worker's), inclusive. */
+function toFirstEscalation(file: string) {
+  const { events } = loadHistoryFixture(file).history;
+  const upTo = events.findIndex((e) => templateOf(e) === 'visit-overdue-worker');
+  const before = events.slice(0, upTo + 1);
+  return { events: before.length, workflowTasks: before.filter((e) => e.workflowTaskCompletedEventAttributes).length, searchAttributeUpserts: before.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length };
+}
+
+const whole = (file: string) => loadHistoryFixture(file).history.events.length;
+
+// The same scenarios recorded on the code before and after (test/visit-replay.test.ts): the
+// visit must cost fewer history events for the same policy (issue 14).
+describe('What a visit costs in history', () => {
+  it('When a check-in is missed, then the first escalation takes fewer events and workflow tasks than before', () => {
+    const before = toFirstEscalation('visit-history-before-ladder.json');
+    const after = toFirstEscalation('visit-history-v2-ladder.json');
+    process.stdout.write(`[cost] start to first escalation: before ${JSON.stringify(before)}, after ${JSON.stringify(after)}\n`);
+    expect(after.events).toBeLessThan(before.events);
+    expect(after.workflowTasks).toBeLessThan(before.workflowTasks);
+  });
+
+  it('When a visit is checked into and out on time, then its whole history is no longer than before', () => {
+    const before = whole('visit-history-before-plain.json');
+    const after = whole('visit-history-v2-plain.json');
+    process.stdout.write(`[cost] plain visit (start, one check-in, check-out): before ${before} events, after ${after}\n`);
+    expect(after).toBeLessThanOrEqual(before);
+  });
+});

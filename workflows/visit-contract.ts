@@ -1,0 +1,211 @@
+// What the API, the worker and the tests use to speak to a visit: ids, messages, state types.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { VisitRow } from '../activities/visits';
+import type { ContactRole, RiskLevel, VisitPolicy } from './visit-policy';
+
+/** Why a closed visit refuses what only an open one can do. */
+export const VISIT_CLOSED = 'The visit is closed; start a new visit to keep being watched';
+
+/** Workflow id for a visit: never contains personal data. */
+export const visitWorkflowId = (visitId: string) => `visit-${visitId}`;
+
+export type VisitKind = 'home' | 'building' | 'online';
+export type VisitStatus = 'scheduled' | 'open' | 'overdue' | 'escalating' | 'incident' | 'closed';
+export type IncidentReason = 'missed-deadline' | 'red-flag' | 'duress' | 'not-started';
+
+export interface Contact {
+  id?: string;
+  name: string;
+  email: string;
+}
+
+export interface VisitActor {
+  id: string;
+  role: string;
+  name?: string;
+}
+
+export interface VisitInput {
+  visitId: string;
+  team: string;
+  kind: VisitKind;
+  riskLevel: RiskLevel;
+  /** A reference to the client's record, not their name. */
+  clientRef: string;
+  /** Address, or the link of an online session: what a responder needs to find the worker. */
+  location: string;
+  notes?: string;
+  worker: Contact & { id: string };
+  buddy: Contact;
+  manager: Contact & { id: string };
+  emergencyContact: Contact;
+  /** Expected end time (ISO). */
+  eta: string;
+  /** Set for a visit scheduled ahead: it arms itself at this time (ISO). */
+  plannedStartAt?: string;
+  policy: VisitPolicy;
+  /** Keyed hash of the worker's duress code; the code itself never enters history. */
+  duressCodeHash?: string;
+  startedBy: VisitActor;
+  /** Why a high-risk visit may go ahead (second person present, manager approval). */
+  safeguards?: string;
+  /** The time-skipping test server has no custom search attributes. */
+  searchAttributes?: boolean;
+  /** Set by continue-as-new: where the previous run left off. */
+  carried?: VisitMemory;
+}
+
+export interface Owner {
+  id: string;
+  role: string;
+  name: string;
+  at: string;
+}
+
+export interface VisitState {
+  visitId: string;
+  status: VisitStatus;
+  phase: 'scheduled' | 'in-progress' | 'ended';
+  parties: { workerId: string; buddyId: string | null; managerId: string; team: string };
+  eta: string;
+  nextDueAt: string | null;
+  startedAt: string | null;
+  lastCheckInAt: string | null;
+  closedAt: string | null;
+  extensions: { count: number; totalMs: number };
+  /** 0 when nobody is being alerted; otherwise the ladder step (1-based) reached. */
+  escalationLevel: number;
+  /** The alert under way, until someone takes charge or the worker is heard from. */
+  alert: { reason: IncidentReason; startedAt: string; alerted: ContactRole[]; owner: Owner | null } | null;
+  /** Open until a manager resolves it; nothing closes it silently. Everyone it alerted hears how it ended. */
+  incident: { reason: IncidentReason; openedAt: string; owner: Owner | null; alerted: ContactRole[] } | null;
+  riskReviewRequested: boolean;
+}
+
+/** Which ladder an alert walks: each has its own steps in the policy. */
+export type LadderKind = 'missed-deadline' | 'red-flag' | 'duress' | 'not-started';
+
+/** Everything a visit knows, in one object: what a continue-as-new hands to the next run. */
+export interface VisitMemory {
+  state: VisitState;
+  /** Number of the last recorded event: event rows and message keys are unique across runs. */
+  seq: number;
+  /** True from the moment a missed-deadline or not-started alert starts until the worker is heard from. */
+  awaitingWorker: boolean;
+  /** Once a duress code is used, alarm events stay out of the worker's view for good. */
+  duressRaised: boolean;
+  /** The deadline (ISO) whose reminder went out, so each deadline is reminded once. */
+  remindedFor: string | null;
+  startReminded: boolean;
+  /** The ladder being walked: its kind, when its first send was due and how many planned sends are behind it. */
+  ladder: { kind: LadderKind; startMs: number; done: number } | null;
+  /** Search attribute values last written: only a change is written again. */
+  indexed: string;
+  runs: number;
+}
+
+export interface CheckInRequest {
+  actor: VisitActor;
+  /** Keyed hash of the code the worker typed, if any. */
+  codeHash?: string;
+}
+export interface ExtendRequest {
+  actor: VisitActor;
+  eta: string;
+  reason: string;
+}
+export interface RedFlagRequest {
+  actor: VisitActor;
+  reason: string;
+}
+export interface AcknowledgeRequest {
+  actor: VisitActor;
+  via: 'link' | 'api';
+}
+export interface ResolveRequest {
+  actor: VisitActor;
+  outcome: 'worker-safe' | 'worker-harmed' | 'client-harmed' | 'false-alarm' | 'visit-cancelled' | 'other';
+  rationale: string;
+  reviewRiskAssessment: boolean;
+}
+
+// Signals: kept by the server the moment it has them, so an alarm, a check-in or a take-charge
+// never waits for a worker; the API checks what it can from the visit's row first.
+export const checkInSignal = defineSignal<[CheckInRequest]>('checkInSignal');
+export const checkOutSignal = defineSignal<[CheckInRequest]>('checkOutSignal');
+export const raiseRedFlagSignal = defineSignal<[RedFlagRequest]>('raiseRedFlagSignal');
+export const acknowledgeSignal = defineSignal<[AcknowledgeRequest]>('acknowledgeSignal');
+
+// Updates: the caller needs the workflow's verdict (policy limits, the manager's decision).
+export const extendUpdate = defineUpdate<VisitState, [ExtendRequest]>('extend');
+export const resolveIncidentUpdate = defineUpdate<VisitState, [ResolveRequest]>('resolveIncident');
+export const visitStateQuery = defineQuery<VisitState>('visitState');
+
+/**
+ * What the worker's own screen may show: a silent alarm must look like nothing happened to
+ * whoever is watching it.
+ */
+export function workerView(state: VisitState): VisitState {
+  if (state.incident?.reason !== 'duress') return state;
+  return { ...state, status: state.phase === 'ended' ? 'closed' : 'open', alert: null, incident: null, escalationLevel: 0 };
+}
+
+/** A visit's state before anything has happened: at `nowMs` it is open, or scheduled if its planned start is later. */
+export function firstVisitState(input: VisitInput, nowMs: number): VisitState {
+  const scheduled = !!input.plannedStartAt && Date.parse(input.plannedStartAt) > nowMs;
+  return {
+    visitId: input.visitId,
+    status: scheduled ? 'scheduled' : 'open',
+    phase: scheduled ? 'scheduled' : 'in-progress',
+    parties: { workerId: input.worker.id, buddyId: input.buddy.id ?? null, managerId: input.manager.id, team: input.team },
+    eta: input.eta,
+    nextDueAt: null,
+    startedAt: scheduled ? null : new Date(nowMs).toISOString(),
+    lastCheckInAt: null,
+    closedAt: null,
+    extensions: { count: 0, totalMs: 0 },
+    escalationLevel: 0,
+    alert: null,
+    incident: null,
+    riskReviewRequested: false,
+  };
+}
+
+/** The visit's database row for a state: what the API authorises and answers from. */
+export function visitRowOf(input: VisitInput, state: VisitState, workflowId: string): VisitRow {
+  return {
+    id: input.visitId,
+    workflowId,
+    workerId: input.worker.id,
+    team: input.team,
+    managerId: input.manager.id,
+    buddyId: input.buddy.id ?? null,
+    kind: input.kind,
+    riskLevel: input.riskLevel,
+    clientRef: input.clientRef,
+    status: state.status,
+    plannedStartAt: input.plannedStartAt ?? null,
+    startedAt: state.startedAt,
+    eta: state.eta,
+    nextDueAt: state.nextDueAt,
+    lastCheckInAt: state.lastCheckInAt,
+    escalationLevel: state.escalationLevel,
+    incidentReason: state.incident?.reason ?? null,
+    incidentOwner: state.incident?.owner ? `${state.incident.owner.name} (${state.incident.owner.role})` : null,
+    riskReviewRequested: state.riskReviewRequested,
+    closedAt: state.closedAt,
+    // A copy: the row is sent as an activity argument while the workflow's state moves on.
+    state: JSON.parse(JSON.stringify(state)) as Record<string, unknown>,
+  };
+}
+
+/** Why a new expected end time is refused, or null: within the policy's count and total, later than now and than the current one. */
+export function extensionRefusal(state: VisitState, policy: VisitPolicy, newEta: string, nowMs: number): string | null {
+  if (state.phase === 'ended') return 'The visit is closed';
+  const eta = Date.parse(newEta);
+  if (!(eta > nowMs)) return 'The new ETA is in the past';
+  if (!(eta > Date.parse(state.eta))) return `The new ETA must be later than the current ETA ${state.eta}`;
+  if (state.extensions.count >= policy.maxExtensions) return `No more extensions: at most ${policy.maxExtensions} per visit`;
+  if (state.extensions.totalMs + eta - Date.parse(state.eta) > policy.maxTotalExtensionMs) return `Extensions may add at most ${policy.maxTotalExtensionMs / 60_000} minutes in all`;
+  return null;
+}
