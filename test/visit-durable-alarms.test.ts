@@ -7,7 +7,6 @@ import request from 'supertest';
 import { createApp } from '../api/app';
 import type { AppDeps } from '../api/deps';
 import { createLogger } from '../lib/logger';
-import { as } from './helpers/api';
 import { connectDevServer, createHarness, createTestWorker, LINK_SECRET, PUBLIC_URL, testPayloadKeys, type Harness } from './helpers/temporal';
 import { directoryParties, eventsOf, startBody } from './helpers/visits';
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { chromium, type Browser } from 'playwright-core';
 import request from 'supertest';
 import { chromiumPath } from '../../infra/chromium';
-import { as, startApi, type ApiHarness } from '../helpers/api';
+import { startApi, type ApiHarness } from '../helpers/api';
 import { directoryParties, eventsOf, startBody } from '../helpers/visits';
 
 // Issue 16: a worker reminded by email checks in from the message itself. Opening the link
