@@ -74,6 +74,13 @@ export interface VisitActivityDeps extends NotificationDeps {
   linkSecret: string;
 }
 
+/**
+ * A visit event waits for a pooled connection instead of failing after Prisma's 2 s (P2028,
+ * seen by the hundred in the bench on a loaded machine): well inside the record's 30 s
+ * start-to-close, so a retry is still the exception.
+ */
+const RECORD_TRANSACTION = { maxWait: 10_000, timeout: 15_000 } as const;
+
 /** Activities that keep the visit's record and reach the people around it. */
 export function createVisitActivities(deps: VisitActivityDeps) {
   const { db } = deps;
@@ -102,7 +109,7 @@ export function createVisitActivities(deps: VisitActivityDeps) {
           },
         });
         await appendAudit(tx, { key: `visit:${event.visit.id}:${event.seq}`, at: event.at, actor: event.actor, action: `visit.${event.type}`, target: { type: 'visit', id: event.visit.id }, rationale: event.reason, data: { status: event.visit.status, escalationLevel: event.visit.escalationLevel } });
-      });
+      }, RECORD_TRANSACTION);
     },
 
     async notifyVisitContact(request: VisitNotification): Promise<NotificationResult> {
