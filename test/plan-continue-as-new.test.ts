@@ -35,7 +35,7 @@ describe('A plan that lives long (continue-as-new and replay)', () => {
     expect(firstHistory.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
     await replay(firstHistory, planWorkflowId(input.planId));
     // RECORD_PLAN_HISTORY=<name> keeps this run as a fixture, so later code must replay it too.
-    if (process.env.RECORD_PLAN_HISTORY) saveHistoryFixture(`plan-history-${process.env.RECORD_PLAN_HISTORY}.json`, planWorkflowId(input.planId), firstHistory);
+    if (process.env.RECORD_PLAN_HISTORY) await saveHistoryFixture(`plan-history-${process.env.RECORD_PLAN_HISTORY}.json`, planWorkflowId(input.planId), firstHistory);
     await handle.terminate('test over');
   });
 });

@@ -16,7 +16,7 @@ describe('Plan, declined-support and disagreement histories replay on the curren
   async function keep(kind: string, workflowId: string): Promise<void> {
     const history = await suite.env.client.workflow.getHandle(workflowId).fetchHistory();
     await replay(history, workflowId);
-    if (process.env.RECORD_HISTORY) saveHistoryFixture(`${kind}-history-${process.env.RECORD_HISTORY}.json`, workflowId, history);
+    if (process.env.RECORD_HISTORY) await saveHistoryFixture(`${kind}-history-${process.env.RECORD_HISTORY}.json`, workflowId, history);
   }
 
   it('When a plan is reminded, escalated, chased for a decision and an action, has its review moved to a day whose reminder hour has passed, then ends, then its history replays', async () => {

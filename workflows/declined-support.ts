@@ -1,9 +1,11 @@
 // Declined support ("keep the door open"): follow-up contacts on a policy interval until the
 // adult agrees to a plan, a consent caveat arises, or the manager closes the case.
-import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { CONTACT_OUTCOMES, CONVERSION_REASONS, type ContactOutcome, type ConversionReason, type Refusal } from '../domain/msp/declined-support';
 import type { Contact, DecisionBy } from '../domain/plan/types';
+import { RECORD_OPTIONS } from './activity-options';
+import { createOutbox, type OutgoingMessage } from './outbox';
 
 /** Workflow id for a declined-support case: never contains personal data. */
 export const declinedSupportWorkflowId = (caseId: string) => `declined-support-${caseId}`;
@@ -21,9 +23,13 @@ export interface DeclinedSupportInput {
   team: string;
   refusal: Refusal;
   leadPractitioner: Contact;
+  /** The team's manager, told when a follow-up cannot be delivered (absent in older cases). */
+  manager?: Contact;
   createdBy: DecisionBy;
   policy?: Partial<DeclinedSupportPolicy>;
 }
+
+type DeclinedSupportRecipient = 'leadPractitioner' | 'manager';
 
 export type DeclinedSupportStatus = 'open' | 'converted' | 'closed';
 
@@ -39,6 +45,8 @@ export interface DeclinedSupportState {
   followUpsSent: number;
   nextFollowUpAt: string | null;
   contacts: { outcome: ContactOutcome; note: string; by: DecisionBy; at: string }[];
+  /** Follow-ups not yet settled (absent in cases opened before sends left the follow-up loop). */
+  outbox?: OutgoingMessage<DeclinedSupportRecipient>[];
   conversion?: { reason: ConversionReason; planId: string; note: string; by: DecisionBy; at: string };
   closure?: { rationale: string; by: DecisionBy; at: string };
   changeSeq: number;
@@ -47,7 +55,7 @@ export interface DeclinedSupportState {
 export interface DeclinedSupportChange {
   key: string;
   state: DeclinedSupportState;
-  type: 'opened' | 'follow_up_due' | 'contact_recorded' | 'converted' | 'closed';
+  type: 'opened' | 'follow_up_due' | 'notification_failed' | 'contact_recorded' | 'converted' | 'closed';
   summary: string;
   outcome?: string;
   note?: string;
@@ -76,10 +84,8 @@ export const convertToPlanUpdate = defineUpdate<DeclinedSupportState, [ConvertRe
 export const closeDeclinedSupportUpdate = defineUpdate<DeclinedSupportState, [CloseRequest]>('closeDeclinedSupport');
 export const declinedSupportQuery = defineQuery<DeclinedSupportState>('declinedSupportState');
 
-const { deliverNotification, recordDeclinedSupportChange } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+// deliverNotification here only for histories from before sends left the follow-up loop (unbounded, as then).
+const { deliverNotification, recordDeclinedSupportChange } = proxyActivities<Activities>(RECORD_OPTIONS);
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -104,6 +110,7 @@ export async function declinedSupportWorkflow(input: DeclinedSupportInput): Prom
     followUpsSent: 0,
     nextFollowUpAt: policy.followUpCount > 0 ? new Date(dueAt(1)).toISOString() : null,
     contacts: [],
+    outbox: [],
     changeSeq: 0,
   };
   const open = () => (state.status === 'open' ? [] : [`the case is ${state.status}`]);
@@ -158,23 +165,47 @@ export async function declinedSupportWorkflow(input: DeclinedSupportInput): Prom
 
   await record({ type: 'opened', summary: `Support declined: ${input.refusal.declined}`, by: input.createdBy, note: input.refusal.adultViews });
 
+  const prompted = (n: unknown) => `Follow-up ${String(n)} of ${policy.followUpCount} due: lead practitioner prompted`;
+  const people: Record<DeclinedSupportRecipient, Contact | undefined> = { leadPractitioner: state.leadPractitioner, manager: input.manager };
+  const outbox = createOutbox<DeclinedSupportRecipient>({
+    workflowId,
+    subjectType: 'declined_support',
+    subjectId: state.caseId,
+    pending: (state.outbox ??= []),
+    address: (to) => (typeof to === 'string' ? people[to]!.email : to.email),
+    nextAfter: (to) => (to === 'leadPractitioner' && input.manager ? 'manager' : null),
+    describe: (m) => `follow-up prompt ${String(m.data.number)} to the lead practitioner`,
+    delivered: (m) => record({ type: 'follow_up_due', summary: prompted(m.data.number) }),
+    undelivered: (m, error, told) =>
+      record({ type: 'notification_failed', summary: `Follow-up ${String(m.data.number)} could not be delivered to the lead practitioner${told ? '; manager told' : ''}: ${error}` }),
+  });
+
   for (let n = 1; n <= policy.followUpCount; n++) {
     // A conversion or closure stops the follow-ups; nothing else moves the timetable.
     if (await condition(() => state.status !== 'open', Math.max(0, dueAt(n) - Date.now()))) break;
     state.followUpsSent = n;
     state.nextFollowUpAt = n < policy.followUpCount ? new Date(dueAt(n + 1)).toISOString() : null;
-    await deliverNotification({
-      idempotencyKey: `${workflowId}:follow-up-${n}`,
-      to: state.leadPractitioner.email,
+    const followUp = {
+      key: `follow-up-${n}`,
       template: 'declined-support-follow-up',
       data: { caseId: state.caseId, number: n, of: policy.followUpCount, declinedOn: state.createdAt.slice(0, 10) },
+    };
+    if (patched('declined-support-sends-beside-timetable')) {
+      outbox.send({ ...followUp, to: 'leadPractitioner' });
+      continue;
+    }
+    await deliverNotification({
+      idempotencyKey: `${workflowId}:${followUp.key}`,
+      to: state.leadPractitioner.email,
+      template: followUp.template,
+      data: followUp.data,
       subjectType: 'declined_support',
       subjectId: state.caseId,
     });
-    await record({ type: 'follow_up_due', summary: `Follow-up ${n} of ${policy.followUpCount} due: lead practitioner prompted` });
+    await record({ type: 'follow_up_due', summary: prompted(n) });
   }
   // The door stays open after the last prompt: the practitioner can still convert, the manager close.
   await condition(() => state.status !== 'open');
-  await condition(allHandlersFinished);
+  await condition(() => allHandlersFinished() && outbox.idle());
   return state;
 }

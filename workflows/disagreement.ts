@@ -1,10 +1,12 @@
 // A professional disagreement with a plan decision: the manager gives a final decision with a
 // rationale within a response time, or is reminded and then the safeguarding lead is told,
 // repeatedly, as for an unscheduled review request.
-import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DecisionBy, PlanContacts } from '../domain/plan/types';
+import { RECORD_OPTIONS } from './activity-options';
 import { doneBeforeDeadline } from './deadline';
+import { createOutbox, type OutgoingMessage } from './outbox';
 import { decisionDueLadder, nextLadderStep } from './plan-schedule';
 import { addWorkingDays, dateStartMs, toDateString } from './working-days';
 
@@ -44,8 +46,12 @@ export interface DisagreementState {
   responseDueDate: string;
   escalations: number;
   sent: string[];
+  /** Messages not yet settled (absent in disagreements raised before sends left the ladder's loop). */
+  outbox?: OutgoingMessage<DisagreementRecipient>[];
   response?: { finalDecision: string; rationale: string; by: DecisionBy; at: string };
 }
+
+type DisagreementRecipient = 'manager' | 'safeguardingLead';
 
 export interface DisagreementChange {
   key: string;
@@ -64,10 +70,11 @@ export interface RespondRequest {
 export const respondToDisagreementUpdate = defineUpdate<DisagreementState, [RespondRequest]>('respondToDisagreement');
 export const disagreementQuery = defineQuery<DisagreementState>('disagreementState');
 
-const { deliverNotification, recordDisagreementChange } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+// deliverNotification here only for histories from before sends left the ladder's loop (unbounded, as then).
+const { deliverNotification, recordDisagreementChange } = proxyActivities<Activities>(RECORD_OPTIONS);
+
+/** Who hears when a reminder cannot be delivered. */
+const NEXT_AFTER: Record<DisagreementRecipient, DisagreementRecipient> = { manager: 'safeguardingLead', safeguardingLead: 'manager' };
 
 export async function disagreementWorkflow(input: DisagreementInput): Promise<DisagreementState> {
   const policy = { ...defaultDisagreementPolicy, ...input.policy };
@@ -82,6 +89,7 @@ export async function disagreementWorkflow(input: DisagreementInput): Promise<Di
     responseDueDate: addWorkingDays(toDateString(Date.now()), policy.responseWorkingDays, policy.nonWorkingDates),
     escalations: 0,
     sent: [],
+    outbox: [],
   };
   let seq = 0;
   const record = (summary: string) =>
@@ -120,13 +128,29 @@ export async function disagreementWorkflow(input: DisagreementInput): Promise<Di
       new Set(state.sent),
     );
   const decided = () => state.status === 'decided';
+  const outbox = createOutbox<DisagreementRecipient>({
+    workflowId,
+    subjectType: 'plan_disagreement',
+    subjectId: state.disagreementId,
+    pending: (state.outbox ??= []),
+    address: (to) => (typeof to === 'string' ? contacts[to].email : to.email),
+    nextAfter: (to) => (typeof to === 'string' ? NEXT_AFTER[to] : 'manager'),
+    describe: (m) => `${m.template} reminder to the ${String(m.to)}`,
+    delivered: (m) => record(`${m.template} sent to ${String(m.to)}`),
+    undelivered: (m, error, told) => record(`${m.template} could not be delivered to ${String(m.to)}${told ? `; ${told} told` : ''}: ${error}`),
+  });
   while (!(await doneBeforeDeadline(decided, () => ladder().atMs))) {
     const step = ladder();
     state.sent.push(step.key);
     if (step.to === 'safeguardingLead') state.escalations++;
+    const to = step.to as DisagreementRecipient;
+    if (patched('disagreement-sends-beside-ladder')) {
+      outbox.send({ key: step.key, to, template: step.template, data: step.data });
+      continue;
+    }
     await deliverNotification({
       idempotencyKey: `${workflowId}:${step.key}`,
-      to: contacts[step.to as keyof PlanContacts].email,
+      to: contacts[to].email,
       template: step.template,
       data: step.data,
       subjectType: 'plan_disagreement',
@@ -134,6 +158,6 @@ export async function disagreementWorkflow(input: DisagreementInput): Promise<Di
     });
     await record(`${step.template} sent to ${String(step.to)}`);
   }
-  await condition(allHandlersFinished);
+  await condition(() => allHandlersFinished() && outbox.idle());
   return state;
 }

@@ -4,6 +4,7 @@ import type { CopyDecision, CopyRequest } from '../domain/plan/copies';
 import type { Ending } from '../domain/plan/ending';
 import type { ReviewOutcome, ReviewRecord } from '../domain/plan/reviews';
 import type { Consent, DecisionBy, LegalAdvice, PlanContacts, PlanContent } from '../domain/plan/types';
+import type { OutgoingMessage } from './outbox';
 import type { PlanPolicy } from './plan-policy';
 
 /** Workflow id for a plan: never contains personal data. */
@@ -53,6 +54,8 @@ export interface PlanState {
   ending?: Ending & { endedAt: string; by: DecisionBy };
   /** Reminder and escalation keys already sent for the dates now open. */
   sent: string[];
+  /** Messages sent but not yet settled (absent in plans started before sends left the main loop). */
+  outbox?: OutgoingMessage<keyof PlanContacts>[];
   /** Numbers every recorded change, for idempotent persistence across retries and runs. */
   changeSeq: number;
   /** Events handled by this run; a new run starts again from zero. */

@@ -1,6 +1,5 @@
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   patched,
@@ -18,8 +17,10 @@ import { consentProblems, isLimitedToNecessaryMeasures } from '../domain/plan/co
 import { endingProblems, type Ending } from '../domain/plan/ending';
 import { isRestrictive, measureProblems, oneToOneMeasures } from '../domain/plan/measures';
 import { reviewProblems } from '../domain/plan/reviews';
-import type { DecisionBy } from '../domain/plan/types';
+import type { DecisionBy, PlanContacts } from '../domain/plan/types';
+import { RECORD_OPTIONS } from './activity-options';
 import { doneBeforeDeadline } from './deadline';
+import { createOutbox } from './outbox';
 import {
   completeActionUpdate,
   decideCopyUpdate,
@@ -51,21 +52,22 @@ import {
 } from './plan-contract';
 import { resolvePlanPolicy } from './plan-policy';
 import { nextAlarm, pruneSent, type Alarm } from './plan-schedule';
+import { refusing, required } from './rules';
 import { addDays, addWorkingDays, toDateString } from './working-days';
 
-const { deliverNotification, recordPlanChange } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+// deliverNotification here only for histories from before sends left the main loop (unbounded, as then).
+const { deliverNotification, recordPlanChange } = proxyActivities<Activities>(RECORD_OPTIONS);
 
-/** A request the rules refuse: rejected by the validator, so nothing reaches history. */
-function refuseIf(problems: string[]): void {
-  if (problems.length) throw ApplicationFailure.create({ type: 'PlanRuleViolation', message: problems.join('; '), details: problems, nonRetryable: true });
-}
+/** Sends go out beside the timetable, bounded, and a failure is told to the next person. */
+const SENDS_BESIDE_TIMETABLE = 'plan-sends-beside-timetable';
 
+const refuseIf = refusing('PlanRuleViolation');
 const requireRole = (by: DecisionBy, roles: string[], what: string) =>
   roles.includes(by.actorRole) ? [] : [`only a ${roles.join(' or ')} may ${what}`];
-const required = (value: string | undefined, what: string) => (value?.trim() ? [] : [`${what} must be recorded`]);
+
+/** Who hears when a message cannot be delivered: the manager, and the safeguarding lead when it was the manager's. */
+const NEXT_AFTER: Record<keyof PlanContacts, keyof PlanContacts> = { leadPractitioner: 'manager', manager: 'safeguardingLead', safeguardingLead: 'manager' };
+const recipientName = (to: Alarm['to']) => (typeof to === 'string' ? to : 'action owner');
 
 /** A new plan's state: a draft holding its agreed first review date. */
 export function initialState(input: PlanInput): PlanState {
@@ -81,6 +83,7 @@ export function initialState(input: PlanInput): PlanState {
     oneToOneReview: null,
     requests: [],
     sent: [],
+    outbox: [],
     changeSeq: 0,
     eventsThisRun: 0,
     runs: 1,
@@ -104,6 +107,8 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
   const mustBe = (status: PlanState['status'], what: string) => (state.status === status ? [] : [`a ${state.status} plan cannot ${what}`]);
 
   let recorded: Promise<void> = Promise.resolve();
+  /** Records not yet written: a hand-over waits for them, so no run leaves a change behind. */
+  let writing = 0;
   async function record(change: Omit<PlanChange, 'key' | 'planId' | 'at' | 'state'>): Promise<void> {
     state.changeSeq++;
     state.eventsThisRun++;
@@ -114,7 +119,12 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     if (!patched('plan-records-in-order')) return recordPlanChange(payload);
     const write = recorded.then(() => recordPlanChange(payload));
     recorded = write.catch(() => undefined);
-    await write;
+    writing++;
+    try {
+      await write;
+    } finally {
+      writing--;
+    }
   }
 
   function index(): void {
@@ -406,11 +416,30 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
   }
   index();
 
+  const outbox = createOutbox<keyof PlanContacts>({
+    workflowId,
+    subjectType: 'plan',
+    subjectId: state.planId,
+    pending: (state.outbox ??= []),
+    address: (to) => (typeof to === 'string' ? state.contacts[to].email : to.email),
+    nextAfter: (to) => NEXT_AFTER[typeof to === 'string' ? to : 'leadPractitioner'],
+    describe: (m) => `${m.template} message to the ${recipientName(m.to)}`,
+    delivered: (m) => record({ type: 'notified', summary: `${m.template} sent to ${recipientName(m.to)}`, data: { key: m.key, template: m.template } }),
+    undelivered: (m, error, told) =>
+      record({
+        type: 'notification_failed',
+        summary: `${m.template} could not be delivered to ${recipientName(m.to)}${told ? `; ${told} told` : ''}: ${error}`,
+        data: { key: m.key, template: m.template, error, told },
+      }),
+  });
+  outbox.resume();
+
   const handOver = () => workflowInfo().continueAsNewSuggested || state.eventsThisRun >= policy.continueAsNewAfterEvents;
   const owed = () => nextAlarm(state, policy);
   while (state.status !== 'ended') {
     if (handOver()) {
-      await condition(allHandlersFinished);
+      await condition(() => allHandlersFinished() && writing === 0);
+      // Unsettled messages travel in the state: the next run sends them under the same keys.
       await continueAsNew<typeof planWorkflow>({ ...input, carried: { ...state, sent: pruneSent(state, policy), eventsThisRun: 0, runs: state.runs + 1 } });
     }
     const interrupted = () => state.status === 'ended' || handOver() || !owed();
@@ -421,11 +450,16 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     }
     if (await doneBeforeDeadline(interrupted, () => owed()?.atMs ?? first.atMs)) continue;
     const alarm = owed();
-    if (alarm) await send(alarm);
+    if (!alarm) continue;
+    if (patched(SENDS_BESIDE_TIMETABLE)) {
+      state.sent.push(alarm.key);
+      outbox.send({ key: alarm.key, to: alarm.to, template: alarm.template, data: { ...alarm.data, planId: state.planId } });
+    } else await send(alarm);
   }
-  await condition(allHandlersFinished);
+  await condition(() => allHandlersFinished() && outbox.idle());
   return summary();
 
+  /** Before SENDS_BESIDE_TIMETABLE: the loop waited for each send. Kept for the plans that ran it. */
   async function send(alarm: Alarm): Promise<void> {
     state.sent.push(alarm.key);
     const to = typeof alarm.to === 'string' ? state.contacts[alarm.to].email : alarm.to.email;
@@ -437,6 +471,6 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
       subjectType: 'plan',
       subjectId: state.planId,
     });
-    await record({ type: 'notified', summary: `${alarm.template} sent to ${typeof alarm.to === 'string' ? alarm.to : 'action owner'}`, data: { key: alarm.key, template: alarm.template } });
+    await record({ type: 'notified', summary: `${alarm.template} sent to ${recipientName(alarm.to)}`, data: { key: alarm.key, template: alarm.template } });
   }
 }

@@ -73,10 +73,22 @@ export function mspRoutes({ temporal, db, config }: AppDeps): Router {
     const body = parse(CreateDeclinedSupportBody, req);
     if ((actor.role !== 'practitioner' && actor.role !== 'manager') || !actor.team) throw forbidden("Only a team's practitioner or manager records declined support");
     const caseId = body.caseId ?? randomUUID();
+    // The directory's manager hears when a follow-up cannot reach the lead practitioner.
+    const manager = await db.user.findFirst({ where: { teamId: actor.team, role: 'manager', disabledAt: null }, select: { id: true, email: true }, orderBy: { createdAt: 'asc' } });
     await startOnce(temporal, 'Declined-support case', declinedSupportWorkflow, {
       workflowId: declinedSupportWorkflowId(caseId),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      args: [{ caseId, team: actor.team, refusal: body.refusal, leadPractitioner: body.leadPractitioner, createdBy: { actorId: actor.id, actorRole: actor.role }, policy: body.policy }],
+      args: [
+        {
+          caseId,
+          team: actor.team,
+          refusal: body.refusal,
+          leadPractitioner: body.leadPractitioner,
+          manager: manager ?? undefined,
+          createdBy: { actorId: actor.id, actorRole: actor.role },
+          policy: body.policy,
+        },
+      ],
     });
     res.status(201).location(`/declined-support/${caseId}`).json({ caseId, status: 'open' });
   });

@@ -19,18 +19,24 @@ export interface SmtpSink {
   waitFor(count: number, filter?: (m: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail[]>;
   /** Makes the server refuse mail (a relay outage) until called with false. */
   setDown(down: boolean): void;
+  /** Refuses this recipient for good (550), as a relay does a mistyped address. */
+  rejectRecipient(address: string): void;
   close(): Promise<void>;
 }
 
 export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
   let down = false;
+  const rejected = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onMailFrom(_address, _session, callback) {
       callback(down ? Object.assign(new Error('Relay unavailable'), { responseCode: 421 }) : undefined);
+    },
+    onRcptTo(address, _session, callback) {
+      callback(rejected.has(address.address.toLowerCase()) ? Object.assign(new Error(`Mailbox ${address.address} does not exist`), { responseCode: 550 }) : undefined);
     },
     onData(stream, session, callback) {
       simpleParser(stream)
@@ -67,6 +73,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     },
     setDown(value) {
       down = value;
+    },
+    rejectRecipient(address) {
+      rejected.add(address.toLowerCase());
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
