@@ -3,7 +3,7 @@ import { audit, SYSTEM } from '../lib/audit';
 import type { Db } from '../lib/db';
 import type { NotificationChannel } from '../lib/mailer';
 import { renderMessage } from './messages';
-import { recipientAtSendTime } from './msp-deputies';
+import { recipientAtSendTime } from './cover';
 
 export interface NotificationRequest {
   /**

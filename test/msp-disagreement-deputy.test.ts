@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { disagreementWorkflow, disagreementWorkflowId, respondToDisagreementUpdate, type DisagreementInput } from '../workflows/disagreement';
+import { disagreementWorkflow } from '../workflows/disagreement';
+import { disagreementWorkflowId, respondToDisagreementUpdate, type DisagreementInput } from '../workflows/disagreement-contract';
 import { visitWorkflow, visitWorkflowId } from '../workflows/visit';
 import { addWorkingDays, dateStartMs, toDateString } from '../workflows/working-days';
 import { eventually } from './helpers/eventually';

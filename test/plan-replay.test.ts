@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { closeDeclinedSupportUpdate, declinedSupportWorkflow, declinedSupportWorkflowId, recordContactUpdate } from '../workflows/declined-support';
-import { disagreementWorkflow, disagreementWorkflowId, respondToDisagreementUpdate } from '../workflows/disagreement';
+import { declinedSupportWorkflow } from '../workflows/declined-support';
+import { closeDeclinedSupportUpdate, declinedSupportWorkflowId, recordContactUpdate } from '../workflows/declined-support-contract';
+import { disagreementWorkflow } from '../workflows/disagreement';
+import { disagreementWorkflowId, respondToDisagreementUpdate } from '../workflows/disagreement-contract';
 import { endPlanUpdate, requestUnscheduledReviewUpdate, rescheduleReviewUpdate } from '../workflows/plan-contract';
 import { addDays, dateStartMs, toDateString } from '../workflows/working-days';
 import { historyFixtures, loadHistoryFixture, replay, saveHistoryFixture } from './helpers/history-fixtures';

@@ -3,8 +3,8 @@ import type { ActivityOptions } from '@temporalio/workflow';
 
 const RETRY = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' } as const;
 
-/** A record of what happened is retried until the database takes it: nothing recorded may be lost. */
-export const RECORD_OPTIONS: ActivityOptions = { startToCloseTimeout: '1 minute', retry: RETRY };
+/** Retried until done: a record of what happened (nothing recorded may be lost), or a send that is the workflow's only job. */
+export const UNTIL_DONE_OPTIONS: ActivityOptions = { startToCloseTimeout: '1 minute', retry: RETRY };
 
 /**
  * A message is retried for about 40 minutes (a relay outage), then given up on: the failure is

@@ -1,100 +1,35 @@
 // Declined support ("keep the door open"): follow-up contacts on a policy interval until the
 // adult agrees to a plan, a consent caveat arises, or the manager closes the case.
-import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { CONTACT_OUTCOMES, CONVERSION_REASONS, type ContactOutcome, type ConversionReason, type Refusal } from '../domain/msp/declined-support';
-import type { Contact, DecisionBy } from '../domain/plan/types';
-import { RECORD_OPTIONS } from './activity-options';
-import { createOutbox, type OutgoingMessage } from './outbox';
-
-/** Workflow id for a declined-support case: never contains personal data. */
-export const declinedSupportWorkflowId = (caseId: string) => `declined-support-${caseId}`;
-
-export interface DeclinedSupportPolicy {
-  /** Days between follow-up prompts to the lead practitioner. */
-  followUpEveryDays: number;
-  /** How many follow-ups before the case rests with the practitioner's judgement. */
-  followUpCount: number;
-}
-export const defaultDeclinedSupportPolicy: DeclinedSupportPolicy = { followUpEveryDays: 28, followUpCount: 3 };
-
-export interface DeclinedSupportInput {
-  caseId: string;
-  team: string;
-  refusal: Refusal;
-  leadPractitioner: Contact;
-  /** The team's manager, told when a follow-up cannot be delivered (absent in older cases). */
-  manager?: Contact;
-  createdBy: DecisionBy;
-  policy?: Partial<DeclinedSupportPolicy>;
-}
-
-type DeclinedSupportRecipient = 'leadPractitioner' | 'manager';
-
-export type DeclinedSupportStatus = 'open' | 'converted' | 'closed';
-
-export interface DeclinedSupportState {
-  caseId: string;
-  team: string;
-  status: DeclinedSupportStatus;
-  refusal: Refusal;
-  leadPractitioner: Contact;
-  policy: DeclinedSupportPolicy;
-  createdAt: string;
-  createdBy: DecisionBy;
-  followUpsSent: number;
-  nextFollowUpAt: string | null;
-  contacts: { outcome: ContactOutcome; note: string; by: DecisionBy; at: string }[];
-  /** Follow-ups not yet settled (absent in cases opened before sends left the follow-up loop). */
-  outbox?: OutgoingMessage<DeclinedSupportRecipient>[];
-  conversion?: { reason: ConversionReason; planId: string; note: string; by: DecisionBy; at: string };
-  closure?: { rationale: string; by: DecisionBy; at: string };
-  changeSeq: number;
-}
-
-export interface DeclinedSupportChange {
-  key: string;
-  state: DeclinedSupportState;
-  type: 'opened' | 'follow_up_due' | 'notification_failed' | 'contact_recorded' | 'converted' | 'closed';
-  summary: string;
-  outcome?: string;
-  note?: string;
-  by?: DecisionBy;
-  at: string;
-}
-
-export interface ContactRequest {
-  outcome: ContactOutcome;
-  note: string;
-  by: DecisionBy;
-}
-export interface ConvertRequest {
-  reason: ConversionReason;
-  planId: string;
-  note: string;
-  by: DecisionBy;
-}
-export interface CloseRequest {
-  rationale: string;
-  by: DecisionBy;
-}
-
-export const recordContactUpdate = defineUpdate<DeclinedSupportState, [ContactRequest]>('recordContact');
-export const convertToPlanUpdate = defineUpdate<DeclinedSupportState, [ConvertRequest]>('convertToPlan');
-export const closeDeclinedSupportUpdate = defineUpdate<DeclinedSupportState, [CloseRequest]>('closeDeclinedSupport');
-export const declinedSupportQuery = defineQuery<DeclinedSupportState>('declinedSupportState');
+import { CONTACT_OUTCOMES, CONVERSION_REASONS } from '../domain/msp/declined-support';
+import type { Contact } from '../domain/plan/types';
+import { UNTIL_DONE_OPTIONS } from './activity-options';
+import {
+  closeDeclinedSupportUpdate,
+  convertToPlanUpdate,
+  declinedSupportQuery,
+  DECLINED_SUPPORT_DEFAULTS_BEFORE_RESOLUTION,
+  recordContactUpdate,
+  type CloseRequest,
+  type ContactRequest,
+  type ConvertRequest,
+  type DeclinedSupportChange,
+  type DeclinedSupportInput,
+  type DeclinedSupportRecipient,
+  type DeclinedSupportState,
+} from './declined-support-contract';
+import { createOutbox } from './outbox';
+import { refusing, required } from './rules';
+import { DAY_MS } from './working-days';
 
 // deliverNotification here only for histories from before sends left the follow-up loop (unbounded, as then).
-const { deliverNotification, recordDeclinedSupportChange } = proxyActivities<Activities>(RECORD_OPTIONS);
+const { deliverNotification, recordDeclinedSupportChange } = proxyActivities<Activities>(UNTIL_DONE_OPTIONS);
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-function refuseIf(problems: string[]): void {
-  if (problems.length) throw ApplicationFailure.create({ type: 'DeclinedSupportRuleViolation', message: problems.join('; '), details: problems, nonRetryable: true });
-}
+const refuseIf = refusing('DeclinedSupportRuleViolation');
 
 export async function declinedSupportWorkflow(input: DeclinedSupportInput): Promise<DeclinedSupportState> {
-  const policy = { ...defaultDeclinedSupportPolicy, ...input.policy };
+  const policy = { ...DECLINED_SUPPORT_DEFAULTS_BEFORE_RESOLUTION, ...input.policy };
   const startedMs = Date.now();
   const dueAt = (n: number) => startedMs + n * policy.followUpEveryDays * DAY_MS;
   const workflowId = workflowInfo().workflowId;
@@ -114,7 +49,6 @@ export async function declinedSupportWorkflow(input: DeclinedSupportInput): Prom
     changeSeq: 0,
   };
   const open = () => (state.status === 'open' ? [] : [`the case is ${state.status}`]);
-  const required = (value: string, what: string) => (value.trim() ? [] : [`${what} must be recorded`]);
 
   async function record(change: Omit<DeclinedSupportChange, 'key' | 'state' | 'at'>): Promise<void> {
     state.changeSeq++;

@@ -1,83 +1,34 @@
 // A professional disagreement with a plan decision: the manager gives a final decision with a
 // rationale within a response time, or is reminded and then the safeguarding lead is told,
 // repeatedly, as for an unscheduled review request.
-import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { DecisionBy, PlanContacts } from '../domain/plan/types';
-import { RECORD_OPTIONS } from './activity-options';
+import { UNTIL_DONE_OPTIONS } from './activity-options';
 import { doneBeforeDeadline } from './deadline';
-import { createOutbox, type OutgoingMessage } from './outbox';
+import {
+  disagreementQuery,
+  DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION,
+  respondToDisagreementUpdate,
+  type DisagreementInput,
+  type DisagreementRecipient,
+  type DisagreementState,
+  type RespondRequest,
+} from './disagreement-contract';
+import { createOutbox } from './outbox';
+import { refusing, required } from './rules';
 import { decisionDueLadder, nextLadderStep } from './plan-schedule';
 import { addWorkingDays, dateStartMs, toDateString } from './working-days';
 
-/** Workflow id for a disagreement: never contains personal data. */
-export const disagreementWorkflowId = (disagreementId: string) => `disagreement-${disagreementId}`;
-
-export interface DisagreementPolicy {
-  /** Working days the manager has to respond. */
-  responseWorkingDays: number;
-  /** Days after the response fell due at which the safeguarding lead hears, then again every as many. */
-  escalateEveryDays: number;
-  notifyHourUtc: number;
-  nonWorkingDates: string[];
-}
-export const defaultDisagreementPolicy: DisagreementPolicy = { responseWorkingDays: 5, escalateEveryDays: 2, notifyHourUtc: 9, nonWorkingDates: [] };
-
-export interface DisagreementInput {
-  disagreementId: string;
-  planId: string;
-  team: string;
-  contacts: PlanContacts;
-  /** The plan decision disagreed with (its id or a description). */
-  decisionRef: string;
-  what: string;
-  why: string;
-  evidence: string;
-  raisedBy: DecisionBy;
-  policy?: Partial<DisagreementPolicy>;
-}
-
-export interface DisagreementState {
-  disagreementId: string;
-  planId: string;
-  team: string;
-  status: 'awaiting_response' | 'decided';
-  raisedAt: string;
-  responseDueDate: string;
-  escalations: number;
-  sent: string[];
-  /** Messages not yet settled (absent in disagreements raised before sends left the ladder's loop). */
-  outbox?: OutgoingMessage<DisagreementRecipient>[];
-  response?: { finalDecision: string; rationale: string; by: DecisionBy; at: string };
-}
-
-type DisagreementRecipient = 'manager' | 'safeguardingLead';
-
-export interface DisagreementChange {
-  key: string;
-  input: Omit<DisagreementInput, 'policy' | 'contacts'>;
-  state: DisagreementState;
-  summary: string;
-  at: string;
-}
-
-export interface RespondRequest {
-  finalDecision: string;
-  rationale: string;
-  by: DecisionBy;
-}
-
-export const respondToDisagreementUpdate = defineUpdate<DisagreementState, [RespondRequest]>('respondToDisagreement');
-export const disagreementQuery = defineQuery<DisagreementState>('disagreementState');
-
 // deliverNotification here only for histories from before sends left the ladder's loop (unbounded, as then).
-const { deliverNotification, recordDisagreementChange } = proxyActivities<Activities>(RECORD_OPTIONS);
+const { deliverNotification, recordDisagreementChange } = proxyActivities<Activities>(UNTIL_DONE_OPTIONS);
+
+const refuseIf = refusing('DisagreementRuleViolation');
 
 /** Who hears when a reminder cannot be delivered. */
 const NEXT_AFTER: Record<DisagreementRecipient, DisagreementRecipient> = { manager: 'safeguardingLead', safeguardingLead: 'manager' };
 
 export async function disagreementWorkflow(input: DisagreementInput): Promise<DisagreementState> {
-  const policy = { ...defaultDisagreementPolicy, ...input.policy };
+  const policy = { ...DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION, ...input.policy };
   const workflowId = workflowInfo().workflowId;
   const { policy: _policy, contacts, ...about } = input;
   const state: DisagreementState = {
@@ -106,13 +57,12 @@ export async function disagreementWorkflow(input: DisagreementInput): Promise<Di
     },
     {
       validator: ({ finalDecision, rationale, by }: RespondRequest) => {
-        const problems = [
+        refuseIf([
           ...(state.status === 'decided' ? ['the disagreement already has a final decision'] : []),
           ...(by.actorRole === 'manager' ? [] : ['only the manager gives the final decision']),
-          ...(finalDecision.trim() ? [] : ['the final decision must be recorded']),
-          ...(rationale.trim() ? [] : ['the rationale must be recorded']),
-        ];
-        if (problems.length) throw ApplicationFailure.create({ type: 'DisagreementRuleViolation', message: problems.join('; '), details: problems, nonRetryable: true });
+          ...required(finalDecision, 'the final decision'),
+          ...required(rationale, 'the rationale'),
+        ]);
       },
     },
   );

@@ -76,6 +76,7 @@ export interface PlanInput {
   /** The investigating team manager's decision that a plan benefits the adult. */
   benefitRationale: string;
   createdBy: DecisionBy;
+  /** Complete when started by the API (resolvePlanPolicy); plans made before that may lack fields. */
   policy?: Partial<PlanPolicy>;
   /** Keep search attributes up to date (the time-skipping test server has none registered). */
   indexed?: boolean;

@@ -3,9 +3,7 @@
 import type { PlanContacts } from '../domain/plan/types';
 import type { PlanState, ReviewTrack } from './plan-contract';
 import type { PlanPolicy } from './plan-policy';
-import { dateStartMs } from './working-days';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS, dateStartMs } from './working-days';
 
 export interface Alarm {
   /** Unique within the workflow: review number, date revision and step. */

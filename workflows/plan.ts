@@ -18,7 +18,7 @@ import { endingProblems, type Ending } from '../domain/plan/ending';
 import { isRestrictive, measureProblems, oneToOneMeasures } from '../domain/plan/measures';
 import { reviewProblems } from '../domain/plan/reviews';
 import type { DecisionBy, PlanContacts } from '../domain/plan/types';
-import { RECORD_OPTIONS } from './activity-options';
+import { UNTIL_DONE_OPTIONS } from './activity-options';
 import { doneBeforeDeadline } from './deadline';
 import { createOutbox } from './outbox';
 import {
@@ -50,13 +50,13 @@ import {
   type PlanSummary,
   type ReviewTrack,
 } from './plan-contract';
-import { resolvePlanPolicy } from './plan-policy';
+import { PLAN_DEFAULTS_BEFORE_RESOLUTION } from './plan-policy';
 import { nextAlarm, pruneSent, type Alarm } from './plan-schedule';
 import { refusing, required } from './rules';
 import { addDays, addWorkingDays, toDateString } from './working-days';
 
 // deliverNotification here only for histories from before sends left the main loop (unbounded, as then).
-const { deliverNotification, recordPlanChange } = proxyActivities<Activities>(RECORD_OPTIONS);
+const { deliverNotification, recordPlanChange } = proxyActivities<Activities>(UNTIL_DONE_OPTIONS);
 
 /** Sends go out beside the timetable, bounded, and a failure is told to the next person. */
 const SENDS_BESIDE_TIMETABLE = 'plan-sends-beside-timetable';
@@ -97,7 +97,7 @@ export function initialState(input: PlanInput): PlanState {
  * every decision with who, when, the rationale and the adult's views.
  */
 export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
-  const policy = resolvePlanPolicy(input.policy);
+  const policy = { ...PLAN_DEFAULTS_BEFORE_RESOLUTION, ...input.policy };
   const state: PlanState = input.carried ?? initialState(input);
   const workflowId = workflowInfo().workflowId;
   const now = () => new Date().toISOString();
@@ -440,7 +440,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     if (handOver()) {
       await condition(() => allHandlersFinished() && writing === 0);
       // Unsettled messages travel in the state: the next run sends them under the same keys.
-      await continueAsNew<typeof planWorkflow>({ ...input, carried: { ...state, sent: pruneSent(state, policy), eventsThisRun: 0, runs: state.runs + 1 } });
+      await continueAsNew<typeof planWorkflow>({ ...input, policy, carried: { ...state, sent: pruneSent(state, policy), eventsThisRun: 0, runs: state.runs + 1 } });
     }
     const interrupted = () => state.status === 'ended' || handOver() || !owed();
     const first = owed();

@@ -6,16 +6,10 @@ import { Router, type Request } from 'express';
 import type { z } from 'zod';
 import { mayDecideWithoutConsent } from '../../domain/msp/without-consent';
 import type { Db } from '../../lib/db';
-import {
-  closeDeclinedSupportUpdate,
-  convertToPlanUpdate,
-  declinedSupportQuery,
-  declinedSupportWorkflow,
-  declinedSupportWorkflowId,
-  recordContactUpdate,
-  type DeclinedSupportState,
-} from '../../workflows/declined-support';
-import { disagreementQuery, disagreementWorkflow, disagreementWorkflowId, respondToDisagreementUpdate } from '../../workflows/disagreement';
+import { declinedSupportWorkflow } from '../../workflows/declined-support';
+import { resolveDeclinedSupportPolicy, closeDeclinedSupportUpdate, convertToPlanUpdate, declinedSupportQuery, declinedSupportWorkflowId, recordContactUpdate, type DeclinedSupportState } from '../../workflows/declined-support-contract';
+import { disagreementWorkflow } from '../../workflows/disagreement';
+import { disagreementQuery, disagreementWorkflowId, resolveDisagreementPolicy, respondToDisagreementUpdate } from '../../workflows/disagreement-contract';
 import { planStateQuery, planWorkflowId } from '../../workflows/plan-contract';
 import type { AppDeps } from '../deps';
 import { actorOf, forbidden, type Actor } from '../http/actor';
@@ -86,7 +80,7 @@ export function mspRoutes({ temporal, db, config }: AppDeps): Router {
           leadPractitioner: body.leadPractitioner,
           manager: manager ?? undefined,
           createdBy: { actorId: actor.id, actorRole: actor.role },
-          policy: body.policy,
+          policy: resolveDeclinedSupportPolicy(body.policy),
         },
       ],
     });
@@ -177,7 +171,7 @@ export function mspRoutes({ temporal, db, config }: AppDeps): Router {
     await startOnce(temporal, 'Disagreement', disagreementWorkflow, {
       workflowId: disagreementWorkflowId(disagreementId),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      args: [{ ...about, disagreementId, planId, team: plan.team, contacts: plan.contacts, raisedBy: by, policy }],
+      args: [{ ...about, disagreementId, planId, team: plan.team, contacts: plan.contacts, raisedBy: by, policy: resolveDisagreementPolicy(policy) }],
     });
     res.status(201).location(`/disagreements/${disagreementId}`).json({ disagreementId, status: 'awaiting_response' });
   });

@@ -5,11 +5,12 @@ import type { ReviewOutcome, ReviewRecord } from '../../domain/plan/reviews';
 import type { DecisionBy, Measure, PlanContent } from '../../domain/plan/types';
 import { planWorkflow } from '../../workflows/plan';
 import { goLiveUpdate, planWorkflowId, type PlanInput } from '../../workflows/plan-contract';
-import { addDays, dateStartMs, toDateString } from '../../workflows/working-days';
+import { resolvePlanPolicy } from '../../workflows/plan-policy';
+import { addDays, DAY_MS, dateStartMs, toDateString } from '../../workflows/working-days';
 import type { ReceivedMail } from './smtp-sink';
 import { timeSkippingSuite, type Harness } from './temporal';
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
+export { DAY_MS };
 export const HOUR_MS = 60 * 60 * 1000;
 
 export const manager: DecisionBy = { actorId: 'mgr-1', actorRole: 'manager' };
@@ -55,6 +56,8 @@ export function planInput(nowMs: number, overrides: Partial<PlanInput> = {}): Pl
     benefitRationale: 'On-going risk of financial abuse; the adult wants a plan',
     createdBy: practitioner,
     ...overrides,
+    // As the API starts plans: the policy arrives complete.
+    policy: resolvePlanPolicy(overrides.policy),
   };
 }
 
