@@ -6,7 +6,7 @@ import { disagreementWorkflowId, respondToDisagreementUpdate } from '../workflow
 import { endPlanUpdate, requestUnscheduledReviewUpdate, rescheduleReviewUpdate } from '../workflows/plan-contract';
 import { addDays, dateStartMs, toDateString } from '../workflows/working-days';
 import { historyFixtures, loadHistoryFixture, replay, saveHistoryFixture } from './helpers/history-fixtures';
-import { DAY_MS, HOUR_MS, manager, notifyTime, planContent, planSuite, practitioner, review } from './helpers/plans';
+import { DAY_MS, disagreementInput, HOUR_MS, manager, notifyTime, planContent, planSuite, practitioner, review } from './helpers/plans';
 
 // Each scenario walks one workflow through its sends, escalations and decisions, then replays
 // its history on the code under test. RECORD_HISTORY=<tag> keeps the histories as fixtures, so
@@ -66,25 +66,8 @@ describe('Plan, declined-support and disagreement histories replay on the curren
   });
 
   it('When a disagreement is chased up its ladder and then answered, then its history replays', async () => {
-    const disagreementId = randomUUID();
-    const handle = await suite.env.client.workflow.start(disagreementWorkflow, {
-      workflowId: disagreementWorkflowId(disagreementId),
-      taskQueue: suite.harness.taskQueue,
-      args: [
-        {
-          disagreementId,
-          planId: randomUUID(),
-          team: 'east',
-          contacts: { leadPractitioner: { id: 'prac-1', email: 'lead@example.org' }, manager: { id: 'mgr-1', email: 'manager@example.org' }, safeguardingLead: { id: 'sg-1', email: 'sg@example.org' } },
-          decisionRef: 'Review 1',
-          what: 'Supervised contact continues',
-          why: 'The adult is distressed by it',
-          evidence: 'Advocate notes',
-          raisedBy: practitioner,
-          policy: { escalateEveryDays: 2 },
-        },
-      ],
-    });
+    const input = disagreementInput({ policy: { escalateEveryDays: 2 } });
+    const handle = await suite.env.client.workflow.start(disagreementWorkflow, { workflowId: disagreementWorkflowId(input.disagreementId), taskQueue: suite.harness.taskQueue, args: [input] });
     await sleepUntil((await suite.env.currentTimeMs()) + 14 * DAY_MS);
     await handle.executeUpdate(respondToDisagreementUpdate, { args: [{ finalDecision: 'Supervision reduced', rationale: 'Distress outweighs the risk', by: manager }] });
     await handle.result();

@@ -19,6 +19,7 @@ import {
   type DeclinedSupportRecipient,
   type DeclinedSupportState,
 } from './declined-support-contract';
+import { plannedSend, type EscalationLadder } from './escalation-timetable';
 import { createOutbox } from './outbox';
 import { refusing, required } from './rules';
 import { DAY_MS } from './working-days';
@@ -31,7 +32,9 @@ const refuseIf = refusing('DeclinedSupportRuleViolation');
 export async function declinedSupportWorkflow(input: DeclinedSupportInput): Promise<DeclinedSupportState> {
   const policy = { ...DECLINED_SUPPORT_DEFAULTS_BEFORE_RESOLUTION, ...input.policy };
   const startedMs = Date.now();
-  const dueAt = (n: number) => startedMs + n * policy.followUpEveryDays * DAY_MS;
+  const everyMs = policy.followUpEveryDays * DAY_MS;
+  const followUps: EscalationLadder<DeclinedSupportRecipient> = { startMs: startedMs + everyMs, steps: [{ notify: ['leadPractitioner'], waitMs: everyMs, repeats: policy.followUpCount }], lastStepRepeats: false };
+  const dueAt = (n: number) => plannedSend(followUps, n)!.at;
   const workflowId = workflowInfo().workflowId;
   const state: DeclinedSupportState = {
     caseId: input.caseId,

@@ -14,12 +14,14 @@ export interface DisagreementPolicy {
   escalateEveryDays: number;
   notifyHourUtc: number;
   nonWorkingDates: string[];
+  /** Changes recorded before the run hands over to a new one: an unanswered ladder's history stays bounded. */
+  continueAsNewAfterEvents: number;
 }
 /**
  * What a disagreement raised without a complete policy was given (before the API resolved policy
  * at start): frozen, so such a disagreement replays and runs on as it began.
  */
-export const DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION: Readonly<DisagreementPolicy> = { responseWorkingDays: 5, escalateEveryDays: 2, notifyHourUtc: 9, nonWorkingDates: [] };
+export const DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION: Readonly<DisagreementPolicy> = { responseWorkingDays: 5, escalateEveryDays: 2, notifyHourUtc: 9, nonWorkingDates: [], continueAsNewAfterEvents: 200 };
 /** Today's defaults: change them here; a running disagreement keeps the policy it was raised with. */
 export const defaultDisagreementPolicy: DisagreementPolicy = { ...DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION };
 /** The complete policy a new disagreement is started with. */
@@ -38,6 +40,8 @@ export interface DisagreementInput {
   raisedBy: DecisionBy;
   /** Complete when started by the API (resolveDisagreementPolicy); older disagreements may lack fields. */
   policy?: Partial<DisagreementPolicy>;
+  /** The state handed over by the previous run (continue-as-new). */
+  carried?: DisagreementState;
 }
 
 export interface DisagreementState {
@@ -49,6 +53,11 @@ export interface DisagreementState {
   responseDueDate: string;
   escalations: number;
   sent: string[];
+  /** Numbers every recorded change, across runs (absent before disagreements continued as new). */
+  changeSeq?: number;
+  /** Changes recorded by this run; a new run starts again from zero. */
+  eventsThisRun?: number;
+  runs?: number;
   /** Messages not yet settled (absent in disagreements raised before sends left the ladder's loop). */
   outbox?: OutgoingMessage<DisagreementRecipient>[];
   response?: { finalDecision: string; rationale: string; by: DecisionBy; at: string };

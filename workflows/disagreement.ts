@@ -1,7 +1,7 @@
 // A professional disagreement with a plan decision: the manager gives a final decision with a
 // rationale within a response time, or is reminded and then the safeguarding lead is told,
 // repeatedly, as for an unscheduled review request.
-import { allHandlersFinished, condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { UNTIL_DONE_OPTIONS } from './activity-options';
 import { doneBeforeDeadline } from './deadline';
@@ -30,8 +30,8 @@ const NEXT_AFTER: Record<DisagreementRecipient, DisagreementRecipient> = { manag
 export async function disagreementWorkflow(input: DisagreementInput): Promise<DisagreementState> {
   const policy = { ...DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION, ...input.policy };
   const workflowId = workflowInfo().workflowId;
-  const { policy: _policy, contacts, ...about } = input;
-  const state: DisagreementState = {
+  const { policy: _policy, carried, contacts, ...about } = input;
+  const state: DisagreementState = carried ?? {
     disagreementId: input.disagreementId,
     planId: input.planId,
     team: input.team,
@@ -41,10 +41,23 @@ export async function disagreementWorkflow(input: DisagreementInput): Promise<Di
     escalations: 0,
     sent: [],
     outbox: [],
+    changeSeq: 0,
+    eventsThisRun: 0,
+    runs: 1,
   };
-  let seq = 0;
-  const record = (summary: string) =>
-    recordDisagreementChange({ key: `${workflowId}:change-${++seq}`, input: about, state: JSON.parse(JSON.stringify(state)), summary, at: new Date().toISOString() });
+  /** Records not yet written: a hand-over waits for them, so no run leaves a change behind. */
+  let writing = 0;
+  async function record(summary: string): Promise<void> {
+    state.changeSeq = (state.changeSeq ?? 0) + 1;
+    state.eventsThisRun = (state.eventsThisRun ?? 0) + 1;
+    const change = { key: `${workflowId}:change-${state.changeSeq}`, input: about, state: JSON.parse(JSON.stringify(state)), summary, at: new Date().toISOString() };
+    writing++;
+    try {
+      await recordDisagreementChange(change);
+    } finally {
+      writing--;
+    }
+  }
 
   setHandler(disagreementQuery, () => state);
   setHandler(
@@ -67,7 +80,8 @@ export async function disagreementWorkflow(input: DisagreementInput): Promise<Di
     },
   );
 
-  await record(`Disagreement raised about ${input.decisionRef}`);
+  if (!carried) await record(`Disagreement raised about ${input.decisionRef}`);
+  // The ladder repeats until answered: it never ends, so there is always a next step.
   const ladder = () =>
     nextLadderStep(
       decisionDueLadder('response', dateStartMs(state.responseDueDate) + policy.notifyHourUtc * 60 * 60 * 1000, policy.escalateEveryDays, 'disagreement-response-due', {
@@ -76,7 +90,7 @@ export async function disagreementWorkflow(input: DisagreementInput): Promise<Di
         responseDueDate: state.responseDueDate,
       }),
       new Set(state.sent),
-    );
+    )!;
   const decided = () => state.status === 'decided';
   const outbox = createOutbox<DisagreementRecipient>({
     workflowId,
@@ -89,7 +103,17 @@ export async function disagreementWorkflow(input: DisagreementInput): Promise<Di
     delivered: (m) => record(`${m.template} sent to ${String(m.to)}`),
     undelivered: (m, error, told) => record(`${m.template} could not be delivered to ${String(m.to)}${told ? `; ${told} told` : ''}: ${error}`),
   });
-  while (!(await doneBeforeDeadline(decided, () => ladder().atMs))) {
+  // Decided once per run: disagreements raised before this replay as they ran, without hand-overs.
+  const handsOver = patched('disagreement-continues-as-new');
+  /** Time to hand over: only while nothing is in flight, so no send or record is left behind. */
+  const handOver = () => handsOver && (workflowInfo().continueAsNewSuggested || (state.eventsThisRun ?? 0) >= policy.continueAsNewAfterEvents) && outbox.idle() && writing === 0;
+  for (;;) {
+    if (await doneBeforeDeadline(() => decided() || handOver(), () => ladder().atMs)) {
+      if (decided()) break;
+      await condition(allHandlersFinished);
+      // The ladder's place (keys sent) and the record count travel in the state.
+      await continueAsNew<typeof disagreementWorkflow>({ ...input, policy, carried: { ...state, eventsThisRun: 0, runs: (state.runs ?? 1) + 1 } });
+    }
     const step = ladder();
     state.sent.push(step.key);
     if (step.to === 'safeguardingLead') state.escalations++;

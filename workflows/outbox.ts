@@ -1,13 +1,14 @@
 // Messages a long-running case owes people, sent beside its timetable: a send never blocks a
-// later reminder, an escalation or a hand-over to a new run. A message given up on (a bounced
-// address, retries exhausted) is recorded and the next person is told.
+// later reminder or escalation, and a hand-over to a new run waits only for a quiet moment
+// between sends. A message given up on (a bounced address, retries exhausted) is recorded and
+// the next person is told.
 import { proxyActivities, rootCause } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { SEND_OPTIONS } from './activity-options';
 
 const { deliverNotification } = proxyActivities<Activities>(SEND_OPTIONS);
 
-/** A message not yet settled. Part of the case's state, so a new run sends what the last left open. */
+/** A message not yet settled, kept in the case's state while it is in flight. */
 export interface OutgoingMessage<R extends string = string> {
   /** Unique within the workflow; with its id, the delivery's idempotency key (never sent twice). */
   key: string;
@@ -35,8 +36,6 @@ export interface OutboxOptions<R extends string> {
 
 export interface Outbox<R extends string> {
   send(message: OutgoingMessage<R>): void;
-  /** Sends again what a previous run left unsettled (same keys: whatever went out is not repeated). */
-  resume(): void;
   /** Nothing is in flight: the case may end. */
   idle(): boolean;
 }
@@ -87,9 +86,5 @@ export function createOutbox<R extends string>(o: OutboxOptions<R>): Outbox<R> {
     dispatch(message);
   }
 
-  return {
-    send,
-    resume: () => o.pending.filter((m) => !inFlight.has(m.key)).forEach(dispatch),
-    idle: () => inFlight.size === 0,
-  };
+  return { send, idle: () => inFlight.size === 0 };
 }

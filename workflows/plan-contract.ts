@@ -18,8 +18,13 @@ export interface ReviewTrack {
   /** YYYY-MM-DD */
   dueDate: string;
   revision: number;
-  /** When this date was set: reminders that would have been due before it are not sent late. */
+  /** When this date was set. */
   setAtMs: number;
+  /**
+   * Of the reminders whose time had passed when the date was set, the latest goes out at once.
+   * Absent on dates set before this rule: those reminders stay unsent, as they were.
+   */
+  lateRemindersAtOnce?: boolean;
 }
 
 export const UNSCHEDULED_REASONS = ['not_working', 'adult_unhappy', 'less_restrictive_option'] as const;

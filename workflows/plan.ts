@@ -137,11 +137,14 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     ]);
   }
 
+  /** Decided when a date is set, so a plan replays the rule its dates were set under. */
+  const lateRemindersAtOnce = () => patched('plan-late-reminders-at-once');
   const newTrack = (previous: ReviewTrack | null, dueDate: string, nextNumber: boolean): ReviewTrack => ({
     number: (previous?.number ?? 0) + (nextNumber || !previous ? 1 : 0),
     dueDate,
     revision: nextNumber || !previous ? 0 : previous.revision + 1,
     setAtMs: Date.now(),
+    ...(lateRemindersAtOnce() ? { lateRemindersAtOnce: true } : {}),
   });
 
   /** One-to-one support has its own review cycle, never longer than policy or its time limit allows. */
@@ -171,7 +174,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     async ({ by }) => {
       state.status = 'live';
       state.liveAt = now();
-      if (state.review) state.review = { ...state.review, setAtMs: Date.now() };
+      if (state.review) state.review = { ...state.review, setAtMs: Date.now(), ...(lateRemindersAtOnce() ? { lateRemindersAtOnce: true } : {}) };
       syncOneToOneTrack();
       await record({ type: 'went_live', by, summary: 'The plan went live', decision: { kind: 'go_live', decision: 'live', rationale: 'restrictive measures have recorded legal advice' } });
       return summary();
@@ -432,14 +435,12 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
         data: { key: m.key, template: m.template, error, told },
       }),
   });
-  outbox.resume();
-
-  const handOver = () => workflowInfo().continueAsNewSuggested || state.eventsThisRun >= policy.continueAsNewAfterEvents;
+  /** Time to hand over: only while no send is in flight, so none is left behind by the old run. */
+  const handOver = () => (workflowInfo().continueAsNewSuggested || state.eventsThisRun >= policy.continueAsNewAfterEvents) && outbox.idle();
   const owed = () => nextAlarm(state, policy);
   while (state.status !== 'ended') {
     if (handOver()) {
       await condition(() => allHandlersFinished() && writing === 0);
-      // Unsettled messages travel in the state: the next run sends them under the same keys.
       await continueAsNew<typeof planWorkflow>({ ...input, policy, carried: { ...state, sent: pruneSent(state, policy), eventsThisRun: 0, runs: state.runs + 1 } });
     }
     const interrupted = () => state.status === 'ended' || handOver() || !owed();
