@@ -1,3 +1,5 @@
+import { fetchRuns } from '../operations/history';
+import { timelineOf } from '../operations/timeline';
 import { planStateQuery } from '../workflows/plan-contract';
 import { toDateString } from '../workflows/working-days';
 import { DAY_MS, HOUR_MS, notifyTime, planContent, planSuite } from './helpers/plans';
@@ -39,6 +41,9 @@ describe('A message that cannot be delivered (time-skipping server, PostgreSQL, 
     expect(failed.data).toMatchObject({ key: 'action-a1:remind', template: 'plan-action-reminder', told: 'manager' });
     expect(await db.notificationDelivery.findFirstOrThrow({ where: { idempotencyKey: `${handle.workflowId}:action-a1:remind` } })).toMatchObject({ status: 'failed', recipient: mistyped });
     expect(smtp.messages.filter((m) => m.to.includes(mistyped))).toHaveLength(0);
+    // What an operator's timeline of the plan shows (GET /operator/workflows/{id}/timeline).
+    const timeline = await timelineOf(suite.env.client, await fetchRuns(suite.env.client, handle.workflowId), 'plan');
+    expect(timeline.some((e) => /^gave up trying to .*550/.test(e.meaning))).toBe(true);
     await handle.terminate('test over');
   });
 });
