@@ -1,6 +1,6 @@
 import type { Db } from '../lib/db';
-import type { DeclinedSupportChange } from '../workflows/declined-support';
-import type { DisagreementChange } from '../workflows/disagreement';
+import type { DeclinedSupportChange } from '../workflows/declined-support-contract';
+import type { DisagreementChange } from '../workflows/disagreement-contract';
 
 /** Activities that keep the records of the Making Safeguarding Personal rules (issue 9). */
 export function createMspActivities({ db }: { db: Db }) {

@@ -5,7 +5,7 @@ import type { Db } from '../lib/db';
 import { PermanentDeliveryError, type NotificationChannel } from '../lib/mailer';
 import { subjectTimeZone } from '../lib/time-zone';
 import { renderMessage } from './messages';
-import { recipientAtSendTime } from './msp-deputies';
+import { recipientAtSendTime } from './cover';
 
 export interface NotificationRequest {
   /**

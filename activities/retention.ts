@@ -1,6 +1,6 @@
 import { appendAudit, SYSTEM, type Tx } from '../lib/audit';
 import type { Db } from '../lib/db';
-import type { RetentionPolicy } from '../workflows/retention-review';
+import type { RetentionPolicy } from '../workflows/retention-contract';
 
 export type RecordType = 'plan' | 'visit';
 

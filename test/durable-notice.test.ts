@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { scheduledNoticeWorkflow, scheduledNoticeWorkflowId } from '../workflows/scheduled-notice';
+import { DAY_MS } from '../workflows/working-days';
 import { createHarness, createTestWorker, startTimeSkipping, type Harness } from './helpers/temporal';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe('A notice scheduled 30 days ahead (time-skipping server, PostgreSQL, SMTP)', () => {
   let env: TestWorkflowEnvironment;

@@ -1,13 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import {
-  closeDeclinedSupportUpdate,
-  convertToPlanUpdate,
-  declinedSupportQuery,
-  declinedSupportWorkflow,
-  declinedSupportWorkflowId,
-  recordContactUpdate,
-  type DeclinedSupportInput,
-} from '../workflows/declined-support';
+import { declinedSupportWorkflow } from '../workflows/declined-support';
+import { closeDeclinedSupportUpdate, convertToPlanUpdate, declinedSupportQuery, declinedSupportWorkflowId, recordContactUpdate, type DeclinedSupportInput } from '../workflows/declined-support-contract';
 import { randomUUID } from 'node:crypto';
 import { eventually } from './helpers/eventually';
 import { DAY_MS, HOUR_MS, manager, practitioner } from './helpers/plans';

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { disagreementWorkflow, disagreementWorkflowId, respondToDisagreementUpdate, type DisagreementInput } from '../workflows/disagreement';
+import { disagreementWorkflow } from '../workflows/disagreement';
+import { disagreementWorkflowId, respondToDisagreementUpdate, type DisagreementInput } from '../workflows/disagreement-contract';
 import { visitWorkflow } from '../workflows/visit';
 import { visitWorkflowId } from '../workflows/visit-contract';
-import { addWorkingDays, toDateString } from '../workflows/working-days';
+import { addWorkingDays, dateStartMs, toDateString } from '../workflows/working-days';
 import { eventually } from './helpers/eventually';
 import { DAY_MS, HOUR_MS, manager, notifyTime, planSuite, practitioner } from './helpers/plans';
 import { MIN, sentTo, visitInput } from './helpers/visits';

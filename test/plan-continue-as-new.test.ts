@@ -1,11 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
 import { planStateQuery, planWorkflowId, recordReviewUpdate, requestUnscheduledReviewUpdate } from '../workflows/plan-contract';
 import { toDateString } from '../workflows/working-days';
 import { DAY_MS, HOUR_MS, notifyTime, planSuite, practitioner, review } from './helpers/plans';
-import { replayOptions } from './helpers/temporal';
+import { replay, saveHistoryFixture } from './helpers/history-fixtures';
 
 // Its own time-skipping server: the long hand-over timeline must not share a clock with tests
 // that leave rejected updates behind on the Java test server.
@@ -37,34 +33,9 @@ describe('A plan that lives long (continue-as-new and replay)', () => {
 
     const firstHistory = await suite.env.client.workflow.getHandle(planWorkflowId(input.planId), firstRun).fetchHistory();
     expect(firstHistory.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
-    await Worker.runReplayHistory(replayOptions(), firstHistory, planWorkflowId(input.planId));
+    await replay(firstHistory, planWorkflowId(input.planId));
     // RECORD_PLAN_HISTORY=<name> keeps this run as a fixture, so later code must replay it too.
-    if (process.env.RECORD_PLAN_HISTORY) saveHistoryFixture(`plan-history-${process.env.RECORD_PLAN_HISTORY}.json`, planWorkflowId(input.planId), firstHistory);
+    if (process.env.RECORD_PLAN_HISTORY) await saveHistoryFixture(`plan-history-${process.env.RECORD_PLAN_HISTORY}.json`, planWorkflowId(input.planId), firstHistory);
     await handle.terminate('test over');
   });
-
-  it('When a recorded plan history is replayed on the current code, then it is deterministic', async () => {
-    const fixtures = fs.readdirSync(FIXTURES).filter((f) => f.startsWith('plan-history'));
-    expect(fixtures.length).toBeGreaterThan(0);
-    for (const file of fixtures) {
-      const { workflowId, history } = loadHistoryFixture(file);
-      await Worker.runReplayHistory(replayOptions(), history, workflowId);
-    }
-  });
 });
-
-
-const FIXTURES = path.join(__dirname, 'fixtures');
-const History = temporal.api.history.v1.History;
-
-// Histories are kept as base64 protobuf inside JSON: the SDK's proto-JSON converter does not
-// work inside jest's module sandbox, and the binary form round-trips exactly.
-function saveHistoryFixture(file: string, workflowId: string, history: temporal.api.history.v1.IHistory): void {
-  const encoded = Buffer.from(History.encode(history).finish()).toString('base64');
-  fs.writeFileSync(path.join(FIXTURES, file), `${JSON.stringify({ workflowId, format: 'temporal.api.history.v1.History protobuf, base64', history: encoded }, null, 2)}\n`);
-}
-
-function loadHistoryFixture(file: string): { workflowId: string; history: temporal.api.history.v1.History } {
-  const { workflowId, history } = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'));
-  return { workflowId, history: History.decode(Buffer.from(history, 'base64')) };
-}

@@ -1,96 +1,40 @@
 // Declined support ("keep the door open"): follow-up contacts on a policy interval until the
 // adult agrees to a plan, a consent caveat arises, or the manager closes the case.
-import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { CONTACT_OUTCOMES, CONVERSION_REASONS, type ContactOutcome, type ConversionReason, type Refusal } from '../domain/msp/declined-support';
-import type { Contact, DecisionBy } from '../domain/plan/types';
+import { CONTACT_OUTCOMES, CONVERSION_REASONS } from '../domain/msp/declined-support';
+import type { Contact } from '../domain/plan/types';
+import { UNTIL_DONE_OPTIONS } from './activity-options';
+import {
+  closeDeclinedSupportUpdate,
+  convertToPlanUpdate,
+  declinedSupportQuery,
+  DECLINED_SUPPORT_DEFAULTS_BEFORE_RESOLUTION,
+  recordContactUpdate,
+  type CloseRequest,
+  type ContactRequest,
+  type ConvertRequest,
+  type DeclinedSupportChange,
+  type DeclinedSupportInput,
+  type DeclinedSupportRecipient,
+  type DeclinedSupportState,
+} from './declined-support-contract';
+import { plannedSend, type EscalationLadder } from './escalation-timetable';
+import { createOutbox } from './outbox';
+import { refusing, required } from './rules';
+import { DAY_MS } from './working-days';
 
-/** Workflow id for a declined-support case: never contains personal data. */
-export const declinedSupportWorkflowId = (caseId: string) => `declined-support-${caseId}`;
+// deliverNotification here only for histories from before sends left the follow-up loop (unbounded, as then).
+const { deliverNotification, recordDeclinedSupportChange } = proxyActivities<Activities>(UNTIL_DONE_OPTIONS);
 
-export interface DeclinedSupportPolicy {
-  /** Days between follow-up prompts to the lead practitioner. */
-  followUpEveryDays: number;
-  /** How many follow-ups before the case rests with the practitioner's judgement. */
-  followUpCount: number;
-}
-export const defaultDeclinedSupportPolicy: DeclinedSupportPolicy = { followUpEveryDays: 28, followUpCount: 3 };
-
-export interface DeclinedSupportInput {
-  caseId: string;
-  team: string;
-  refusal: Refusal;
-  leadPractitioner: Contact;
-  createdBy: DecisionBy;
-  policy?: Partial<DeclinedSupportPolicy>;
-}
-
-export type DeclinedSupportStatus = 'open' | 'converted' | 'closed';
-
-export interface DeclinedSupportState {
-  caseId: string;
-  team: string;
-  status: DeclinedSupportStatus;
-  refusal: Refusal;
-  leadPractitioner: Contact;
-  policy: DeclinedSupportPolicy;
-  createdAt: string;
-  createdBy: DecisionBy;
-  followUpsSent: number;
-  nextFollowUpAt: string | null;
-  contacts: { outcome: ContactOutcome; note: string; by: DecisionBy; at: string }[];
-  conversion?: { reason: ConversionReason; planId: string; note: string; by: DecisionBy; at: string };
-  closure?: { rationale: string; by: DecisionBy; at: string };
-  changeSeq: number;
-}
-
-export interface DeclinedSupportChange {
-  key: string;
-  state: DeclinedSupportState;
-  type: 'opened' | 'follow_up_due' | 'contact_recorded' | 'converted' | 'closed';
-  summary: string;
-  outcome?: string;
-  note?: string;
-  by?: DecisionBy;
-  at: string;
-}
-
-export interface ContactRequest {
-  outcome: ContactOutcome;
-  note: string;
-  by: DecisionBy;
-}
-export interface ConvertRequest {
-  reason: ConversionReason;
-  planId: string;
-  note: string;
-  by: DecisionBy;
-}
-export interface CloseRequest {
-  rationale: string;
-  by: DecisionBy;
-}
-
-export const recordContactUpdate = defineUpdate<DeclinedSupportState, [ContactRequest]>('recordContact');
-export const convertToPlanUpdate = defineUpdate<DeclinedSupportState, [ConvertRequest]>('convertToPlan');
-export const closeDeclinedSupportUpdate = defineUpdate<DeclinedSupportState, [CloseRequest]>('closeDeclinedSupport');
-export const declinedSupportQuery = defineQuery<DeclinedSupportState>('declinedSupportState');
-
-const { deliverNotification, recordDeclinedSupportChange } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-function refuseIf(problems: string[]): void {
-  if (problems.length) throw ApplicationFailure.create({ type: 'DeclinedSupportRuleViolation', message: problems.join('; '), details: problems, nonRetryable: true });
-}
+const refuseIf = refusing('DeclinedSupportRuleViolation');
 
 export async function declinedSupportWorkflow(input: DeclinedSupportInput): Promise<DeclinedSupportState> {
-  const policy = { ...defaultDeclinedSupportPolicy, ...input.policy };
+  const policy = { ...DECLINED_SUPPORT_DEFAULTS_BEFORE_RESOLUTION, ...input.policy };
   const startedMs = Date.now();
-  const dueAt = (n: number) => startedMs + n * policy.followUpEveryDays * DAY_MS;
+  const everyMs = policy.followUpEveryDays * DAY_MS;
+  const followUps: EscalationLadder<DeclinedSupportRecipient> = { startMs: startedMs + everyMs, steps: [{ notify: ['leadPractitioner'], waitMs: everyMs, repeats: policy.followUpCount }], lastStepRepeats: false };
+  const dueAt = (n: number) => plannedSend(followUps, n)!.at;
   const workflowId = workflowInfo().workflowId;
   const state: DeclinedSupportState = {
     caseId: input.caseId,
@@ -104,10 +48,10 @@ export async function declinedSupportWorkflow(input: DeclinedSupportInput): Prom
     followUpsSent: 0,
     nextFollowUpAt: policy.followUpCount > 0 ? new Date(dueAt(1)).toISOString() : null,
     contacts: [],
+    outbox: [],
     changeSeq: 0,
   };
   const open = () => (state.status === 'open' ? [] : [`the case is ${state.status}`]);
-  const required = (value: string, what: string) => (value.trim() ? [] : [`${what} must be recorded`]);
 
   async function record(change: Omit<DeclinedSupportChange, 'key' | 'state' | 'at'>): Promise<void> {
     state.changeSeq++;
@@ -158,23 +102,47 @@ export async function declinedSupportWorkflow(input: DeclinedSupportInput): Prom
 
   await record({ type: 'opened', summary: `Support declined: ${input.refusal.declined}`, by: input.createdBy, note: input.refusal.adultViews });
 
+  const prompted = (n: unknown) => `Follow-up ${String(n)} of ${policy.followUpCount} due: lead practitioner prompted`;
+  const people: Record<DeclinedSupportRecipient, Contact | undefined> = { leadPractitioner: state.leadPractitioner, manager: input.manager };
+  const outbox = createOutbox<DeclinedSupportRecipient>({
+    workflowId,
+    subjectType: 'declined_support',
+    subjectId: state.caseId,
+    pending: (state.outbox ??= []),
+    address: (to) => (typeof to === 'string' ? people[to]!.email : to.email),
+    nextAfter: (to) => (to === 'leadPractitioner' && input.manager ? 'manager' : null),
+    describe: (m) => `follow-up prompt ${String(m.data.number)} to the lead practitioner`,
+    delivered: (m) => record({ type: 'follow_up_due', summary: prompted(m.data.number) }),
+    undelivered: (m, error, told) =>
+      record({ type: 'notification_failed', summary: `Follow-up ${String(m.data.number)} could not be delivered to the lead practitioner${told ? '; manager told' : ''}: ${error}` }),
+  });
+
   for (let n = 1; n <= policy.followUpCount; n++) {
     // A conversion or closure stops the follow-ups; nothing else moves the timetable.
     if (await condition(() => state.status !== 'open', Math.max(0, dueAt(n) - Date.now()))) break;
     state.followUpsSent = n;
     state.nextFollowUpAt = n < policy.followUpCount ? new Date(dueAt(n + 1)).toISOString() : null;
-    await deliverNotification({
-      idempotencyKey: `${workflowId}:follow-up-${n}`,
-      to: state.leadPractitioner.email,
+    const followUp = {
+      key: `follow-up-${n}`,
       template: 'declined-support-follow-up',
       data: { caseId: state.caseId, number: n, of: policy.followUpCount, declinedOn: state.createdAt.slice(0, 10) },
+    };
+    if (patched('declined-support-sends-beside-timetable')) {
+      outbox.send({ ...followUp, to: 'leadPractitioner' });
+      continue;
+    }
+    await deliverNotification({
+      idempotencyKey: `${workflowId}:${followUp.key}`,
+      to: state.leadPractitioner.email,
+      template: followUp.template,
+      data: followUp.data,
       subjectType: 'declined_support',
       subjectId: state.caseId,
     });
-    await record({ type: 'follow_up_due', summary: `Follow-up ${n} of ${policy.followUpCount} due: lead practitioner prompted` });
+    await record({ type: 'follow_up_due', summary: prompted(n) });
   }
   // The door stays open after the last prompt: the practitioner can still convert, the manager close.
   await condition(() => state.status !== 'open');
-  await condition(allHandlersFinished);
+  await condition(() => allHandlersFinished() && outbox.idle());
   return state;
 }

@@ -1,79 +1,37 @@
 // A professional disagreement with a plan decision: the manager gives a final decision with a
 // rationale within a response time, or is reminded and then the safeguarding lead is told,
 // repeatedly, as for an unscheduled review request.
-import { allHandlersFinished, ApplicationFailure, condition, defineQuery, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { DecisionBy, PlanContacts } from '../domain/plan/types';
+import { UNTIL_DONE_OPTIONS } from './activity-options';
 import { doneBeforeDeadline } from './deadline';
+import {
+  disagreementQuery,
+  DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION,
+  respondToDisagreementUpdate,
+  type DisagreementInput,
+  type DisagreementRecipient,
+  type DisagreementState,
+  type RespondRequest,
+} from './disagreement-contract';
+import { createOutbox } from './outbox';
+import { refusing, required } from './rules';
 import { decisionDueLadder, nextLadderStep } from './plan-schedule';
 import { addWorkingDays, dateStartMs, toDateString } from './working-days';
 
-/** Workflow id for a disagreement: never contains personal data. */
-export const disagreementWorkflowId = (disagreementId: string) => `disagreement-${disagreementId}`;
+// deliverNotification here only for histories from before sends left the ladder's loop (unbounded, as then).
+const { deliverNotification, recordDisagreementChange } = proxyActivities<Activities>(UNTIL_DONE_OPTIONS);
 
-export interface DisagreementPolicy {
-  /** Working days the manager has to respond. */
-  responseWorkingDays: number;
-  /** Days after the response fell due at which the safeguarding lead hears, then again every as many. */
-  escalateEveryDays: number;
-  notifyHourUtc: number;
-  nonWorkingDates: string[];
-}
-export const defaultDisagreementPolicy: DisagreementPolicy = { responseWorkingDays: 5, escalateEveryDays: 2, notifyHourUtc: 9, nonWorkingDates: [] };
+const refuseIf = refusing('DisagreementRuleViolation');
 
-export interface DisagreementInput {
-  disagreementId: string;
-  planId: string;
-  team: string;
-  contacts: PlanContacts;
-  /** The plan decision disagreed with (its id or a description). */
-  decisionRef: string;
-  what: string;
-  why: string;
-  evidence: string;
-  raisedBy: DecisionBy;
-  policy?: Partial<DisagreementPolicy>;
-}
-
-export interface DisagreementState {
-  disagreementId: string;
-  planId: string;
-  team: string;
-  status: 'awaiting_response' | 'decided';
-  raisedAt: string;
-  responseDueDate: string;
-  escalations: number;
-  sent: string[];
-  response?: { finalDecision: string; rationale: string; by: DecisionBy; at: string };
-}
-
-export interface DisagreementChange {
-  key: string;
-  input: Omit<DisagreementInput, 'policy' | 'contacts'>;
-  state: DisagreementState;
-  summary: string;
-  at: string;
-}
-
-export interface RespondRequest {
-  finalDecision: string;
-  rationale: string;
-  by: DecisionBy;
-}
-
-export const respondToDisagreementUpdate = defineUpdate<DisagreementState, [RespondRequest]>('respondToDisagreement');
-export const disagreementQuery = defineQuery<DisagreementState>('disagreementState');
-
-const { deliverNotification, recordDisagreementChange } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+/** Who hears when a reminder cannot be delivered. */
+const NEXT_AFTER: Record<DisagreementRecipient, DisagreementRecipient> = { manager: 'safeguardingLead', safeguardingLead: 'manager' };
 
 export async function disagreementWorkflow(input: DisagreementInput): Promise<DisagreementState> {
-  const policy = { ...defaultDisagreementPolicy, ...input.policy };
+  const policy = { ...DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION, ...input.policy };
   const workflowId = workflowInfo().workflowId;
-  const { policy: _policy, contacts, ...about } = input;
-  const state: DisagreementState = {
+  const { policy: _policy, carried, contacts, ...about } = input;
+  const state: DisagreementState = carried ?? {
     disagreementId: input.disagreementId,
     planId: input.planId,
     team: input.team,
@@ -82,10 +40,24 @@ export async function disagreementWorkflow(input: DisagreementInput): Promise<Di
     responseDueDate: addWorkingDays(toDateString(Date.now()), policy.responseWorkingDays, policy.nonWorkingDates),
     escalations: 0,
     sent: [],
+    outbox: [],
+    changeSeq: 0,
+    eventsThisRun: 0,
+    runs: 1,
   };
-  let seq = 0;
-  const record = (summary: string) =>
-    recordDisagreementChange({ key: `${workflowId}:change-${++seq}`, input: about, state: JSON.parse(JSON.stringify(state)), summary, at: new Date().toISOString() });
+  /** Records not yet written: a hand-over waits for them, so no run leaves a change behind. */
+  let writing = 0;
+  async function record(summary: string): Promise<void> {
+    state.changeSeq = (state.changeSeq ?? 0) + 1;
+    state.eventsThisRun = (state.eventsThisRun ?? 0) + 1;
+    const change = { key: `${workflowId}:change-${state.changeSeq}`, input: about, state: JSON.parse(JSON.stringify(state)), summary, at: new Date().toISOString() };
+    writing++;
+    try {
+      await recordDisagreementChange(change);
+    } finally {
+      writing--;
+    }
+  }
 
   setHandler(disagreementQuery, () => state);
   setHandler(
@@ -98,18 +70,18 @@ export async function disagreementWorkflow(input: DisagreementInput): Promise<Di
     },
     {
       validator: ({ finalDecision, rationale, by }: RespondRequest) => {
-        const problems = [
+        refuseIf([
           ...(state.status === 'decided' ? ['the disagreement already has a final decision'] : []),
           ...(by.actorRole === 'manager' ? [] : ['only the manager gives the final decision']),
-          ...(finalDecision.trim() ? [] : ['the final decision must be recorded']),
-          ...(rationale.trim() ? [] : ['the rationale must be recorded']),
-        ];
-        if (problems.length) throw ApplicationFailure.create({ type: 'DisagreementRuleViolation', message: problems.join('; '), details: problems, nonRetryable: true });
+          ...required(finalDecision, 'the final decision'),
+          ...required(rationale, 'the rationale'),
+        ]);
       },
     },
   );
 
-  await record(`Disagreement raised about ${input.decisionRef}`);
+  if (!carried) await record(`Disagreement raised about ${input.decisionRef}`);
+  // The ladder repeats until answered: it never ends, so there is always a next step.
   const ladder = () =>
     nextLadderStep(
       decisionDueLadder('response', dateStartMs(state.responseDueDate) + policy.notifyHourUtc * 60 * 60 * 1000, policy.escalateEveryDays, 'disagreement-response-due', {
@@ -118,15 +90,41 @@ export async function disagreementWorkflow(input: DisagreementInput): Promise<Di
         responseDueDate: state.responseDueDate,
       }),
       new Set(state.sent),
-    );
+    )!;
   const decided = () => state.status === 'decided';
-  while (!(await doneBeforeDeadline(decided, () => ladder().atMs))) {
+  const outbox = createOutbox<DisagreementRecipient>({
+    workflowId,
+    subjectType: 'plan_disagreement',
+    subjectId: state.disagreementId,
+    pending: (state.outbox ??= []),
+    address: (to) => (typeof to === 'string' ? contacts[to].email : to.email),
+    nextAfter: (to) => (typeof to === 'string' ? NEXT_AFTER[to] : 'manager'),
+    describe: (m) => `${m.template} reminder to the ${String(m.to)}`,
+    delivered: (m) => record(`${m.template} sent to ${String(m.to)}`),
+    undelivered: (m, error, told) => record(`${m.template} could not be delivered to ${String(m.to)}${told ? `; ${told} told` : ''}: ${error}`),
+  });
+  // Decided once per run: disagreements raised before this replay as they ran, without hand-overs.
+  const handsOver = patched('disagreement-continues-as-new');
+  /** Time to hand over: only while nothing is in flight, so no send or record is left behind. */
+  const handOver = () => handsOver && (workflowInfo().continueAsNewSuggested || (state.eventsThisRun ?? 0) >= policy.continueAsNewAfterEvents) && outbox.idle() && writing === 0;
+  for (;;) {
+    if (await doneBeforeDeadline(() => decided() || handOver(), () => ladder().atMs)) {
+      if (decided()) break;
+      await condition(allHandlersFinished);
+      // The ladder's place (keys sent) and the record count travel in the state.
+      await continueAsNew<typeof disagreementWorkflow>({ ...input, policy, carried: { ...state, eventsThisRun: 0, runs: (state.runs ?? 1) + 1 } });
+    }
     const step = ladder();
     state.sent.push(step.key);
     if (step.to === 'safeguardingLead') state.escalations++;
+    const to = step.to as DisagreementRecipient;
+    if (patched('disagreement-sends-beside-ladder')) {
+      outbox.send({ key: step.key, to, template: step.template, data: step.data });
+      continue;
+    }
     await deliverNotification({
       idempotencyKey: `${workflowId}:${step.key}`,
-      to: contacts[step.to as keyof PlanContacts].email,
+      to: contacts[to].email,
       template: step.template,
       data: step.data,
       subjectType: 'plan_disagreement',
@@ -134,6 +132,6 @@ export async function disagreementWorkflow(input: DisagreementInput): Promise<Di
     });
     await record(`${step.template} sent to ${String(step.to)}`);
   }
-  await condition(allHandlersFinished);
+  await condition(() => allHandlersFinished() && outbox.idle());
   return state;
 }

@@ -4,6 +4,7 @@ import type { CopyDecision, CopyRequest } from '../domain/plan/copies';
 import type { Ending } from '../domain/plan/ending';
 import type { ReviewOutcome, ReviewRecord } from '../domain/plan/reviews';
 import type { Consent, DecisionBy, LegalAdvice, PlanContacts, PlanContent } from '../domain/plan/types';
+import type { OutgoingMessage } from './outbox';
 import type { PlanPolicy } from './plan-policy';
 
 /** Workflow id for a plan: never contains personal data. */
@@ -17,8 +18,13 @@ export interface ReviewTrack {
   /** YYYY-MM-DD */
   dueDate: string;
   revision: number;
-  /** When this date was set: reminders that would have been due before it are not sent late. */
+  /** When this date was set. */
   setAtMs: number;
+  /**
+   * Of the reminders whose time had passed when the date was set, the latest goes out at once.
+   * Absent on dates set before this rule: those reminders stay unsent, as they were.
+   */
+  lateRemindersAtOnce?: boolean;
 }
 
 export const UNSCHEDULED_REASONS = ['not_working', 'adult_unhappy', 'less_restrictive_option'] as const;
@@ -53,6 +59,8 @@ export interface PlanState {
   ending?: Ending & { endedAt: string; by: DecisionBy };
   /** Reminder and escalation keys already sent for the dates now open. */
   sent: string[];
+  /** Messages sent but not yet settled (absent in plans started before sends left the main loop). */
+  outbox?: OutgoingMessage<keyof PlanContacts>[];
   /** Numbers every recorded change, for idempotent persistence across retries and runs. */
   changeSeq: number;
   /** Events handled by this run; a new run starts again from zero. */
@@ -73,6 +81,7 @@ export interface PlanInput {
   /** The investigating team manager's decision that a plan benefits the adult. */
   benefitRationale: string;
   createdBy: DecisionBy;
+  /** Complete when started by the API (resolvePlanPolicy); plans made before that may lack fields. */
   policy?: Partial<PlanPolicy>;
   /** Keep search attributes up to date (the time-skipping test server has none registered). */
   indexed?: boolean;

@@ -1,6 +1,6 @@
 // Pure data shared by the plan workflow and the API: no Temporal or Node imports.
 
-/** How a plan is kept on time; the workflow input may override any of it (tests shrink nothing: time skips). */
+/** How a plan is kept on time, passed whole in the workflow input (tests shrink nothing: time skips). */
 export interface PlanPolicy {
   /** Hour (UTC) at which a day's reminders go out. */
   notifyHourUtc: number;
@@ -27,7 +27,11 @@ export interface PlanPolicy {
   continueAsNewAfterEvents: number;
 }
 
-export const defaultPlanPolicy: PlanPolicy = {
+/**
+ * What a plan started without a complete policy was given (plans made before the API resolved
+ * policy at start): frozen, so such a plan replays and runs on as it began.
+ */
+export const PLAN_DEFAULTS_BEFORE_RESOLUTION: Readonly<PlanPolicy> = {
   notifyHourUtc: 9,
   reminderDaysBefore: [14, 2],
   overdueManagerAfterDays: 1,
@@ -42,6 +46,10 @@ export const defaultPlanPolicy: PlanPolicy = {
   continueAsNewAfterEvents: 500,
 };
 
+/** Today's defaults: change them here; a running plan keeps the policy it was started with. */
+export const defaultPlanPolicy: PlanPolicy = { ...PLAN_DEFAULTS_BEFORE_RESOLUTION };
+
+/** The complete policy a new plan is started with (the API resolves it; the workflow only reads it). */
 export function resolvePlanPolicy(overrides: Partial<PlanPolicy> = {}): PlanPolicy {
   return { ...defaultPlanPolicy, ...overrides };
 }

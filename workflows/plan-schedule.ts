@@ -2,10 +2,9 @@
 // workflow only waits for the earliest and tests can read the timetable directly.
 import type { PlanContacts } from '../domain/plan/types';
 import type { PlanState, ReviewTrack } from './plan-contract';
+import { ladderOf, plannedSend, type EscalationLadder } from './escalation-timetable';
 import type { PlanPolicy } from './plan-policy';
-import { dateStartMs } from './working-days';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { DAY_MS, dateStartMs, toDateString } from './working-days';
 
 export interface Alarm {
   /** Unique within the workflow: review number, date revision and step. */
@@ -16,25 +15,20 @@ export interface Alarm {
   data: Record<string, unknown>;
 }
 
+/** A ladder of the one escalation timetable, with the keys and message its sends carry. */
 export interface Ladder {
   prefix: string;
-  /** The first step's time; later steps are offsets from it. */
-  startMs: number;
-  steps: { afterMs: number; to: keyof PlanContacts }[];
-  /** The last step repeats this often until the ladder is no longer owed. */
-  repeatEveryMs: number;
+  timetable: EscalationLadder<keyof PlanContacts>;
   template: string;
   data: Record<string, unknown>;
 }
 
-/** The next unsent step of a ladder that repeats its last step forever. */
-export function nextLadderStep(ladder: Ladder, sent: ReadonlySet<string>): Alarm {
+/** The first planned send not yet sent, at its planned time; null once a ladder that does not repeat has ended. */
+export function nextLadderStep(ladder: Ladder, sent: ReadonlySet<string>): Alarm | null {
   let n = 1;
   while (sent.has(`${ladder.prefix}:step-${n}`)) n++;
-  const last = ladder.steps.length - 1;
-  const step = ladder.steps[Math.min(n - 1, last)];
-  const afterMs = n - 1 <= last ? step.afterMs : ladder.steps[last].afterMs + (n - 1 - last) * ladder.repeatEveryMs;
-  return { key: `${ladder.prefix}:step-${n}`, atMs: ladder.startMs + afterMs, to: step.to, template: ladder.template, data: { ...ladder.data, escalation: n } };
+  const send = plannedSend(ladder.timetable, n);
+  return send && { key: `${ladder.prefix}:step-${n}`, atMs: send.at, to: send.notify[0], template: ladder.template, data: { ...ladder.data, escalation: n } };
 }
 
 /**
@@ -42,17 +36,11 @@ export function nextLadderStep(ladder: Ladder, sent: ReadonlySet<string>): Alarm
  * day, then the safeguarding lead every `everyDays` until it is decided.
  */
 export function decisionDueLadder(prefix: string, startMs: number, everyDays: number, template: string, data: Record<string, unknown>): Ladder {
-  return {
-    prefix,
-    startMs,
-    steps: [
-      { afterMs: 0, to: 'manager' },
-      { afterMs: everyDays * DAY_MS, to: 'safeguardingLead' },
-    ],
-    repeatEveryMs: everyDays * DAY_MS,
-    template,
-    data,
-  };
+  const timetable = ladderOf<keyof PlanContacts>(startMs, [
+    { notify: 'manager', waitMs: everyDays * DAY_MS, repeats: 1 },
+    { notify: 'safeguardingLead', waitMs: everyDays * DAY_MS, repeats: 1 },
+  ]);
+  return { prefix, timetable, template, data };
 }
 
 const notifyAt = (date: string, policy: PlanPolicy) => dateStartMs(date) + policy.notifyHourUtc * 60 * 60 * 1000;
@@ -69,23 +57,33 @@ function reviewAlarms(track: ReviewTrack, kind: 'review' | 'one-to-one', reminde
     data: { ...data, daysBefore: days },
   }));
   const dueDay: Alarm = { key: `${prefix}:due`, atMs: dueMs, to: 'manager', template: 'plan-review-due', data };
+  const { overdueManagerAfterDays: manager, overdueLeadAfterDays: lead } = policy;
   const overdue = nextLadderStep(
     {
       prefix: `${prefix}:overdue`,
-      startMs: dueMs,
-      steps: [
-        { afterMs: policy.overdueManagerAfterDays * DAY_MS, to: 'manager' },
-        { afterMs: policy.overdueLeadAfterDays * DAY_MS, to: 'safeguardingLead' },
-      ],
-      repeatEveryMs: policy.overdueRepeatEveryDays * DAY_MS,
+      timetable: ladderOf<keyof PlanContacts>(dueMs + manager * DAY_MS, [
+        { notify: 'manager', waitMs: (lead - manager) * DAY_MS, repeats: 1 },
+        { notify: 'safeguardingLead', waitMs: policy.overdueRepeatEveryDays * DAY_MS, repeats: 1 },
+      ]),
       template: 'plan-review-overdue',
       data,
     },
     sent,
   );
-  // A reminder that would have been due before the date was set is not sent late.
-  return [...reminders, dueDay].filter((a) => a.atMs >= track.setAtMs).concat(overdue);
+  const beforeDue = [...reminders, dueDay];
+  const passed = beforeDue.filter((a) => a.atMs < track.setAtMs);
+  // A date set after some of its reminders' times (a review due today, set after the reminder
+  // hour): the latest of them goes out at once, saying how far off the review really is. Dates
+  // set before this rule keep theirs unsent, as they were.
+  const latePassed = passed.at(-1);
+  const late: Alarm[] =
+    track.lateRemindersAtOnce && latePassed
+      ? [{ ...latePassed, atMs: track.setAtMs, data: { ...latePassed.data, ...(latePassed.data.daysBefore === undefined ? {} : { daysBefore: daysBetween(track.setAtMs, dueMs) }) } }]
+      : [];
+  return [...late, ...beforeDue.filter((a) => a.atMs >= track.setAtMs), ...(overdue ? [overdue] : [])];
 }
+
+const daysBetween = (fromMs: number, toMs: number) => Math.round((dateStartMs(toDateString(toMs)) - dateStartMs(toDateString(fromMs))) / DAY_MS);
 
 /** Every alarm the plan owes now, sent or not. */
 export function owedAlarms(state: PlanState, policy: PlanPolicy): Alarm[] {
@@ -97,7 +95,7 @@ export function owedAlarms(state: PlanState, policy: PlanPolicy): Alarm[] {
   ];
   const requests = state.requests
     .filter((r) => !r.decision)
-    .map((r) => {
+    .flatMap((r) => {
       const dueMs = notifyAt(r.decisionDueDate, policy);
       return nextLadderStep(
         decisionDueLadder(`unscheduled-${r.id}`, dueMs, policy.unscheduledEscalateEveryDays, 'plan-unscheduled-decision-due', {
@@ -106,7 +104,7 @@ export function owedAlarms(state: PlanState, policy: PlanPolicy): Alarm[] {
           reasons: r.reasons,
         }),
         sent,
-      );
+      ) ?? [];
     });
   const actions = state.content.actions
     .filter((a) => !a.completedAt)

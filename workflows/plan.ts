@@ -1,6 +1,5 @@
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   patched,
@@ -18,8 +17,10 @@ import { consentProblems, isLimitedToNecessaryMeasures } from '../domain/plan/co
 import { endingProblems, type Ending } from '../domain/plan/ending';
 import { isRestrictive, measureProblems, oneToOneMeasures } from '../domain/plan/measures';
 import { reviewProblems } from '../domain/plan/reviews';
-import type { DecisionBy } from '../domain/plan/types';
+import type { DecisionBy, PlanContacts } from '../domain/plan/types';
+import { UNTIL_DONE_OPTIONS } from './activity-options';
 import { doneBeforeDeadline } from './deadline';
+import { createOutbox } from './outbox';
 import {
   completeActionUpdate,
   decideCopyUpdate,
@@ -49,23 +50,24 @@ import {
   type PlanSummary,
   type ReviewTrack,
 } from './plan-contract';
-import { resolvePlanPolicy } from './plan-policy';
+import { PLAN_DEFAULTS_BEFORE_RESOLUTION } from './plan-policy';
 import { nextAlarm, pruneSent, type Alarm } from './plan-schedule';
+import { refusing, required } from './rules';
 import { addDays, addWorkingDays, toDateString } from './working-days';
 
-const { deliverNotification, recordPlanChange } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+// deliverNotification here only for histories from before sends left the main loop (unbounded, as then).
+const { deliverNotification, recordPlanChange } = proxyActivities<Activities>(UNTIL_DONE_OPTIONS);
 
-/** A request the rules refuse: rejected by the validator, so nothing reaches history. */
-function refuseIf(problems: string[]): void {
-  if (problems.length) throw ApplicationFailure.create({ type: 'PlanRuleViolation', message: problems.join('; '), details: problems, nonRetryable: true });
-}
+/** Sends go out beside the timetable, bounded, and a failure is told to the next person. */
+const SENDS_BESIDE_TIMETABLE = 'plan-sends-beside-timetable';
 
+const refuseIf = refusing('PlanRuleViolation');
 const requireRole = (by: DecisionBy, roles: string[], what: string) =>
   roles.includes(by.actorRole) ? [] : [`only a ${roles.join(' or ')} may ${what}`];
-const required = (value: string | undefined, what: string) => (value?.trim() ? [] : [`${what} must be recorded`]);
+
+/** Who hears when a message cannot be delivered: the manager, and the safeguarding lead when it was the manager's. */
+const NEXT_AFTER: Record<keyof PlanContacts, keyof PlanContacts> = { leadPractitioner: 'manager', manager: 'safeguardingLead', safeguardingLead: 'manager' };
+const recipientName = (to: Alarm['to']) => (typeof to === 'string' ? to : 'action owner');
 
 /** A new plan's state: a draft holding its agreed first review date. */
 export function initialState(input: PlanInput): PlanState {
@@ -81,6 +83,7 @@ export function initialState(input: PlanInput): PlanState {
     oneToOneReview: null,
     requests: [],
     sent: [],
+    outbox: [],
     changeSeq: 0,
     eventsThisRun: 0,
     runs: 1,
@@ -94,7 +97,7 @@ export function initialState(input: PlanInput): PlanState {
  * every decision with who, when, the rationale and the adult's views.
  */
 export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
-  const policy = resolvePlanPolicy(input.policy);
+  const policy = { ...PLAN_DEFAULTS_BEFORE_RESOLUTION, ...input.policy };
   const state: PlanState = input.carried ?? initialState(input);
   const workflowId = workflowInfo().workflowId;
   const now = () => new Date().toISOString();
@@ -104,6 +107,8 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
   const mustBe = (status: PlanState['status'], what: string) => (state.status === status ? [] : [`a ${state.status} plan cannot ${what}`]);
 
   let recorded: Promise<void> = Promise.resolve();
+  /** Records not yet written: a hand-over waits for them, so no run leaves a change behind. */
+  let writing = 0;
   async function record(change: Omit<PlanChange, 'key' | 'planId' | 'at' | 'state'>): Promise<void> {
     state.changeSeq++;
     state.eventsThisRun++;
@@ -114,7 +119,12 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     if (!patched('plan-records-in-order')) return recordPlanChange(payload);
     const write = recorded.then(() => recordPlanChange(payload));
     recorded = write.catch(() => undefined);
-    await write;
+    writing++;
+    try {
+      await write;
+    } finally {
+      writing--;
+    }
   }
 
   function index(): void {
@@ -127,11 +137,14 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     ]);
   }
 
+  /** Decided when a date is set, so a plan replays the rule its dates were set under. */
+  const lateRemindersAtOnce = () => patched('plan-late-reminders-at-once');
   const newTrack = (previous: ReviewTrack | null, dueDate: string, nextNumber: boolean): ReviewTrack => ({
     number: (previous?.number ?? 0) + (nextNumber || !previous ? 1 : 0),
     dueDate,
     revision: nextNumber || !previous ? 0 : previous.revision + 1,
     setAtMs: Date.now(),
+    ...(lateRemindersAtOnce() ? { lateRemindersAtOnce: true } : {}),
   });
 
   /** One-to-one support has its own review cycle, never longer than policy or its time limit allows. */
@@ -161,7 +174,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     async ({ by }) => {
       state.status = 'live';
       state.liveAt = now();
-      if (state.review) state.review = { ...state.review, setAtMs: Date.now() };
+      if (state.review) state.review = { ...state.review, setAtMs: Date.now(), ...(lateRemindersAtOnce() ? { lateRemindersAtOnce: true } : {}) };
       syncOneToOneTrack();
       await record({ type: 'went_live', by, summary: 'The plan went live', decision: { kind: 'go_live', decision: 'live', rationale: 'restrictive measures have recorded legal advice' } });
       return summary();
@@ -406,12 +419,29 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
   }
   index();
 
-  const handOver = () => workflowInfo().continueAsNewSuggested || state.eventsThisRun >= policy.continueAsNewAfterEvents;
+  const outbox = createOutbox<keyof PlanContacts>({
+    workflowId,
+    subjectType: 'plan',
+    subjectId: state.planId,
+    pending: (state.outbox ??= []),
+    address: (to) => (typeof to === 'string' ? state.contacts[to].email : to.email),
+    nextAfter: (to) => NEXT_AFTER[typeof to === 'string' ? to : 'leadPractitioner'],
+    describe: (m) => `${m.template} message to the ${recipientName(m.to)}`,
+    delivered: (m) => record({ type: 'notified', summary: `${m.template} sent to ${recipientName(m.to)}`, data: { key: m.key, template: m.template } }),
+    undelivered: (m, error, told) =>
+      record({
+        type: 'notification_failed',
+        summary: `${m.template} could not be delivered to ${recipientName(m.to)}${told ? `; ${told} told` : ''}: ${error}`,
+        data: { key: m.key, template: m.template, error, told },
+      }),
+  });
+  /** Time to hand over: only while no send is in flight, so none is left behind by the old run. */
+  const handOver = () => (workflowInfo().continueAsNewSuggested || state.eventsThisRun >= policy.continueAsNewAfterEvents) && outbox.idle();
   const owed = () => nextAlarm(state, policy);
   while (state.status !== 'ended') {
     if (handOver()) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof planWorkflow>({ ...input, carried: { ...state, sent: pruneSent(state, policy), eventsThisRun: 0, runs: state.runs + 1 } });
+      await condition(() => allHandlersFinished() && writing === 0);
+      await continueAsNew<typeof planWorkflow>({ ...input, policy, carried: { ...state, sent: pruneSent(state, policy), eventsThisRun: 0, runs: state.runs + 1 } });
     }
     const interrupted = () => state.status === 'ended' || handOver() || !owed();
     const first = owed();
@@ -421,11 +451,16 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     }
     if (await doneBeforeDeadline(interrupted, () => owed()?.atMs ?? first.atMs)) continue;
     const alarm = owed();
-    if (alarm) await send(alarm);
+    if (!alarm) continue;
+    if (patched(SENDS_BESIDE_TIMETABLE)) {
+      state.sent.push(alarm.key);
+      outbox.send({ key: alarm.key, to: alarm.to, template: alarm.template, data: { ...alarm.data, planId: state.planId } });
+    } else await send(alarm);
   }
-  await condition(allHandlersFinished);
+  await condition(() => allHandlersFinished() && outbox.idle());
   return summary();
 
+  /** Before SENDS_BESIDE_TIMETABLE: the loop waited for each send. Kept for the plans that ran it. */
   async function send(alarm: Alarm): Promise<void> {
     state.sent.push(alarm.key);
     const to = typeof alarm.to === 'string' ? state.contacts[alarm.to].email : alarm.to.email;
@@ -437,6 +472,6 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
       subjectType: 'plan',
       subjectId: state.planId,
     });
-    await record({ type: 'notified', summary: `${alarm.template} sent to ${typeof alarm.to === 'string' ? alarm.to : 'action owner'}`, data: { key: alarm.key, template: alarm.template } });
+    await record({ type: 'notified', summary: `${alarm.template} sent to ${recipientName(alarm.to)}`, data: { key: alarm.key, template: alarm.template } });
   }
 }

@@ -1,19 +1,8 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { RetentionPolicy, RetentionRunResult } from './retention-contract';
 
-/** The one schedule that runs the review; its workflow ids carry no personal data. */
-export const RETENTION_SCHEDULE_ID = 'retention-review';
-
-/** Years each record type is kept after it ends (configuration, passed in by the schedule). */
-export interface RetentionPolicy {
-  planYears: number;
-  visitYears: number;
-}
-
-export interface RetentionRunResult {
-  disposed: number;
-  listed: number;
-}
+export { RETENTION_SCHEDULE_ID, type RetentionPolicy, type RetentionRunResult } from './retention-contract';
 
 const { disposeDecidedRecords, listRecordsDueForReview } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',

@@ -1,5 +1,6 @@
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { UNTIL_DONE_OPTIONS } from './activity-options';
 
 /** Workflow id for a notice: never contains personal data. */
 export const scheduledNoticeWorkflowId = (noticeId: string) => `notice-${noticeId}`;
@@ -13,10 +14,7 @@ export interface ScheduledNoticeInput {
   body: string;
 }
 
-const { deliverNotification } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+const { deliverNotification } = proxyActivities<Activities>(UNTIL_DONE_OPTIONS);
 
 /**
  * Sends one notice at a set time, durably: the timer lives in Temporal, so a restart of

@@ -1,6 +1,7 @@
 /** Dates are calendar days written YYYY-MM-DD; the calendar of non-working days is configuration. */
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** A calendar day in milliseconds (dates here are UTC days, so every day has 24 hours). */
+export const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const toDateString = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 export const dateStartMs = (date: string): number => Date.parse(`${date}T00:00:00Z`);

@@ -6,16 +6,10 @@ import { Router, type Request } from 'express';
 import type { z } from 'zod';
 import { mayDecideWithoutConsent } from '../../domain/msp/without-consent';
 import type { Db } from '../../lib/db';
-import {
-  closeDeclinedSupportUpdate,
-  convertToPlanUpdate,
-  declinedSupportQuery,
-  declinedSupportWorkflow,
-  declinedSupportWorkflowId,
-  recordContactUpdate,
-  type DeclinedSupportState,
-} from '../../workflows/declined-support';
-import { disagreementQuery, disagreementWorkflow, disagreementWorkflowId, respondToDisagreementUpdate } from '../../workflows/disagreement';
+import { declinedSupportWorkflow } from '../../workflows/declined-support';
+import { resolveDeclinedSupportPolicy, closeDeclinedSupportUpdate, convertToPlanUpdate, declinedSupportQuery, declinedSupportWorkflowId, recordContactUpdate, type DeclinedSupportState } from '../../workflows/declined-support-contract';
+import { disagreementWorkflow } from '../../workflows/disagreement';
+import { disagreementQuery, disagreementWorkflowId, resolveDisagreementPolicy, respondToDisagreementUpdate } from '../../workflows/disagreement-contract';
 import { planStateQuery, planWorkflowId } from '../../workflows/plan-contract';
 import type { AppDeps } from '../deps';
 import { actorOf, forbidden, type Actor } from '../http/actor';
@@ -73,10 +67,22 @@ export function mspRoutes({ temporal, db, config }: AppDeps): Router {
     const body = parse(CreateDeclinedSupportBody, req);
     if ((actor.role !== 'practitioner' && actor.role !== 'manager') || !actor.team) throw forbidden("Only a team's practitioner or manager records declined support");
     const caseId = body.caseId ?? randomUUID();
+    // The directory's manager hears when a follow-up cannot reach the lead practitioner.
+    const manager = await db.user.findFirst({ where: { teamId: actor.team, role: 'manager', disabledAt: null }, select: { id: true, email: true }, orderBy: { createdAt: 'asc' } });
     await startOnce(temporal, 'Declined-support case', declinedSupportWorkflow, {
       workflowId: declinedSupportWorkflowId(caseId),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      args: [{ caseId, team: actor.team, refusal: body.refusal, leadPractitioner: body.leadPractitioner, createdBy: { actorId: actor.id, actorRole: actor.role }, policy: body.policy }],
+      args: [
+        {
+          caseId,
+          team: actor.team,
+          refusal: body.refusal,
+          leadPractitioner: body.leadPractitioner,
+          manager: manager ?? undefined,
+          createdBy: { actorId: actor.id, actorRole: actor.role },
+          policy: resolveDeclinedSupportPolicy(body.policy),
+        },
+      ],
     });
     res.status(201).location(`/declined-support/${caseId}`).json({ caseId, status: 'open' });
   });
@@ -165,7 +171,7 @@ export function mspRoutes({ temporal, db, config }: AppDeps): Router {
     await startOnce(temporal, 'Disagreement', disagreementWorkflow, {
       workflowId: disagreementWorkflowId(disagreementId),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      args: [{ ...about, disagreementId, planId, team: plan.team, contacts: plan.contacts, raisedBy: by, policy }],
+      args: [{ ...about, disagreementId, planId, team: plan.team, contacts: plan.contacts, raisedBy: by, policy: resolveDisagreementPolicy(policy) }],
     });
     res.status(201).location(`/disagreements/${disagreementId}`).json({ disagreementId, status: 'awaiting_response' });
   });

@@ -21,6 +21,7 @@ import {
   rescheduleReviewUpdate,
   type PlanInput,
 } from '../../workflows/plan-contract';
+import { resolvePlanPolicy } from '../../workflows/plan-policy';
 import { addDays, toDateString } from '../../workflows/working-days';
 import type { AppDeps } from '../deps';
 import { actorOf, type Actor } from '../http/actor';
@@ -129,7 +130,7 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
       firstReviewDate: body.firstReviewDate,
       benefitRationale: body.benefitRationale,
       createdBy: byOf(actor),
-      policy: body.policy,
+      policy: resolvePlanPolicy(body.policy),
       indexed: true,
     };
     await startOnce(temporal, 'Plan', planWorkflow, { workflowId: planWorkflowId(planId), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [input] });

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { ENCRYPTED_ENCODING } from '../../lib/codec';
 import { payloadCodec } from '../../lib/data-converter';
-import { testPayloadKeys } from './temporal';
+import { replayOptions, testPayloadKeys } from './temporal';
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures');
 const History = temporal.api.history.v1.History;
@@ -50,3 +51,8 @@ export function loadHistoryFixture(file: string): { workflowId: string; history:
 }
 
 export const fixturesStartingWith = (prefix: string) => fs.readdirSync(FIXTURES).filter((f) => f.startsWith(prefix)).sort();
+
+/** Every stored history, by file name: each must replay on the code of today. */
+export const historyFixtures = () => fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json') && f.includes('-history-'));
+
+export const replay = (history: temporal.api.history.v1.IHistory, workflowId: string) => Worker.runReplayHistory(replayOptions(), history, workflowId);

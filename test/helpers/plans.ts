@@ -5,11 +5,13 @@ import type { ReviewOutcome, ReviewRecord } from '../../domain/plan/reviews';
 import type { DecisionBy, Measure, PlanContent } from '../../domain/plan/types';
 import { planWorkflow } from '../../workflows/plan';
 import { goLiveUpdate, planWorkflowId, type PlanInput } from '../../workflows/plan-contract';
-import { addDays, dateStartMs, toDateString } from '../../workflows/working-days';
+import type { DisagreementInput } from '../../workflows/disagreement-contract';
+import { resolvePlanPolicy } from '../../workflows/plan-policy';
+import { addDays, DAY_MS, dateStartMs, toDateString } from '../../workflows/working-days';
 import type { ReceivedMail } from './smtp-sink';
 import { timeSkippingSuite, type Harness } from './temporal';
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
+export { DAY_MS };
 export const HOUR_MS = 60 * 60 * 1000;
 
 export const manager: DecisionBy = { actorId: 'mgr-1', actorRole: 'manager' };
@@ -54,6 +56,26 @@ export function planInput(nowMs: number, overrides: Partial<PlanInput> = {}): Pl
     firstReviewDate: toDateString(nowMs + 30 * DAY_MS),
     benefitRationale: 'On-going risk of financial abuse; the adult wants a plan',
     createdBy: practitioner,
+    ...overrides,
+    // As the API starts plans: the policy arrives complete.
+    policy: resolvePlanPolicy(overrides.policy),
+  };
+}
+
+/** A disagreement raised by a practitioner, sent to people named after its id (mail filters stay per test). */
+export function disagreementInput(overrides: Partial<DisagreementInput> = {}): DisagreementInput {
+  const disagreementId = randomUUID();
+  const tag = disagreementId.slice(0, 8);
+  return {
+    disagreementId,
+    planId: randomUUID(),
+    team: 'east',
+    contacts: { leadPractitioner: { id: 'prac-1', email: `lead-${tag}@example.org` }, manager: { id: 'mgr-1', email: `manager-${tag}@example.org` }, safeguardingLead: { id: 'sg-1', email: `sg-${tag}@example.org` } },
+    decisionRef: 'Review 1',
+    what: 'Supervised contact continues',
+    why: 'The adult is distressed by it',
+    evidence: 'Advocate notes',
+    raisedBy: practitioner,
     ...overrides,
   };
 }

@@ -53,7 +53,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       callback(down ? Object.assign(new Error('Relay unavailable'), { responseCode: 421 }) : undefined);
     },
     onRcptTo(address, _session, callback) {
-      const code = rejected.get(address.address);
+      const code = rejected.get(address.address.toLowerCase());
       callback(code ? Object.assign(new Error(`Mailbox ${address.address} unavailable`), { responseCode: code }) : undefined);
     },
     onData(stream, session, callback) {
@@ -97,7 +97,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       down = value;
     },
     rejectRecipient(address, responseCode = 550) {
-      rejected.set(address, responseCode);
+      rejected.set(address.toLowerCase(), responseCode);
     },
     holdNextData(ms) {
       holdMs = ms;
