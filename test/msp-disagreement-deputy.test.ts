@@ -4,7 +4,7 @@ import { disagreementWorkflow } from '../workflows/disagreement';
 import { disagreementWorkflowId, respondToDisagreementUpdate, type DisagreementInput } from '../workflows/disagreement-contract';
 import { visitWorkflow } from '../workflows/visit';
 import { visitWorkflowId } from '../workflows/visit-contract';
-import { addWorkingDays, dateStartMs, toDateString } from '../workflows/working-days';
+import { addWorkingDays, toDateString } from '../workflows/working-days';
 import { eventually } from './helpers/eventually';
 import { DAY_MS, HOUR_MS, manager, notifyTime, planSuite, practitioner } from './helpers/plans';
 import { MIN, sentTo, visitInput } from './helpers/visits';
