@@ -19,12 +19,18 @@ export interface SmtpSink {
   waitFor(count: number, filter?: (m: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail[]>;
   /** Makes the server refuse mail (a relay outage) until called with false. */
   setDown(down: boolean): void;
+  /** Holds each message this long before accepting it (a slow or hung relay); 0 for none. A held message is kept even if the client gave up. */
+  setDelay(ms: number): void;
+  /** Addresses refused for good with 550, as a mistyped or closed mailbox is. */
+  rejected: Set<string>;
   close(): Promise<void>;
 }
 
 export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
   let down = false;
+  let delayMs = 0;
+  const rejected = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -32,9 +38,14 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     onMailFrom(_address, _session, callback) {
       callback(down ? Object.assign(new Error('Relay unavailable'), { responseCode: 421 }) : undefined);
     },
+    onRcptTo(address, _session, callback) {
+      callback(rejected.has(address.address.toLowerCase()) ? Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }) : undefined);
+    },
     onData(stream, session, callback) {
+      const holdMs = delayMs;
       simpleParser(stream)
-        .then((mail: ParsedMail) => {
+        .then(async (mail: ParsedMail) => {
+          if (holdMs) await new Promise((r) => setTimeout(r, holdMs));
           messages.push({
             to: session.envelope.rcptTo.map((r) => r.address),
             subject: mail.subject ?? '',
@@ -68,6 +79,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     setDown(value) {
       down = value;
     },
+    setDelay(ms) {
+      delayMs = ms;
+    },
+    rejected,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

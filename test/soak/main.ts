@@ -1,0 +1,37 @@
+// `npm run soak [-- --minutes 20 --visits 500 --plans 50 --seed 7]`: the soak test at a chosen
+// size, run by jest in the faults project (its global setup provides the tools and keys).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: { minutes: { type: 'string' }, visits: { type: 'string' }, plans: { type: 'string' }, seed: { type: 'string' }, 'late-bound-ms': { type: 'string' } },
+});
+const size = Object.fromEntries(
+  Object.entries({ minutes: values.minutes, visits: values.visits, plans: values.plans, seed: values.seed, lateBoundMs: values['late-bound-ms'] })
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => {
+      const n = Number(v);
+      if (!(n > 0)) throw new Error(`--${k}: expected a positive number, got ${v}`);
+      return [k, n];
+    }),
+);
+const root = path.resolve(__dirname, '../..');
+// Its own process group, so an interrupted soak takes every process it started with it.
+const jest = spawn(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--selectProjects', 'faults', '--runTestsByPath', 'test/faults/soak.test.ts'], {
+  cwd: root,
+  env: { ...process.env, SOAK_OPTIONS: JSON.stringify(size) },
+  stdio: 'inherit',
+  detached: true,
+});
+const stop = () => {
+  try {
+    process.kill(-jest.pid!, 'SIGTERM');
+    setTimeout(() => process.kill(-jest.pid!, 'SIGKILL'), 20_000).unref();
+  } catch {
+    // Already gone.
+  }
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+jest.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
