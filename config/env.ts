@@ -117,6 +117,10 @@ export const launcherEnvSchema = z.object({
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  /** Which Temporal npm start runs (`--temporal=` wins): README "Running on each Temporal backend". */
+  TEMPORAL_BACKEND: z.enum(['dev', 'server', 'cluster']).default('dev'),
+  /** The PostgreSQL server for the real Temporal server's two databases; unset: the embedded one. */
+  TEMPORAL_DB_URL: postgresUrl.optional(),
   DATABASE_URL: postgresUrl.optional(),
   EMBEDDED_POSTGRES_PORT: port.default(5433),
   SMTP_URL: smtpUrl.optional(),

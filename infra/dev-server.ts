@@ -9,6 +9,8 @@ import { searchAttributeArgs } from './temporal-cli';
 export interface DevServer {
   address: string;
   uiUrl: string;
+  /** The server process (absent when the SDK started it). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   return {
     address,
     uiUrl,
+    pid: child.pid,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

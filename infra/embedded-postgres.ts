@@ -25,6 +25,8 @@ export interface EmbeddedDatabaseOptions {
 }
 
 const USER = 'carewatch';
+/** Room for two Temporal nodes (four services each, 24 connections apiece) beside the service's own pools. */
+const MAX_CONNECTIONS = 300;
 const PASSWORD = 'carewatch';
 
 /**
@@ -60,6 +62,8 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
     user: USER,
     password: PASSWORD,
     persistent: !options.ephemeral,
+    // The real Temporal server opens a pool per service per node (README "Production").
+    postgresFlags: ['-c', `max_connections=${MAX_CONNECTIONS}`],
     onLog: (message: string) => options.onLog?.(message),
     onError: (messageOrError: unknown) => options.onLog?.(String(messageOrError)),
   });

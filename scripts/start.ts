@@ -1,27 +1,28 @@
 // `npm start`: the whole service on embedded defaults, in one process tree. Each dependency
 // is started here unless its environment variable points at an existing one.
-import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { launcherEnvSchema, loadConfig } from '../config/env';
 import { runMain } from '../lib/run-main';
-import { startDevServer, waitForTemporal } from '../infra/dev-server';
+import { waitForTemporal } from '../infra/dev-server';
 import { startEmbeddedPostgresProcess } from '../infra/embedded-postgres';
 import { startMailSink } from '../infra/mail-sink';
 import { deployMigrations } from '../infra/migrations';
 import { projectRoot } from '../infra/paths';
 import { timed } from '../infra/run';
-import { ensureTemporalCli } from '../infra/temporal-cli';
+import { supervise } from '../infra/supervisor';
+import { backendFromArgs, startTemporal } from '../infra/temporal-backend';
+import { temporalDatabaseFromUrl } from '../infra/temporal-server';
 import { newPayloadKey } from '../lib/codec';
 
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
-let stopping = false;
+let shuttingDown: Promise<never> | undefined;
 
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+/** Stops everything once; a second signal or failure waits for the same orderly stop instead of exiting mid-way. */
+function shutdown(code: number): Promise<never> {
+  shuttingDown ??= (async () => {
     say('stopping...');
     // Reverse start order: API and worker drain first, the servers they use stop last.
     for (const { name, stop } of stops.reverse()) {
@@ -32,8 +33,9 @@ async function shutdown(code: number): Promise<never> {
         say(`${name} did not stop cleanly: ${(err as Error).message}`);
       }
     }
-  }
-  process.exit(code);
+    process.exit(code);
+  })();
+  return shuttingDown;
 }
 
 /** A development secret kept under data/ so acknowledgement links survive a restart. */
@@ -51,66 +53,73 @@ function devPayloadKeys(dataDir: string): { PAYLOAD_KEYS: string; PAYLOAD_ACTIVE
   return { PAYLOAD_KEYS: keys, PAYLOAD_ACTIVE_KEY_ID: keys.split(':')[0] };
 }
 
-function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry)], { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('exit', (code, signal) => {
-    if (!stopping) {
-      say(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
-      void shutdown(1);
-    }
-  });
-  stops.push({
+function superviseChild(name: string, entry: string, env: NodeJS.ProcessEnv): void {
+  const child = supervise({
     name,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await exited;
+    command: process.execPath,
+    args: ['--import', 'tsx', path.join(projectRoot, entry)],
+    env,
+    log: say,
+    onFatal: (reason) => {
+      say(`${reason}; stopping everything`);
+      void shutdown(1);
     },
   });
-  return child;
+  stops.push({ name, stop: () => child.stop() });
 }
 
 async function main() {
   const config = loadConfig(launcherEnvSchema);
+  const backend = backendFromArgs(process.argv.slice(2), config.TEMPORAL_BACKEND);
   const dataDir = path.resolve(projectRoot, config.DATA_DIR);
   fs.mkdirSync(dataDir, { recursive: true });
   // Ctrl-C reaches the whole foreground process group, sometimes twice; every signal after
   // the first must not cut the orderly shutdown short.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
 
-  let temporalAddress = config.TEMPORAL_ADDRESS;
-  let temporalUi = 'your Temporal server\'s UI';
-  if (temporalAddress) {
-    await timed(`checking Temporal at ${temporalAddress}`, () => waitForTemporal(temporalAddress!, 15_000));
-  } else {
-    const cli = await timed('Temporal CLI', () => ensureTemporalCli());
-    if (!cli) say('Go is not installed: falling back to the Temporal SDK\'s own download (needs the internet)');
-    const server = await timed('starting the Temporal dev server', () =>
-      startDevServer({
-        cli,
-        dbFile: path.join(dataDir, 'temporal', 'temporal.db'),
-        port: config.TEMPORAL_PORT,
-        uiPort: config.TEMPORAL_UI_PORT,
-        namespace: config.TEMPORAL_NAMESPACE,
-        codecEndpoint: `http://localhost:${config.PORT}/codec`,
-        onLog: (line) => process.stdout.write(`[temporal] ${line}\n`),
-      }),
-    );
-    stops.push({ name: 'Temporal dev server', stop: server.stop });
-    temporalAddress = server.address;
-    temporalUi = server.uiUrl;
-  }
-
-  let databaseUrl = config.DATABASE_URL;
-  if (!databaseUrl) {
+  // PostgreSQL first: the real Temporal server keeps its own two databases in it.
+  const needsEmbeddedPg = !config.DATABASE_URL || (!config.TEMPORAL_ADDRESS && backend !== 'dev' && !config.TEMPORAL_DB_URL);
+  let embeddedUrl: string | undefined;
+  if (needsEmbeddedPg) {
     const db = await timed('starting embedded PostgreSQL', () =>
       startEmbeddedPostgresProcess({ dataDir: path.join(dataDir, 'postgres', 'data'), port: config.EMBEDDED_POSTGRES_PORT, database: 'carewatch' }),
     );
     stops.push({ name: 'PostgreSQL', stop: db.stop });
-    databaseUrl = db.url;
+    embeddedUrl = db.url;
   }
-  await timed('applying database migrations', () => deployMigrations(databaseUrl!));
+  const databaseUrl = config.DATABASE_URL ?? embeddedUrl!;
+
+  let temporalAddress = config.TEMPORAL_ADDRESS;
+  let temporalUi = 'your Temporal server\'s UI';
+  let temporalWhat = 'your Temporal server';
+  if (temporalAddress) {
+    await timed(`checking Temporal at ${temporalAddress}`, () => waitForTemporal(temporalAddress!, 15_000));
+  } else {
+    const label = { dev: 'the Temporal dev server', server: 'the Temporal server on PostgreSQL', cluster: 'a two-node Temporal cluster on PostgreSQL' }[backend];
+    const dir = path.join(dataDir, backend === 'dev' ? 'temporal' : 'temporal-server');
+    // The real server logs its members' comings and goings at WARN: kept in a file, not the terminal.
+    fs.mkdirSync(dir, { recursive: true });
+    const serverLog = backend === 'dev' ? undefined : fs.createWriteStream(path.join(dir, 'temporal.log'), { flags: 'a' });
+    if (serverLog) say(`  Temporal server log: ${serverLog.path}`);
+    const runtime = await timed(`starting ${label}`, () =>
+      startTemporal({
+        backend,
+        dir,
+        port: config.TEMPORAL_PORT,
+        uiPort: config.TEMPORAL_UI_PORT,
+        namespace: config.TEMPORAL_NAMESPACE,
+        codecEndpoint: `http://localhost:${config.PORT}/codec`,
+        db: backend === 'dev' ? undefined : temporalDatabaseFromUrl(config.TEMPORAL_DB_URL ?? embeddedUrl!),
+        onLog: (line) => (serverLog ? serverLog.write(`${line}\n`) : process.stdout.write(`[temporal] ${line}\n`)),
+        onStep: (line) => say(`  ${line}`),
+      }),
+    );
+    stops.push({ name: label, stop: runtime.stop });
+    temporalAddress = runtime.address;
+    temporalUi = runtime.uiUrl ?? temporalUi;
+    temporalWhat = backend === 'cluster' ? `${runtime.nodes.length} nodes (${runtime.nodes.map((n) => n.address).join(', ')}) behind ${runtime.address}` : backend === 'server' ? 'Temporal server on PostgreSQL' : 'dev server';
+  }
+  await timed('applying database migrations', () => deployMigrations(databaseUrl));
 
   let smtpUrl = config.SMTP_URL;
   let mailWhere = `the SMTP relay at ${smtpUrl}`;
@@ -139,11 +148,13 @@ async function main() {
     WORKER_METRICS_ADDRESS: `127.0.0.1:${config.WORKER_METRICS_PORT}`,
     WORKER_METRICS_URL: `http://127.0.0.1:${config.WORKER_METRICS_PORT}/metrics`,
   };
-  startChild('worker', 'worker/main.ts', childEnv);
-  startChild('API', 'api/main.ts', childEnv);
+  // Supervised: a crashed worker or API is restarted with backoff; the others keep running.
+  superviseChild('worker', 'worker/main.ts', childEnv);
+  superviseChild('API', 'api/main.ts', childEnv);
 
   say('CareWatch is running:');
   say(`  API          ${publicUrl}  (health: ${publicUrl}/healthz, OpenAPI: ${publicUrl}/openapi.json)`);
+  say(`  Temporal     ${temporalWhat}`);
   say(`  Temporal UI  ${temporalUi}  (gRPC ${temporalAddress})`);
   say(`  Mail         ${mailWhere}`);
   say(`  Data         ${dataDir}`);

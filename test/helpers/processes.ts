@@ -5,13 +5,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startDevServer, type DevServer } from '../../infra/dev-server';
 import { startEmbeddedPostgresProcess, type EmbeddedDatabase } from '../../infra/embedded-postgres';
+import { NODES, startTemporal, type TemporalBackend, type TemporalRuntime } from '../../infra/temporal-backend';
+import { temporalDatabaseFromUrl, type ServerNode } from '../../infra/temporal-server';
 import { deployMigrations } from '../../infra/migrations';
 import { projectRoot } from '../../infra/paths';
 import { dataConverter } from '../../lib/data-converter';
 import { createDb, type Db } from '../../lib/db';
-import { freePort } from '../setup/global-setup';
+import { freeNodePorts, freePort, testBackend } from '../setup/global-setup';
 import { signUp } from './api';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { LINK_SECRET, PUBLIC_URL, testPayloadKeys } from './temporal';
@@ -94,39 +95,61 @@ export interface Stack {
   startApi(): Promise<ServiceProcess>;
   stopPostgres(): Promise<void>;
   startPostgres(): Promise<void>;
+  /** Every Temporal server process (or the dev server) stopped with SIGTERM, then started again on the same store. */
   stopTemporal(): Promise<void>;
   startTemporal(): Promise<void>;
+  temporalBackend: TemporalBackend;
+  /** The real server's nodes (none on the dev server): fault tests SIGKILL and restart one. */
+  temporalNodes: ServerNode[];
+  /** The real server's own PostgreSQL (separate from the service's), stopped and started again. */
+  stopTemporalPostgres(): Promise<void>;
+  startTemporalPostgres(): Promise<void>;
   close(): Promise<void>;
 }
 
+export interface StackOptions {
+  /** Defaults to TEST_TEMPORAL (the dev server unless CI asks for the real one). */
+  temporal?: TemporalBackend;
+}
+
 /** Every process of the service, each on fresh ports and its own files under a scratch directory. */
-export async function startStack(): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // What has started so far, stopped in reverse if a later step fails, so no process outlives the test.
   const started: (() => Promise<unknown>)[] = [];
   try {
-    return await startEach(started);
+    return await startEach(started, options.temporal ?? testBackend());
   } catch (err) {
     for (const stop of started.reverse()) await stop().catch(() => undefined);
     throw err;
   }
 }
 
-async function startEach(started: (() => Promise<unknown>)[]): Promise<Stack> {
+async function startEach(started: (() => Promise<unknown>)[], backend: TemporalBackend): Promise<Stack> {
   const root = fs.mkdtempSync(path.join(process.env.TEST_ROOT!, 'fault-'));
-  const [pgPort, temporalPort, uiPort, apiPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [pgPort, temporalPgPort, temporalPort, uiPort, apiPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
   const pgOptions = { dataDir: path.join(root, 'pg'), port: pgPort, database: 'carewatch' };
   let pg: EmbeddedDatabase = await startEmbeddedPostgresProcess(pgOptions);
   started.push(() => pg.stop());
   await deployMigrations(pg.url);
+  // The real server gets a PostgreSQL of its own, so its restart is a fault of its own.
+  const temporalPgOptions = { dataDir: path.join(root, 'temporal-pg'), port: temporalPgPort, database: 'postgres' };
+  let temporalPg: EmbeddedDatabase | undefined;
+  if (backend !== 'dev') {
+    temporalPg = await startEmbeddedPostgresProcess(temporalPgOptions);
+    started.push(() => temporalPg!.stop());
+  }
+  const nodePorts = backend === 'dev' ? undefined : await freeNodePorts(NODES[backend]);
   const temporalOptions = {
-    cli: process.env.TEMPORAL_CLI_PATH!,
-    dbFile: path.join(root, 'temporal.sqlite'),
-    port: temporalPort,
-    uiPort,
+    backend,
+    dir: path.join(root, 'temporal'),
+    port: backend === 'server' ? nodePorts![0].frontend : temporalPort,
+    uiPort: backend === 'dev' ? uiPort : undefined,
     namespace: 'default',
-    onLog: () => undefined,
+    db: temporalPg ? temporalDatabaseFromUrl(temporalPg.url) : undefined,
+    nodePorts,
+    onLog: (line: string) => fs.appendFileSync(path.join(root, 'temporal.log'), `${line}\n`),
   };
-  let temporal: DevServer = await startDevServer(temporalOptions);
+  let temporal: TemporalRuntime = await startTemporal(temporalOptions);
   started.push(() => temporal.stop());
   const smtp = await startSmtpSink();
   started.push(() => smtp.close());
@@ -166,9 +189,24 @@ async function startEach(started: (() => Promise<unknown>)[]): Promise<Stack> {
     startPostgres: async () => {
       pg = await startEmbeddedPostgresProcess(pgOptions);
     },
-    stopTemporal: () => temporal.stop(),
+    temporalBackend: backend,
+    get temporalNodes() {
+      return temporal.nodes;
+    },
+    stopTemporal: async () => {
+      if (backend === 'dev') return temporal.stop();
+      for (const node of [...temporal.nodes].reverse()) await node.stop();
+    },
     startTemporal: async () => {
-      temporal = await startDevServer(temporalOptions);
+      if (backend === 'dev') temporal = await startTemporal(temporalOptions);
+      else for (const node of temporal.nodes) await node.start();
+    },
+    stopTemporalPostgres: async () => {
+      if (!temporalPg) throw new Error('the dev server keeps its data in SQLite, not PostgreSQL');
+      await temporalPg.stop();
+    },
+    startTemporalPostgres: async () => {
+      temporalPg = await startEmbeddedPostgresProcess(temporalPgOptions);
     },
     async close() {
       await Promise.all([stack.worker.stop('SIGKILL'), stack.api.stop('SIGKILL')]);
@@ -176,6 +214,7 @@ async function startEach(started: (() => Promise<unknown>)[]): Promise<Stack> {
       await db.$disconnect();
       await smtp.close();
       await temporal.stop();
+      await temporalPg?.stop();
       await pg.stop();
     },
   };
@@ -183,11 +222,11 @@ async function startEach(started: (() => Promise<unknown>)[]): Promise<Stack> {
 }
 
 /** One stack for the test file: started before its tests, every process stopped after. */
-export function useStack(): () => Stack {
+export function useStack(options: StackOptions = {}): () => Stack {
   let stack: Stack | undefined;
   beforeAll(async () => {
-    stack = await startStack();
-  }, 180_000);
+    stack = await startStack(options);
+  }, 240_000);
   afterAll(() => stack?.close(), 60_000);
   return () => stack!;
 }

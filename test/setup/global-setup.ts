@@ -1,4 +1,5 @@
-// One real PostgreSQL and one Temporal dev server for the whole run, and the workflow code
+// One real PostgreSQL and one Temporal for the whole run (TEST_TEMPORAL: the dev server by
+// default, or the real server / two-node cluster on PostgreSQL), and the workflow code
 // bundled once; test files start their own time-skipping servers where time must jump.
 import fs from 'node:fs';
 import net from 'node:net';
@@ -9,7 +10,10 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { searchAttributeKeys } from '../../config/search-attributes';
 import { startEmbeddedPostgres } from '../../infra/embedded-postgres';
 import { deployMigrations } from '../../infra/migrations';
+import { backendFromArgs, NODES, startTemporal, type TemporalBackend } from '../../infra/temporal-backend';
 import { ensureTemporalCli } from '../../infra/temporal-cli';
+import { MAX_MEMBERSHIP_PORT, NODE_PORT_NAMES, type NodePorts } from '../../infra/temporal-server-config';
+import { temporalDatabaseFromUrl } from '../../infra/temporal-server';
 import { ensureTestServer } from '../../infra/test-server';
 import { newPayloadKey } from '../../lib/codec';
 
@@ -25,8 +29,46 @@ export function freePort(): Promise<number> {
   });
 }
 
+function listens(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A free port below the OS's ephemeral range: Temporal stores membership ports as a smallint. */
+async function freeLowPort(taken: Set<number>): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * (MAX_MEMBERSHIP_PORT - 20_000));
+    if (!taken.has(port) && (await listens(port))) {
+      taken.add(port);
+      return port;
+    }
+  }
+}
+
+/** Each node's nine ports, each one free (not a block: the OS hands them out scattered). */
+export async function freeNodePorts(nodes: number): Promise<NodePorts[]> {
+  const taken = new Set<number>();
+  const result: NodePorts[] = [];
+  for (let n = 0; n < nodes; n++) {
+    const ports: Partial<NodePorts> = {};
+    for (const name of NODE_PORT_NAMES) ports[name] = name.endsWith('Membership') ? await freeLowPort(taken) : await freePort();
+    result.push(ports as NodePorts);
+  }
+  return result;
+}
+
+/** The backend the run's shared Temporal and the fault stacks use: TEST_TEMPORAL=dev|server|cluster. */
+export function testBackend(env: NodeJS.ProcessEnv = process.env): TemporalBackend {
+  return backendFromArgs(env.TEST_TEMPORAL ? [`--temporal=${env.TEST_TEMPORAL}`] : [], 'dev');
+}
+
 export default async function globalSetup() {
   const started = Date.now();
+  const backend = testBackend();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'carewatch-test-'));
   const [cli, testServer] = await Promise.all([ensureTemporalCli(), ensureTestServer()]);
   if (!cli) throw new Error('The Temporal CLI is missing and Go is not installed: run `npm run provision` after installing Go >= 1.25');
@@ -34,18 +76,24 @@ export default async function globalSetup() {
   const db = await startEmbeddedPostgres({ dataDir: path.join(root, 'pg', 'data'), port: await freePort(), database: 'carewatch_test', ephemeral: true });
   await deployMigrations(db.url);
 
-  const devServer = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: cli }, searchAttributes: searchAttributeKeys, ip: '127.0.0.1' },
-  });
-
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  let temporal: { address: string; stop(): Promise<void> } | undefined;
   const bundlePath = path.join(root, 'workflow-bundle.js');
-  fs.writeFileSync(bundlePath, bundle.code);
+  try {
+    temporal = await startRunTemporal(backend, cli, root, db.url);
+    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+    fs.writeFileSync(bundlePath, bundle.code);
+  } catch (err) {
+    // jest skips the teardown when the setup fails: stop what already runs.
+    await temporal?.stop().catch(() => undefined);
+    await db.stop();
+    throw err;
+  }
 
   Object.assign(process.env, {
     TEST_ROOT: root,
     TEST_DATABASE_URL: db.url,
-    TEST_TEMPORAL_ADDRESS: devServer.address,
+    TEST_TEMPORAL_ADDRESS: temporal.address,
+    TEST_TEMPORAL: backend,
     TEST_SERVER_PATH: testServer,
     TEMPORAL_CLI_PATH: cli,
     WORKFLOW_BUNDLE_PATH: bundlePath,
@@ -53,8 +101,22 @@ export default async function globalSetup() {
     TEST_PAYLOAD_KEYS: [newPayloadKey('test-previous'), newPayloadKey('test-current')].join(','),
     TEST_PAYLOAD_ACTIVE_KEY_ID: 'test-current',
   });
-  Object.assign(globalThis, { __carewatch: { db, devServer, root } });
-  process.stderr.write(`\n[test] PostgreSQL, Temporal dev server and workflow bundle ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  Object.assign(globalThis, { __carewatch: { db, temporal, root } });
+  process.stderr.write(`\n[test] PostgreSQL, Temporal (${backend}) and workflow bundle ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+async function startRunTemporal(backend: TemporalBackend, cli: string, root: string, databaseUrl: string): Promise<{ address: string; stop(): Promise<void> }> {
+  if (backend === 'dev') {
+    const devServer = await TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'existing-path', path: cli }, searchAttributes: searchAttributeKeys, ip: '127.0.0.1' },
+    });
+    return { address: devServer.address, stop: () => devServer.teardown() };
+  }
+  // The real server keeps its two databases beside the tests' in the same PostgreSQL.
+  const nodePorts = await freeNodePorts(NODES[backend]);
+  const port = backend === 'server' ? nodePorts[0].frontend : await freePort();
+  const log = fs.createWriteStream(path.join(os.tmpdir(), `carewatch-test-temporal-${process.pid}.log`));
+  return startTemporal({ backend, dir: path.join(root, 'temporal'), port, namespace: 'default', db: temporalDatabaseFromUrl(databaseUrl), nodePorts, onLog: (line) => log.write(`${line}\n`) });
 }
 
 const quietLogger = {

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { EmbeddedDatabase } from '../../infra/embedded-postgres';
 
 export default async function globalTeardown() {
-  const state = (globalThis as { __carewatch?: { db: EmbeddedDatabase; devServer: TestWorkflowEnvironment; root: string } }).__carewatch;
+  const state = (globalThis as { __carewatch?: { db: EmbeddedDatabase; temporal: { stop(): Promise<void> }; root: string } }).__carewatch;
   if (!state) return;
-  await state.devServer.teardown();
+  // Each in turn even if one fails: nothing the run started may outlive it.
+  await state.temporal.stop().catch((err) => process.stderr.write(`[test] Temporal did not stop cleanly: ${(err as Error).message}\n`));
   await state.db.stop();
   fs.rmSync(state.root, { recursive: true, force: true });
 }

@@ -1,0 +1,78 @@
+// Keeps one child process running: a crash is logged and the child restarted after a
+// backoff that grows while it keeps crashing, so one failure never takes the others down
+// and a crash loop cannot spin the machine.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EXIT_CONFIG } from '../lib/run-main';
+
+export interface SupervisedOptions {
+  name: string;
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+  /** A restart waits `initialBackoffMs`, doubled after each crash up to `maxBackoffMs`. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Running this long counts as healthy again: the next crash starts from the initial backoff. */
+  stableAfterMs?: number;
+  /** A child that cannot run as configured (exit 78): restarting would only repeat it. */
+  onFatal: (reason: string) => void;
+}
+
+export interface Supervised {
+  pid(): number | undefined;
+  restarts(): number;
+  /** Stops supervising, then SIGTERM (SIGKILL after `timeoutMs`) and waits for the exit. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+export function supervise(options: SupervisedOptions): Supervised {
+  const initial = options.initialBackoffMs ?? 1_000;
+  const max = options.maxBackoffMs ?? 30_000;
+  const stableAfter = options.stableAfterMs ?? 60_000;
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  let stopping = false;
+  let backoff = initial;
+  let restarts = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  const launch = () => {
+    const startedAt = Date.now();
+    // Inherit output (the launcher's terminal is the log); own process group so Ctrl-C reaches only the launcher.
+    const started = spawn(options.command, options.args, { env: options.env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+    child = started;
+    exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
+    started.once('error', (err) => options.log(`${options.name} could not be started: ${err.message}`));
+    started.once('exit', (code, signal) => {
+      if (stopping) return;
+      if (code === EXIT_CONFIG) {
+        options.onFatal(`${options.name} refused its configuration (exit ${EXIT_CONFIG})`);
+        return;
+      }
+      if (Date.now() - startedAt >= stableAfter) backoff = initial;
+      restarts++;
+      options.log(`${options.name} exited unexpectedly (${signal ?? `code ${code}`}); restart ${restarts} in ${(backoff / 1000).toFixed(1)} s`);
+      timer = setTimeout(() => {
+        timer = undefined;
+        if (!stopping) launch();
+      }, backoff);
+      backoff = Math.min(backoff * 2, max);
+    });
+  };
+  launch();
+
+  return {
+    pid: () => (child && child.exitCode === null && child.signalCode === null ? child.pid : undefined),
+    restarts: () => restarts,
+    async stop(timeoutMs = 30_000) {
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const kill = setTimeout(() => child?.kill('SIGKILL'), timeoutMs);
+      await exited;
+      clearTimeout(kill);
+    },
+  };
+}
