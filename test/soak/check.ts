@@ -51,6 +51,8 @@ interface Side {
   optional: number;
   delivered: number;
   lost: number;
+  /** Of the lost: the service made a delivery for it, which never arrived. */
+  lostInDelivery: number;
   duplicated: number;
   unexpected: number;
   late: number;
@@ -71,6 +73,7 @@ const emptySide = (): Side => ({
   optional: 0,
   delivered: 0,
   lost: 0,
+  lostInDelivery: 0,
   duplicated: 0,
   unexpected: 0,
   late: 0,
@@ -126,11 +129,17 @@ export function check(input: CheckInput): SoakResult {
     (c) => key(c.delivery.subjectId, c.delivery.recipient, KIND_OF_TEMPLATE[c.delivery.template]),
   );
   const owedBy = groupBy(input.expectations, (x) => key(x.subject, x.to, x.kind));
+  const madeBy = groupBy(
+    input.deliveries.filter((d) => KIND_OF_TEMPLATE[d.template]),
+    (d) => key(d.subjectId, d.recipient, KIND_OF_TEMPLATE[d.template]),
+  );
 
   for (const [k, owed] of owedBy) {
     const side = sides[owed[0].subjectType];
     if (input.refused.has(owed[0].to.toLowerCase())) continue;
     const got = (receivedBy.get(k) ?? []).map((c) => c.mail.receivedAt.getTime()).sort((a, b) => a - b);
+    const made = madeBy.get(k)?.length ?? 0;
+    let lostHere = 0;
     const due = owed.filter((x) => x.due).sort((a, b) => a.plannedAt - b.plannedAt);
     side.due += due.length;
     side.optional += owed.length - due.length;
@@ -140,6 +149,7 @@ export function check(input: CheckInput): SoakResult {
       const at = got[i];
       if (at === undefined) {
         side.lost++;
+        lostHere++;
         side.lostKeys.push(`${x.subject.slice(0, 8)} ${x.kind} to ${x.to} at ${new Date(x.plannedAt).toISOString().slice(11, 19)}`);
         if (x.subjectType === 'plan') side.stalled.add(x.subject);
         return;
@@ -150,6 +160,8 @@ export function check(input: CheckInput): SoakResult {
       if (late > input.lateBoundMs) side.late++;
       if (x.subjectType === 'plan' && late > input.stallMs) side.stalled.add(x.subject);
     });
+    // Deliveries made beyond what arrived account for that many lost; the rest were never sent (the timetable was behind its plan).
+    side.lostInDelivery += Math.min(lostHere, Math.max(0, made - got.length));
   }
   // Received alerts nobody owed at all (a whole kind the model did not expect for that address).
   for (const [k, got] of receivedBy) {
@@ -199,6 +211,8 @@ function table(v: Side, p: Side, input: CheckInput): string {
     ['lateness p99 / max during faults', (s) => lateness(s.latenessDuring)],
     ['duplicated (a Message-ID received twice)', (s) => s.duplicated],
     ['lost (due, never received)', (s) => s.lost],
+    ['… of which sent by the service but never arrived', (s) => s.lostInDelivery],
+    ['… of which never sent (the timetable was behind its plan when stopped, or blocked)', (s) => s.lost - s.lostInDelivery],
     ['unexpected (received beyond what was owed)', (s) => s.unexpected],
     ['sends to refused (550) addresses: recorded failed / all', (s) => `${s.refusedRecorded} / ${s.refusedSends}`],
     [`plans stalled (an owed alarm > ${seconds(input.stallMs)} s late or never)`, (s) => (s === p ? s.stalled.size : '-')],

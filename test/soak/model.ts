@@ -42,8 +42,8 @@ export const KIND_OF_TEMPLATE: Record<string, string> = {
 
 /** After a stop was answered this long, nothing it stopped may still go out. */
 const AFTER_ANSWER_MS = 1_000;
-/** An alert falling due this close before a stop may lose the race to it. */
-const RACE_MS = 1_000;
+/** An alert falling due this close before a stop may lose the race to it (a loaded machine's workflow-task latency). */
+const RACE_MS = 2_000;
 /** After a fault is repaired, how long the service may take to pick its work up again (a dead worker's sticky queue alone is 5 s). */
 export const RECOVERY_MS = 15_000;
 

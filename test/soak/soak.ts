@@ -25,7 +25,7 @@ export interface SoakOptions {
 export const CI_SIZE: SoakOptions = { minutes: 3, visits: 150, plans: 15, seed: 15, lateBoundMs: 10_000 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const STEP_MS = 3_000;
+const STEP_MS = 4_000;
 /** Seconds-long waits, within the high-risk bounds (which cap durations from above only). */
 const VISIT_POLICY = {
   checkInIntervalMs: 12_000,
@@ -38,11 +38,11 @@ const VISIT_POLICY = {
     { notify: 'emergency' as const, waitMs: STEP_MS, repeats: 1 },
   ],
 };
-const RED_FLAG_REPEAT_MS = 4_000;
+const RED_FLAG_REPEAT_MS = 5_000;
 /** A plan's review falls due this long after it starts; the reminders before, the overdue ladder after. */
 const PLAN_TIMES = { dueInMs: 20_000, reviewReminderBeforeMs: 10_000, actionReminderBeforeMs: 5_000, managerAfterMs: 6_000, leadAfterMs: 12_000, repeatEveryMs: 6_000 };
-/** A user acts this long after the alert they react to was due. */
-const REACTION_MS = 1_500;
+/** A user acts this long after the alert they react to was due: longer than the model's race margin, shorter than a step. */
+const REACTION_MS = 2_500;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
