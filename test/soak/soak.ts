@@ -2,6 +2,7 @@
 // schedule, users acting throughout through the API, then one table from the checker.
 import fs from 'node:fs';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { TemporalBackend } from '../../infra/temporal-backend';
 import { planWorkflow } from '../../workflows/plan';
 import { planWorkflowId, type PlanInput } from '../../workflows/plan-contract';
 import { visitWorkflow, visitWorkflowId } from '../../workflows/visit';
@@ -76,15 +77,27 @@ async function persist<T>(what: () => Promise<T>, until: number): Promise<T> {
   }
 }
 
-const FAULTS: { offset: number; name: string; halts?: boolean; run(stack: Stack, until: number): Promise<void> }[] = [
+const FAULTS: { offset: number; name: string; halts?: boolean; realServer?: boolean; run(stack: Stack, until: number, cycle: number): Promise<void> }[] = [
   { offset: 20_000, name: 'SMTP relay down (421)', run: (s) => window(() => s.smtp.setDown(true), () => s.smtp.setDown(false), 20_000) },
   { offset: 40_000, name: 'worker SIGKILL', halts: true, run: (s, until) => killWorker(s, until) },
+  // The real server only (the dev server is one process on SQLite): one node killed (on a cluster the other carries on), its PostgreSQL restarted.
+  {
+    offset: 55_000,
+    name: 'Temporal node SIGKILL',
+    halts: true,
+    realServer: true,
+    run: (s, until, cycle) => {
+      const node = s.temporalNodes[cycle % s.temporalNodes.length];
+      return restart(() => node.stop('SIGKILL'), () => node.start(), 3_000, until);
+    },
+  },
   { offset: 72_000, name: 'service PostgreSQL restarted', run: (s, until) => restart(() => s.stopPostgres(), () => s.startPostgres(), 8_000, until) },
   // Longer than the send lease and the activity's limit: a hung attempt must not end in a second copy.
   { offset: 90_000, name: 'SMTP relay hung (70 s per message)', run: (s) => window(() => s.smtp.setDelay(70_000), () => s.smtp.setDelay(0), 8_000) },
   { offset: 100_000, name: 'worker SIGKILL', halts: true, run: (s, until) => killWorker(s, until) },
   { offset: 117_000, name: 'Temporal restarted', halts: true, run: (s, until) => restart(() => s.stopTemporal(), () => s.startTemporal(), 4_000, until) },
   { offset: 135_000, name: 'SMTP relay slow (3 s per message)', run: (s) => window(() => s.smtp.setDelay(3_000), () => s.smtp.setDelay(0), 15_000) },
+  { offset: 150_000, name: "Temporal's PostgreSQL restarted", halts: true, realServer: true, run: (s, until) => restart(() => s.stopTemporalPostgres(), () => s.startTemporalPostgres(), 6_000, until) },
   { offset: 160_000, name: 'worker SIGKILL', halts: true, run: (s, until) => killWorker(s, until) },
 ];
 /** The schedule above repeats every this long for longer runs. */
@@ -110,12 +123,12 @@ const killWorker = (stack: Stack, until: number) =>
     until,
   );
 
-export function faultSchedule(durationMs: number): Fault[] {
+export function faultSchedule(durationMs: number, backend: TemporalBackend): Fault[] {
   const faults: Fault[] = [];
   for (let cycle = 0; cycle * FAULT_CYCLE_MS < durationMs; cycle++) {
-    for (const f of FAULTS) {
+    for (const f of FAULTS.filter((f) => backend !== 'dev' || !f.realServer)) {
       const at = cycle * FAULT_CYCLE_MS + f.offset;
-      if (at < durationMs - 20_000) faults.push({ at, name: f.name, halts: !!f.halts, run: (s) => f.run(s, Date.now() + 120_000) });
+      if (at < durationMs - 20_000) faults.push({ at, name: f.name, halts: !!f.halts, run: (s) => f.run(s, Date.now() + 120_000, cycle) });
     }
   }
   return faults;
@@ -296,7 +309,7 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
   }
 
   async function injectFaults(): Promise<void> {
-    for (const fault of faultSchedule(durationMs)) {
+    for (const fault of faultSchedule(durationMs, stack.temporalBackend)) {
       await sleep(t0 + fault.at - Date.now());
       const s = Date.now();
       log(`${new Date(s).toISOString().slice(11, 19)} ${fault.name}`);
