@@ -61,6 +61,8 @@ interface Side {
   refusedSends: number;
   refusedRecorded: number;
   accepted: number;
+  /** Retried to the end of the run without an answer or with 5xx only. */
+  unanswered: number;
   inHistory: number;
   inDatabase: number;
   stalled: Set<string>;
@@ -82,6 +84,7 @@ const emptySide = (): Side => ({
   refusedSends: 0,
   refusedRecorded: 0,
   accepted: 0,
+  unanswered: 0,
   inHistory: 0,
   inDatabase: 0,
   stalled: new Set(),
@@ -188,6 +191,8 @@ export function check(input: CheckInput): SoakResult {
     if (inHistory < logs.length) side.notInHistory.push(`${subject.slice(0, 8)} ${kind} ×${logs.length - inHistory}`);
   }
 
+  for (const a of input.actions) if (a.status === 0 || a.status >= 500) sides[a.subjectType].unanswered++;
+
   const failures: string[] = [];
   for (const [name, side] of Object.entries(sides)) {
     if (side.lost) failures.push(`${name}s: ${side.lost} lost (${side.lostKeys.slice(0, 5).join('; ')})`);
@@ -217,6 +222,7 @@ function table(v: Side, p: Side, input: CheckInput): string {
     ['sends to refused (550) addresses: recorded failed / all', (s) => `${s.refusedRecorded} / ${s.refusedSends}`],
     [`plans stalled (an owed alarm > ${seconds(input.stallMs)} s late or never)`, (s) => (s === p ? s.stalled.size : '-')],
     ['user actions accepted (2xx)', (s) => s.accepted],
+    ['user actions never answered, or 5xx only, after retrying to the end', (s) => s.unanswered],
     ['accepted and in workflow history', (s) => s.inHistory],
     ['accepted and in the database', (s) => s.inDatabase],
   ];

@@ -56,8 +56,8 @@ const halted = (faults: FaultWindow[]) => faults.filter((f) => f.halts);
  * owed when it fell due clearly before, with the service running meanwhile; not owed at all
  * once the stop was answered; in between, either is right.
  */
-function classify(plannedAt: number, shiftMs: number, stop: Window | undefined, faults: FaultWindow[], cutAt: number): 'due' | 'optional' | 'none' {
-  const limit = stop ?? { s: cutAt, e: cutAt };
+function classify(plannedAt: number, shiftMs: number, stop: Window | undefined, faults: FaultWindow[], cut: Window): 'due' | 'optional' | 'none' {
+  const limit = stop ?? cut;
   if (plannedAt > limit.e + AFTER_ANSWER_MS) return 'none';
   const latest = plannedAt + shiftMs;
   if (latest < limit.s - RACE_MS && !faultBetween(halted(faults), plannedAt, limit.s)) return 'due';
@@ -111,7 +111,8 @@ function* redFlagFrom(policy: SoakVisitPolicy, raisedAt: number): Generator<Plan
 }
 
 /** Every alert the visit owed, from its policy and what people did. */
-export function visitExpectations(run: VisitRun, faults: FaultWindow[], cutAt: number): Expectation[] {
+/** `cut`: when the harness stopped (terminated) whatever nobody had stopped. */
+export function visitExpectations(run: VisitRun, faults: FaultWindow[], cut: Window): Expectation[] {
   const out: Expectation[] = [];
   const stops = [...run.actions].sort((a, b) => a.s - b.s);
   // The start's window reaches to the end of a fault it fell into: the workflow first runs after it.
@@ -123,7 +124,7 @@ export function visitExpectations(run: VisitRun, faults: FaultWindow[], cutAt: n
     if (mode !== 'quiet') {
       const plan = mode === 'watch' ? ladderFrom(run.policy, anchor.s) : redFlagFrom(run.policy, anchor.s);
       for (const alert of plan) {
-        const owed = classify(alert.at, anchor.e - anchor.s, stop, faults, cutAt);
+        const owed = classify(alert.at, anchor.e - anchor.s, stop, faults, cut);
         if (owed === 'none') break;
         for (const role of alert.roles) {
           out.push({ subject: run.visitId, subjectType: 'visit', to: run.addresses[role], kind: alert.kind, plannedAt: alert.at, due: owed === 'due' });
@@ -160,14 +161,14 @@ export interface PlanRun {
 }
 
 /** Every reminder and escalation the plan owed: the review's reminder, the action's, the due day, then the overdue ladder. */
-export function planExpectations(run: PlanRun, faults: FaultWindow[], cutAt: number): Expectation[] {
+export function planExpectations(run: PlanRun, faults: FaultWindow[], cut: Window): Expectation[] {
   if (!run.wentLive) return [];
   const t = run.times;
   const out: Expectation[] = [];
   const push = (to: string, kind: string, at: number, stop: Window | undefined, setAt?: Window): boolean => {
     // A reminder that fell due before its date was set is never sent late; one set about then may or may not be.
     if (setAt && at < setAt.s) return true;
-    const owed = classify(at, 0, stop, faults, cutAt);
+    const owed = classify(at, 0, stop, faults, cut);
     if (owed === 'none') return false;
     out.push({ subject: run.planId, subjectType: 'plan', to, kind, plannedAt: at, due: owed === 'due' && !(setAt && at < setAt.e) });
     return true;

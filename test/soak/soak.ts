@@ -1,7 +1,7 @@
 // The soak: hundreds of fast visits and tens of fast plans on the real processes, faults on a
 // schedule, users acting throughout through the API, then one table from the checker.
 import fs from 'node:fs';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { TemporalBackend } from '../../infra/temporal-backend';
 import { planWorkflow } from '../../workflows/plan';
 import { planWorkflowId, type PlanInput } from '../../workflows/plan-contract';
@@ -153,7 +153,7 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
   const plans: PlanRun[] = [];
   const api = stack.apiUrl;
 
-  /** One user action through the API, retried like a phone retries: on no answer or 5xx, every second. */
+  /** One user action through the API, retried like a phone retries: on no answer in 20 s or a 5xx, after 1, 2, 4, then every 8 s. */
   async function act(subjectType: 'visit' | 'plan', subject: string, kind: string, path: string, headers: Record<string, string>, body: unknown = {}): Promise<ActionLog> {
     const s = Date.now();
     let status = 0;
@@ -169,7 +169,8 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
         status = 0;
       }
       if ((status && status < 500) || Date.now() > giveUpAt) break;
-      await sleep(1_000);
+      // Backing off as a phone does, so retries do not bury a service that is slow to come back.
+      await sleep(Math.min(8_000, 1_000 * 2 ** (attempts - 1)));
     }
     const entry = { subjectType, subject, kind, s, e: Date.now(), status, message, attempts, accepted: status >= 200 && status < 300 };
     actions.push(entry);
@@ -333,13 +334,32 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
   const cutAt = Date.now();
   const broken = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (broken.length) throw new Error(`${broken.length} script(s) failed: ${String(broken[0].reason)}`);
-  log(`${new Date().toISOString().slice(11, 19)} all scripts done; draining`);
+  log(`${new Date().toISOString().slice(11, 19)} all scripts done; whatever nobody stopped is terminated; draining`);
+  // A visit or plan nobody managed to stop would escalate for ever: end them all, so what is owed ends here too.
+  const workflowIds = [...visits.map((v) => visitWorkflowId(v.visitId)), ...plans.map((p) => planWorkflowId(p.planId))];
+  for (const id of workflowIds) {
+    await persist(
+      () =>
+        stack.client.workflow
+          .getHandle(id)
+          .terminate('soak over')
+          .catch((err: unknown) => {
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+          }),
+      Date.now() + 60_000,
+    );
+  }
+  const cut = { s: cutAt, e: Date.now() };
   await drain(stack);
 
   const deliveries: Delivery[] = await stack.db.notificationDelivery.findMany({
     select: { id: true, template: true, recipient: true, status: true, lastError: true, subjectType: true, subjectId: true },
   });
-  const expectations = [...visits.flatMap((v) => visitExpectations(v, faults, cutAt)), ...plans.flatMap((p) => planExpectations(p, faults, cutAt))];
+  const expectations = [...visits.flatMap((v) => visitExpectations(v, faults, cut)), ...plans.flatMap((p) => planExpectations(p, faults, cut))];
+  if (options.dump) {
+    fs.writeFileSync(`${options.dump}.worker.log`, stack.worker.output());
+    fs.writeFileSync(`${options.dump}.api.log`, stack.api.output());
+  }
   if (options.dump) fs.writeFileSync(options.dump, JSON.stringify({ t0, cutAt, faults, visits, plans, actions, expectations, deliveries, events: await stack.db.visitEvent.findMany({ select: { visitId: true, seq: true, type: true, at: true, data: true } }), received: stack.smtp.messages.map(({ text: _text, html: _html, ...m }) => m) }, null, 1));
   return check({
     expectations,
@@ -348,7 +368,7 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
     refused: stack.smtp.rejected,
     faults,
     actions,
-    inHistory: await historyCounts(stack, [...visits.map((v) => visitWorkflowId(v.visitId)), ...plans.map((p) => planWorkflowId(p.planId))]),
+    inHistory: await historyCounts(stack, workflowIds),
     inDatabase: await databaseCounts(stack),
     lateBoundMs: options.lateBoundMs,
     stallMs: 60_000,
