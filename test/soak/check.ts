@@ -216,7 +216,7 @@ function table(v: Side, p: Side, input: CheckInput): string {
     ['lateness p99 / max during faults', (s) => lateness(s.latenessDuring)],
     ['duplicated (a Message-ID received twice)', (s) => s.duplicated],
     ['lost (due, never received)', (s) => s.lost],
-    ['… of which sent by the service but never arrived', (s) => s.lostInDelivery],
+    ['… of which the service made a delivery for, but nothing arrived', (s) => s.lostInDelivery],
     ['… of which never sent (the timetable was behind its plan when stopped, or blocked)', (s) => s.lost - s.lostInDelivery],
     ['unexpected (received beyond what was owed)', (s) => s.unexpected],
     ['sends to refused (550) addresses: recorded failed / all', (s) => `${s.refusedRecorded} / ${s.refusedSends}`],
