@@ -92,14 +92,17 @@ async function main() {
   const benchStarted = Date.now();
   const tuning = Object.fromEntries(TUNING_VARIABLES.filter((v) => process.env[v]).map((v) => [v, process.env[v]]));
   say(`options ${JSON.stringify(options)}; tuning ${JSON.stringify(tuning)}`);
-  const stack = await startStack(options.basePort);
-  say(`measuring processes ${JSON.stringify(stack.pids)}`);
+  const stack = await startStack(options.basePort, {}, options.temporal);
+  // Ctrl-C or a kill must not leave the bench's servers behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stack.stop().finally(() => process.exit(130)));
+  say(`measuring processes ${JSON.stringify(stack.pids)} on Temporal ${stack.temporalBackend}`);
   const sampler = new ProcessSampler(stack.pids);
   sampler.start();
-  const connection = await Connection.connect({ address: stack.temporalAddress });
-  const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter(stack.payloadKeys) });
+  let connection: Connection | undefined;
   const db = createDb(stack.databaseUrl, { poolSize: 4 });
   try {
+    connection = await Connection.connect({ address: stack.temporalAddress });
+    const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter(stack.payloadKeys) });
     const spreadMs = options.spreadMinutes * 60_000;
     say(`steady: ${options.visits} visits, deadlines over ${options.spreadMinutes} min, baseline side by side`);
     const steady = await escalations(stack, client, sampler, options, (t0) => Array.from({ length: options.visits }, (_, i) => t0 + (i * spreadMs) / options.visits), true, steadyAheadMs);
@@ -139,10 +142,11 @@ async function main() {
             ['plan', 'history events per run', longevity.eventsPerRun.join(', ')] as Row,
             ['plan', 'emails sent / wall s', `${longevity.emailsSent} / ${longevity.wallSeconds}`] as Row,
           ]),
-      ['temporal', 'server warnings / errors / deadline exceeded', `${stack.temporalIssues.warn} / ${stack.temporalIssues.error} / ${stack.temporalIssues.deadlineExceeded}`],
+      ['temporal', `${stack.temporalBackend}: server warnings / errors / deadline exceeded`, `${stack.temporalIssues.warn} / ${stack.temporalIssues.error} / ${stack.temporalIssues.deadlineExceeded}`],
     ];
     const file = saveResults(options.quick ? 'quick' : 'full', {
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      temporalBackend: stack.temporalBackend,
       machine: machine(),
       options,
       tuning,
@@ -160,7 +164,7 @@ async function main() {
   } finally {
     sampler.stop();
     await db.$disconnect();
-    await connection.close();
+    await connection?.close();
     await stack.stop();
   }
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { backendFromArgs, type TemporalBackend } from '../infra/temporal-backend';
 
 /** Sizes of one bench run; `--quick` shrinks every scenario to a CI smoke check. */
 export interface BenchOptions {
@@ -14,6 +15,8 @@ export interface BenchOptions {
   graceSeconds: number;
   /** First port of the block the bench's own servers listen on. */
   basePort: number;
+  /** Which Temporal the run measures (`--temporal=dev|server|cluster`), started fresh for the run. */
+  temporal: TemporalBackend;
 }
 
 const positive = (name: string, raw: string | undefined, fallback: number): number => {
@@ -36,6 +39,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'plan-months': { type: 'string' },
       grace: { type: 'string' },
       'base-port': { type: 'string' },
+      temporal: { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -48,6 +52,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     checkInSeconds: positive('check-in-seconds', values['check-in-seconds'], quick ? 5 : 60),
     planMonths: positive('plan-months', values['plan-months'], quick ? 12 : 60),
     graceSeconds: positive('grace', values.grace, quick ? 5 : 30),
-    basePort: positive('base-port', values['base-port'], 37000),
+    // Below 32768: the real server's membership ports (basePort + 24 on) must fit a smallint.
+    basePort: positive('base-port', values['base-port'], 27000),
+    temporal: backendFromArgs(values.temporal ? [`--temporal=${values.temporal}`] : [], 'dev'),
   };
 }

@@ -30,20 +30,6 @@ function read(pid: number): Sample | null {
   }
 }
 
-/** The pid of the running process whose command line contains every one of `needles`. */
-export function findPid(...needles: string[]): number | null {
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (needles.every((n) => cmdline.includes(n))) return Number(entry);
-    } catch {
-      // The process ended while the table was read.
-    }
-  }
-  return null;
-}
-
 /** Samples RSS and CPU of named processes from /proc, and summarises any window of the run. */
 export class ProcessSampler {
   private samples = new Map<string, Sample[]>();

@@ -5,14 +5,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startDevServer } from '../infra/dev-server';
 import { startEmbeddedPostgresProcess } from '../infra/embedded-postgres';
 import { deployMigrations } from '../infra/migrations';
 import { projectRoot } from '../infra/paths';
-import { ensureTemporalCli } from '../infra/temporal-cli';
+import { startTemporal, type TemporalBackend } from '../infra/temporal-backend';
+import { temporalDatabaseFromUrl } from '../infra/temporal-server';
+import { consecutivePorts } from '../infra/temporal-server-config';
 import { newPayloadKey } from '../lib/codec';
 import type { PayloadKeyConfig } from '../lib/data-converter';
-import { findPid } from './process-stats';
 import { startBenchSink, type BenchSink } from './sink';
 
 export const TASK_QUEUE = 'carewatch';
@@ -20,6 +20,7 @@ export const BASELINE_TASK_QUEUE = 'bench-baseline';
 
 export interface Stack {
   dir: string;
+  temporalBackend: TemporalBackend;
   temporalAddress: string;
   databaseUrl: string;
   apiUrl: string;
@@ -27,8 +28,9 @@ export interface Stack {
   sink: BenchSink;
   /** Every Temporal client of the run encrypts payloads with these, as the service does. */
   payloadKeys: PayloadKeyConfig;
-  pids: Record<'worker' | 'api' | 'baseline' | 'temporal', number>;
-  /** The dev server's warnings and errors so far (kept in `temporalLog`): signs of an overloaded store. */
+  /** worker, api, baseline and temporal (a cluster's nodes: temporal, temporal-2). */
+  pids: Record<string, number>;
+  /** The Temporal server's warnings and errors so far (kept in `temporalLog`): signs of an overloaded store. */
   temporalIssues: { warn: number; error: number; deadlineExceeded: number };
   temporalLog: string;
   stop(): Promise<void>;
@@ -36,9 +38,13 @@ export interface Stack {
 
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
-/** Starts a TypeScript entry point and resolves once it prints `readyText`. */
-function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv, readyText: string): Promise<ChildProcess> {
+/**
+ * Starts a TypeScript entry point and resolves once it prints `readyText`. Its stop is
+ * registered at once, so one that fails to start does not leave the others running.
+ */
+function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv, readyText: string, stops: Array<() => Promise<void>>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry)], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  stops.push(() => stopProcess(child));
   const output: string[] = [];
   return new Promise((resolve, reject) => {
     const watch = (chunk: Buffer) => {
@@ -63,7 +69,7 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startStack(basePort: number, workerEnv: NodeJS.ProcessEnv = {}): Promise<Stack> {
+export async function startStack(basePort: number, workerEnv: NodeJS.ProcessEnv = {}, backend: TemporalBackend = 'dev'): Promise<Stack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carewatch-bench-'));
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -71,25 +77,38 @@ export async function startStack(basePort: number, workerEnv: NodeJS.ProcessEnv 
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const cli = await ensureTemporalCli();
-    if (!cli) throw new Error('the bench needs the Temporal CLI: run `npm run provision` (needs Go)');
-    const dbFile = path.join(dir, 'temporal', 'temporal.db');
     // Kept after the run (the data directory is not): evidence of what limited it.
     const temporalLog = `${dir}-temporal.log`;
     const temporalIssues = { warn: 0, error: 0, deadlineExceeded: 0 };
     const onLog = (line: string) => {
       fs.appendFileSync(temporalLog, `${line}\n`);
-      if (line.includes('level=WARN')) temporalIssues.warn++;
-      if (line.includes('level=ERROR')) temporalIssues.error++;
+      if (/level=WARN|"level":"warn"/.test(line)) temporalIssues.warn++;
+      if (/level=ERROR|"level":"error"/.test(line)) temporalIssues.error++;
       if (line.includes('DeadlineExceeded') || line.includes('context deadline exceeded')) temporalIssues.deadlineExceeded++;
     };
-    say('starting the Temporal dev server, PostgreSQL and the SMTP sink');
-    const [server, db, sink] = await Promise.all([
-      startDevServer({ cli, dbFile, port: basePort + 1, uiPort: basePort + 2, namespace: 'default', onLog }),
+    // Every run gets a new server on a new store (SQLite file or PostgreSQL cluster), so no
+    // earlier run's workflows or task queues can skew it.
+    say(`starting PostgreSQL, the SMTP sink and Temporal (${backend})`);
+    const [db, sink] = await Promise.all([
       startEmbeddedPostgresProcess({ dataDir: path.join(dir, 'postgres'), port: basePort + 3, database: 'carewatch' }),
       startBenchSink({ port: basePort + 4, dir }),
     ]);
-    stops.push(server.stop, db.stop, sink.stop);
+    stops.push(db.stop, sink.stop);
+    // The dev server on basePort + 1 (UI + 2); the real server's nodes take nine ports each
+    // from basePort + 20 and + 30, a cluster's balancer basePort + 10.
+    const nodePorts = { dev: undefined, server: [consecutivePorts(basePort + 20)], cluster: [consecutivePorts(basePort + 20), consecutivePorts(basePort + 30)] }[backend];
+    const temporalPort = { dev: basePort + 1, server: basePort + 20, cluster: basePort + 10 }[backend];
+    const server = await startTemporal({
+      backend,
+      dir: path.join(dir, 'temporal'),
+      port: temporalPort,
+      uiPort: backend === 'dev' ? basePort + 2 : undefined,
+      namespace: 'default',
+      db: backend === 'dev' ? undefined : temporalDatabaseFromUrl(db.url),
+      nodePorts,
+      onLog,
+    });
+    stops.push(server.stop);
     await deployMigrations(db.url);
 
     const apiUrl = `http://127.0.0.1:${basePort}`;
@@ -112,13 +131,12 @@ export async function startStack(basePort: number, workerEnv: NodeJS.ProcessEnv 
     };
     say('bundling and starting the worker, the baseline worker and the API');
     const [worker, baseline, api] = await Promise.all([
-      startProcess('worker', 'worker/main.ts', { ...env, ...workerEnv }, 'worker running'),
-      startProcess('baseline', 'bench/baseline-worker.ts', { ...env, TEMPORAL_TASK_QUEUE: BASELINE_TASK_QUEUE }, 'worker running'),
-      startProcess('api', 'api/main.ts', env, 'API listening'),
+      startProcess('worker', 'worker/main.ts', { ...env, ...workerEnv }, 'worker running', stops),
+      startProcess('baseline', 'bench/baseline-worker.ts', { ...env, TEMPORAL_TASK_QUEUE: BASELINE_TASK_QUEUE }, 'worker running', stops),
+      startProcess('api', 'api/main.ts', env, 'API listening', stops),
     ]);
-    stops.push(...[worker, baseline, api].map((child) => () => stopProcess(child)));
-    const temporal = findPid(cli, 'start-dev', dbFile);
-    if (!temporal) throw new Error('could not find the Temporal dev server process');
+    const [temporal, ...others] = server.pids();
+    if (!temporal) throw new Error('could not find the Temporal server process');
     return {
       dir,
       temporalAddress: server.address,
@@ -129,7 +147,8 @@ export async function startStack(basePort: number, workerEnv: NodeJS.ProcessEnv 
       payloadKeys,
       temporalIssues,
       temporalLog,
-      pids: { worker: worker.pid!, api: api.pid!, baseline: baseline.pid!, temporal },
+      temporalBackend: backend,
+      pids: { worker: worker.pid!, api: api.pid!, baseline: baseline.pid!, temporal, ...Object.fromEntries(others.map((pid, i) => [`temporal-${i + 2}`, pid])) },
       stop,
     };
   } catch (err) {

@@ -5,6 +5,7 @@ import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { searchAttributeCliTypes, searchAttributeKeys } from '../config/search-attributes';
 import { searchAttributeArgs } from './temporal-cli';
+import { dynamicConfigArgs } from './temporal-server-config';
 
 export interface DevServer {
   address: string;
@@ -52,7 +53,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const uiUrl = `http://localhost:${options.uiPort}`;
   if (!options.cli) {
     const env = await TestWorkflowEnvironment.createLocal({
-      server: { dbFilename: options.dbFile, port: options.port, ui: true, uiPort: options.uiPort, namespace: options.namespace, searchAttributes: searchAttributeKeys },
+      server: { dbFilename: options.dbFile, port: options.port, ui: true, uiPort: options.uiPort, namespace: options.namespace, searchAttributes: searchAttributeKeys, extraArgs: dynamicConfigArgs() },
     });
     return { address, uiUrl, stop: () => env.teardown() };
   }
@@ -71,6 +72,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       '--sqlite-pragma', 'journal_mode=wal',
       ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
       ...searchAttributeArgs(searchAttributeCliTypes()),
+      ...dynamicConfigArgs(),
     ],
     // Its own process group: the launcher, not the terminal's Ctrl-C, decides when it stops.
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true },

@@ -184,14 +184,21 @@ export function serverNode(options: NodeOptions): ServerNode {
         detached: true,
       });
       child = started;
-      const relay = (chunk: Buffer) => chunk.toString().split('\n').filter((l) => l.trim()).forEach((l) => options.onLog(`${options.name}: ${l}`));
+      // The last lines it printed: why it exited, if it does.
+      const recent: string[] = [];
+      const relay = (chunk: Buffer) =>
+        chunk.toString().split('\n').filter((l) => l.trim()).forEach((l) => {
+          recent.push(l.slice(0, 600));
+          if (recent.length > 8) recent.shift();
+          options.onLog(`${options.name}: ${l}`);
+        });
       started.stdout?.on('data', relay);
       started.stderr?.on('data', relay);
       exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
       await Promise.race([
         waitForTemporal(address, 90_000),
         exited.then(() => {
-          throw new Error(`${options.name} exited during start (code ${started.exitCode}); are ports ${Object.values(options.ports).join(', ')} free?`);
+          throw new Error(`${options.name} exited during start (code ${started.exitCode}); are ports ${Object.values(options.ports).join(', ')} free? Its last lines:\n${recent.join('\n')}`);
         }),
       ]).catch(async (err) => {
         await node.stop('SIGKILL');

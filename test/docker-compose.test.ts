@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { searchAttributeCliTypes } from '../config/search-attributes';
+import { DYNAMIC_CONFIG, DYNAMIC_CONFIG_DEPLOY_PATH, dynamicConfigText, HISTORY_SHARDS, TEMPORAL_SERVER_VERSION } from '../infra/temporal-server-config';
 
 const root = path.resolve(__dirname, '..');
 const file = path.join(root, 'docker-compose.yml');
 // Merge keys (<<) are how the API and worker share one definition.
 const compose = parse(fs.readFileSync(file, 'utf8'), { merge: true }) as {
-  services: Record<string, { image?: string; build?: unknown; healthcheck?: unknown; environment?: Record<string, string>; command?: unknown }>;
+  services: Record<string, { image?: string; build?: unknown; healthcheck?: unknown; environment?: Record<string, string>; command?: unknown; volumes?: string[] }>;
 };
 
 describe('docker-compose.yml, the production shape', () => {
@@ -45,5 +46,23 @@ describe('docker-compose.yml, the production shape', () => {
     const needed = new Set([...fs.readFileSync(file, 'utf8').matchAll(/\$\{([A-Z_]+)/g)].map((m) => m[1]));
     const documented = new Set([...fs.readFileSync(path.join(root, '.env.example'), 'utf8').matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]));
     expect([...needed].filter((v) => !documented.has(v) && v !== 'ALLOWED_SENDER_DOMAINS')).toEqual([]);
+  });
+
+  it('When Temporal is deployed, then it is the release, shard count and dynamic config the local server and cluster run', () => {
+    const temporal = compose.services.temporal;
+    expect(temporal.image).toBe(`temporalio/auto-setup:${TEMPORAL_SERVER_VERSION}`);
+    expect(compose.services['temporal-setup'].image).toBe(`temporalio/admin-tools:${TEMPORAL_SERVER_VERSION}`);
+    expect(temporal.environment?.NUM_HISTORY_SHARDS).toBe(String(HISTORY_SHARDS));
+    const mount = temporal.volumes?.find((v) => v.startsWith(`./${DYNAMIC_CONFIG_DEPLOY_PATH}:`));
+    expect(mount).toBeDefined();
+    expect(mount!.split(':')[1]).toBe(`/etc/temporal/${temporal.environment?.DYNAMIC_CONFIG_FILE_PATH}`);
+    // Generated, never edited by hand: `npm run deploy:config` rewrites it.
+    const committed = fs.readFileSync(path.join(root, DYNAMIC_CONFIG_DEPLOY_PATH), 'utf8');
+    expect(committed).toBe(dynamicConfigText());
+    expect(parse(committed)).toEqual(DYNAMIC_CONFIG);
+  });
+
+  it('When the Web UI decodes payloads, then it sends the operator\'s credentials to the codec endpoint', () => {
+    expect(compose.services['temporal-ui'].environment).toMatchObject({ TEMPORAL_CODEC_ENDPOINT: expect.stringMatching(/\/codec$/), TEMPORAL_CODEC_INCLUDE_CREDENTIALS: 'true' });
   });
 });

@@ -73,3 +73,47 @@ export function sendingFaults(deliveries: Delivered[]) {
     lost: deliveries.filter((d) => d.status === 'sent' && d.received.length === 0).map((d) => d.idempotencyKey),
   };
 }
+
+/** When a fault began and when the service was whole again. */
+export interface FaultWindow {
+  downAt: number;
+  upAt: number;
+}
+
+/**
+ * Runs a fast visit's ladder to the buddy's alert, injects `fault`, lets the ladder go on to
+ * the emergency contact and takes charge; asserts the alerts came in ladder order, each
+ * exactly once and never early, and returns the gap the fault made (the first alert due
+ * after the fault began, from when it fell due to when it arrived).
+ */
+export async function ladderThroughFault(stack: Stack, fault: (visit: Awaited<ReturnType<typeof startFastVisit>>) => Promise<FaultWindow>) {
+  const visit = await startFastVisit(stack);
+  await stack.smtp.waitFor(1, (m) => m.to.includes(visit.mail('buddy')), 60_000);
+  const window = await fault(visit);
+  await stack.smtp.waitFor(2, (m) => m.to.includes(visit.mail('oncall')), 120_000);
+  await takeCharge(visit.handle);
+  // Anything still in flight has time to (wrongly) arrive twice.
+  await new Promise((r) => setTimeout(r, STEP_MS));
+
+  const deliveries = await deliveriesOf(stack, visit.input.visitId);
+  const alerts = alertsReceived(deliveries);
+  expect(alerts.map((a) => a.to)).toEqual([
+    visit.mail('worker'),
+    visit.mail('buddy'),
+    visit.mail('manager'),
+    visit.mail('manager'),
+    ...alerts.slice(4).map(() => visit.mail('oncall')),
+  ]);
+  expect(sendingFaults(deliveries)).toEqual({ duplicated: [], lost: [] });
+  expect(Math.max(...copiesPerKey(deliveries))).toBe(1);
+  const gaps = alerts.slice(1).map((a, i) => a.at - alerts[i].at);
+  // Never early. Each wait runs from when its timer was set, not from when the previous
+  // alert arrived, so after a late alert the next may follow sooner than a step; counted
+  // from the first alert, the n-th is never ahead of n steps (arrival times carry up to a
+  // second of sending jitter on a loaded machine, the first alert's included).
+  const earliest = Math.min(...alerts.map((a, n) => a.at - alerts[0].at - n * STEP_MS));
+  expect(earliest).toBeGreaterThanOrEqual(-1_000);
+  const firstAfter = alerts.find((a) => a.at >= window.downAt)!;
+  const dueAt = alerts[alerts.indexOf(firstAfter) - 1].at + STEP_MS;
+  return { ...window, visit, deliveries, alerts, gaps, lateMs: firstAfter.at - dueAt, afterUpMs: firstAfter.at - window.upAt };
+}

@@ -102,6 +102,7 @@ export interface Stack {
   /** The real server's nodes (none on the dev server): fault tests SIGKILL and restart one. */
   temporalNodes: ServerNode[];
   /** The real server's own PostgreSQL (separate from the service's), stopped and started again. */
+  temporalDatabaseUrl?: string;
   stopTemporalPostgres(): Promise<void>;
   startTemporalPostgres(): Promise<void>;
   close(): Promise<void>;
@@ -190,6 +191,7 @@ async function startEach(started: (() => Promise<unknown>)[], backend: TemporalB
       pg = await startEmbeddedPostgresProcess(pgOptions);
     },
     temporalBackend: backend,
+    temporalDatabaseUrl: temporalPg?.url,
     get temporalNodes() {
       return temporal.nodes;
     },

@@ -12,7 +12,7 @@ import { startEmbeddedPostgres } from '../../infra/embedded-postgres';
 import { deployMigrations } from '../../infra/migrations';
 import { backendFromArgs, NODES, startTemporal, type TemporalBackend } from '../../infra/temporal-backend';
 import { ensureTemporalCli } from '../../infra/temporal-cli';
-import { MAX_MEMBERSHIP_PORT, NODE_PORT_NAMES, type NodePorts } from '../../infra/temporal-server-config';
+import { dynamicConfigArgs, MAX_MEMBERSHIP_PORT, NODE_PORT_NAMES, type NodePorts } from '../../infra/temporal-server-config';
 import { temporalDatabaseFromUrl } from '../../infra/temporal-server';
 import { ensureTestServer } from '../../infra/test-server';
 import { newPayloadKey } from '../../lib/codec';
@@ -108,7 +108,7 @@ export default async function globalSetup() {
 async function startRunTemporal(backend: TemporalBackend, cli: string, root: string, databaseUrl: string): Promise<{ address: string; stop(): Promise<void> }> {
   if (backend === 'dev') {
     const devServer = await TestWorkflowEnvironment.createLocal({
-      server: { executable: { type: 'existing-path', path: cli }, searchAttributes: searchAttributeKeys, ip: '127.0.0.1' },
+      server: { executable: { type: 'existing-path', path: cli }, searchAttributes: searchAttributeKeys, ip: '127.0.0.1', extraArgs: dynamicConfigArgs() },
     });
     return { address: devServer.address, stop: () => devServer.teardown() };
   }
