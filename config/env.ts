@@ -118,7 +118,7 @@ export const launcherEnvSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   /** Which Temporal npm start runs (`--temporal=` wins): README "Running on each Temporal backend". */
-  TEMPORAL_BACKEND: z.enum(['dev', 'server', 'cluster']).default('dev'),
+  TEMPORAL_BACKEND: z.enum(['dev', 'server', 'cluster']).default('cluster'),
   /** The PostgreSQL server for the real Temporal server's two databases; unset: the embedded one. */
   TEMPORAL_DB_URL: postgresUrl.optional(),
   DATABASE_URL: postgresUrl.optional(),

@@ -44,10 +44,18 @@ async function startNode(name: string, script: string, env: NodeJS.ProcessEnv, r
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} not ready in 60 s:\n${output.slice(-3000)}`)), 60_000);
+    const timer = setTimeout(() => {
+      // A child that never became ready is nobody's to stop later: stop it here.
+      child.kill('SIGKILL');
+      reject(new Error(`${name} not ready in 60 s:\n${output.slice(-3000)}`));
+    }, 60_000);
+    let started = false;
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (ready.test(output)) {
+      // A soak keeps a process for many minutes: keep its recent output, and stop matching once ready.
+      if (output.length > 1_000_000) output = output.slice(-500_000);
+      if (!started && ready.test(output)) {
+        started = true;
         clearTimeout(timer);
         resolve();
       }

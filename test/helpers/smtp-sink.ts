@@ -28,6 +28,10 @@ export interface SmtpSink {
   holdNextData(ms: number): void;
   /** SMTP connections opened so far. */
   readonly connections: number;
+  /** Holds every message this long before accepting it (a slow relay, or a hung one that still takes it in the end); 0 for none. */
+  setDelay(ms: number): void;
+  /** Addresses refused for good, as `rejectRecipient` set them. */
+  readonly refused: ReadonlySet<string>;
   close(): Promise<void>;
 }
 
@@ -38,6 +42,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   let holdMs = 0;
   const rejected = new Map<string, number>();
   const closed = new Set<string>();
+  let delayMs = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -57,12 +62,13 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       callback(code ? Object.assign(new Error(`Mailbox ${address.address} unavailable`), { responseCode: code }) : undefined);
     },
     onData(stream, session, callback) {
-      const held = holdMs;
+      const once = holdMs;
       holdMs = 0;
+      const held = once || delayMs;
       simpleParser(stream)
         .then(async (mail: ParsedMail) => {
           if (held) await new Promise((r) => setTimeout(r, held));
-          if (closed.has(session.id)) return;
+          if (once && closed.has(session.id)) return;
           messages.push({
             to: session.envelope.rcptTo.map((r) => r.address),
             subject: mail.subject ?? '',
@@ -104,6 +110,12 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     },
     get connections() {
       return connections;
+    },
+    setDelay(ms) {
+      delayMs = ms;
+    },
+    get refused() {
+      return new Set(rejected.keys());
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -1,0 +1,105 @@
+import { check, type CheckInput } from './soak/check';
+import { planExpectations, visitExpectations, type FaultWindow, type PlanRun, type VisitRun } from './soak/model';
+
+const S = 1_000_000;
+const policy = {
+  checkInIntervalMs: 12_000,
+  graceMs: 2_000,
+  ladder: [
+    { notify: 'worker' as const, waitMs: 4_000, repeats: 1 },
+    { notify: 'buddy' as const, waitMs: 4_000, repeats: 1 },
+    { notify: 'manager' as const, waitMs: 4_000, repeats: 2 },
+    { notify: 'emergency' as const, waitMs: 4_000, repeats: 1 },
+  ],
+  redFlagRepeatMs: 5_000,
+  redFlagAlertsEmergency: true,
+};
+const addresses = { worker: 'w@x', buddy: 'b@x', manager: 'm@x', emergency: 'e@x' };
+const visit = (actions: VisitRun['actions']): VisitRun => ({ visitId: 'v1', addresses, policy, started: { s: S, e: S + 100 }, actions });
+const cut = { s: S + 600_000, e: S + 601_000 };
+const owed = (run: VisitRun, faults: FaultWindow[] = []) =>
+  visitExpectations(run, faults, cut).map((x) => [x.to, x.kind, x.plannedAt - S, x.due ? 'due' : 'may']);
+
+test('When nobody checks in and a manager takes charge 2.5 s after the third alert, then the three alerts planned from the deadline are owed and nothing after', () => {
+  // Deadline at 12 s, grace 2 s: worker 14 s, buddy 18 s, manager 22 s and 26 s.
+  expect(owed(visit([{ kind: 'ack', s: S + 24_500, e: S + 24_800 }]))).toEqual([
+    ['w@x', 'ladder', 14_000, 'due'],
+    ['b@x', 'ladder', 18_000, 'due'],
+    ['m@x', 'ladder', 22_000, 'due'],
+  ]);
+});
+
+test('When the take-charge arrives about when an alert falls due, or while the worker is down, then that alert may or may not go out', () => {
+  expect(owed(visit([{ kind: 'ack', s: S + 22_500, e: S + 22_600 }]))).toEqual([
+    ['w@x', 'ladder', 14_000, 'due'],
+    ['b@x', 'ladder', 18_000, 'due'],
+    ['m@x', 'ladder', 22_000, 'may'],
+  ]);
+  const workerDown: FaultWindow = { name: 'worker SIGKILL', halts: true, s: S + 15_000, e: S + 17_000 };
+  const relayDown: FaultWindow = { name: 'SMTP down', halts: false, s: S + 15_000, e: S + 17_000 };
+  const ack = [{ kind: 'ack' as const, s: S + 24_500, e: S + 24_800 }];
+  // Down between when each fell due and the take-charge: none of them is certain.
+  expect(owed(visit(ack), [workerDown]).map((x) => x[3])).toEqual(['may', 'may', 'may']);
+  // A relay outage delays delivery but never excuses a step.
+  expect(owed(visit(ack), [relayDown]).map((x) => x[3])).toEqual(['due', 'due', 'due']);
+});
+
+test('When a red flag is raised after a check-in, then buddy, manager and emergency are owed at once and at every repeat until someone takes charge', () => {
+  const run = visit([
+    { kind: 'check-in', s: S + 4_000, e: S + 4_200 },
+    { kind: 'red-flag', s: S + 7_000, e: S + 7_300 },
+    { kind: 'ack', s: S + 14_500, e: S + 14_700 },
+    { kind: 'resolve', s: S + 17_000, e: S + 17_200 },
+  ]);
+  expect(owed(run)).toEqual([
+    ['b@x', 'red-flag', 7_000, 'due'],
+    ['m@x', 'red-flag', 7_000, 'due'],
+    ['e@x', 'red-flag', 7_000, 'due'],
+    ['b@x', 'red-flag', 12_000, 'due'],
+    ['m@x', 'red-flag', 12_000, 'due'],
+    ['e@x', 'red-flag', 12_000, 'due'],
+  ]);
+});
+
+test('When a plan is reviewed after its first overdue escalation, then its reminders, due-day notice and that escalation are owed', () => {
+  const run: PlanRun = {
+    planId: 'p1',
+    addresses: { lead: 'l@x', manager: 'm@x', safeguardingLead: 's@x', actionOwner: 'o@x' },
+    times: { dueAt: S + 20_000, reviewReminderBeforeMs: 10_000, actionReminderBeforeMs: 5_000, managerAfterMs: 6_000, leadAfterMs: 12_000, repeatEveryMs: 6_000 },
+    wentLive: { s: S + 1_000, e: S + 1_200 },
+    actionCompleted: { s: S + 17_500, e: S + 17_700 },
+    reviewed: { s: S + 28_500, e: S + 28_900 },
+  };
+  expect(planExpectations(run, [], cut).map((x) => [x.to, x.kind, x.plannedAt - S, x.due])).toEqual([
+    ['l@x', 'plan-review-reminder', 10_000, true],
+    ['o@x', 'plan-action-reminder', 15_000, true],
+    ['m@x', 'plan-review-due', 20_000, true],
+    ['m@x', 'plan-review-overdue', 26_000, true],
+  ]);
+});
+
+test('When the checker reads a copy twice, a missing alert and a refused address, then it counts one duplicate, one lost, and the 550 as recorded', () => {
+  const expectations = visitExpectations(visit([{ kind: 'ack', s: S + 20_500, e: S + 20_800 }]), [], cut);
+  const mail = (id: string, at: number) => ({ to: [], subject: '', text: '', html: '', messageId: `<${id}@carewatch>`, receivedAt: new Date(S + at) });
+  const delivery = (id: string, recipient: string, status = 'sent', lastError: string | null = null) => ({ id, template: 'visit-overdue-worker', recipient, status, lastError, subjectType: 'visit', subjectId: 'v1' });
+  const input: CheckInput = {
+    expectations,
+    received: [mail('d1', 14_500), mail('d1', 15_000)],
+    deliveries: [delivery('d1', 'w@x'), { ...delivery('d2', 'b@x', 'failed', '550 Mailbox unavailable'), template: 'visit-alert' }],
+    refused: new Set(['b@x']),
+    faults: [],
+    actions: [{ subjectType: 'visit', subject: 'v1', kind: 'ack', s: S + 20_500, e: S + 20_800, status: 200, message: '', attempts: 1, accepted: true }],
+    inHistory: new Map([['v1', new Map([['ack', 1]])]]),
+    inDatabase: new Map(),
+    lateBoundMs: 10_000,
+    stallMs: 60_000,
+  };
+  // The worker's alert arrived (twice); the buddy's address refuses mail; nothing else was owed by 20.5 s.
+  const result = check(input);
+  expect(result.visits).toMatchObject({ due: 1, delivered: 1, duplicated: 1, lost: 0, refusedSends: 1, refusedRecorded: 1, accepted: 1, inHistory: 1, inDatabase: 0 });
+  expect(result.failures).toEqual(['visits: 1 duplicated']);
+  expect(check({ ...input, received: [], inHistory: new Map() }).failures).toEqual([
+    expect.stringMatching(/^visits: 1 lost/),
+    expect.stringMatching(/^visits: 1 accepted actions not in history/),
+  ]);
+});

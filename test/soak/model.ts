@@ -1,0 +1,182 @@
+// What should have gone out, computed from the policy and from what users did and when: an
+// independent model of the service's promises (DOMAIN.md), never a reading of what it recorded.
+import type { ContactRole } from '../../workflows/visit-policy';
+
+/** From a user's first attempt to the answer that settled it: where the service took it is somewhere inside. */
+export interface Window {
+  s: number;
+  e: number;
+}
+
+/** A fault from its start until the harness had put things back (and the service had time to notice). */
+export interface FaultWindow extends Window {
+  name: string;
+  /** No workflow code runs meanwhile (no worker, no server): what fell due then may lose a race with a user's stop. */
+  halts: boolean;
+}
+
+/** One message owed to one address. */
+export interface Expectation {
+  /** The visit or plan it is about. */
+  subject: string;
+  subjectType: 'visit' | 'plan';
+  to: string;
+  /** The templates it may arrive as: a ladder step, a red flag, one plan alarm. */
+  kind: string;
+  plannedAt: number;
+  /** Owed for sure; otherwise it may or may not go out (it fell due about when someone stopped it). */
+  due: boolean;
+}
+
+/** The templates that make up each kind, to sort what was received. */
+export const KIND_OF_TEMPLATE: Record<string, string> = {
+  'visit-overdue-worker': 'ladder',
+  'visit-alert': 'ladder',
+  'visit-red-flag': 'red-flag',
+  'visit-duress': 'red-flag',
+  'plan-review-reminder': 'plan-review-reminder',
+  'plan-action-reminder': 'plan-action-reminder',
+  'plan-review-due': 'plan-review-due',
+  'plan-review-overdue': 'plan-review-overdue',
+};
+
+/** After a stop was answered this long, nothing it stopped may still go out. */
+const AFTER_ANSWER_MS = 1_000;
+/** An alert falling due this close before a stop may lose the race to it (a loaded machine's workflow-task latency). */
+const RACE_MS = 2_000;
+/** After a fault is repaired, how long the service may take to pick its work up again (a dead worker's sticky queue alone is 5 s). */
+export const RECOVERY_MS = 15_000;
+
+/** Whether a fault lay between two times (reaching on past its repair by the time to recover). */
+export const faultBetween = (faults: FaultWindow[], from: number, to: number) => faults.some((f) => f.s <= to && f.e + RECOVERY_MS >= from);
+const halted = (faults: FaultWindow[]) => faults.filter((f) => f.halts);
+
+/**
+ * Whether a message planned at `plannedAt` is owed, given the action that stopped it (if any):
+ * owed when it fell due clearly before, with the service running meanwhile; not owed at all
+ * once the stop was answered; in between, either is right.
+ */
+function classify(plannedAt: number, shiftMs: number, stop: Window | undefined, faults: FaultWindow[], cut: Window): 'due' | 'optional' | 'none' {
+  const limit = stop ?? cut;
+  if (plannedAt > limit.e + AFTER_ANSWER_MS) return 'none';
+  const latest = plannedAt + shiftMs;
+  if (latest < limit.s - RACE_MS && !faultBetween(halted(faults), plannedAt, limit.s)) return 'due';
+  return 'optional';
+}
+
+// ---- Visits ----
+
+export interface SoakVisitPolicy {
+  checkInIntervalMs: number;
+  graceMs: number;
+  ladder: { notify: ContactRole; waitMs: number; repeats: number }[];
+  redFlagRepeatMs: number;
+  redFlagAlertsEmergency: boolean;
+}
+
+export type VisitActionKind = 'check-in' | 'check-out' | 'red-flag' | 'ack' | 'resolve';
+
+export interface VisitRun {
+  visitId: string;
+  addresses: Record<ContactRole, string>;
+  policy: SoakVisitPolicy;
+  /** The start request; the workflow's clock starts when it first runs, so a fault at start widens it. */
+  started: Window;
+  /** Actions the service took (answered 2xx, or refused as already done after an attempt that got no answer). */
+  actions: (Window & { kind: VisitActionKind })[];
+}
+
+interface Planned {
+  roles: ContactRole[];
+  at: number;
+  kind: string;
+}
+
+/** The missed-deadline ladder planned from the deadline: each step after the waits before it, the last one repeating. */
+function* ladderFrom(policy: SoakVisitPolicy, heardAt: number): Generator<Planned> {
+  let at = heardAt + policy.checkInIntervalMs + policy.graceMs;
+  for (const [index, step] of policy.ladder.entries()) {
+    const last = index === policy.ladder.length - 1;
+    for (let repeat = 0; last || repeat < step.repeats; repeat++) {
+      yield { roles: [step.notify], at, kind: 'ladder' };
+      at += step.waitMs;
+    }
+  }
+}
+
+/** A red flag alerts buddy and manager (and emergency, by policy) at once, again every repeat until someone takes charge. */
+function* redFlagFrom(policy: SoakVisitPolicy, raisedAt: number): Generator<Planned> {
+  const roles: ContactRole[] = ['buddy', 'manager', ...(policy.redFlagAlertsEmergency ? (['emergency'] as const) : [])];
+  for (let at = raisedAt; ; at += policy.redFlagRepeatMs) yield { roles, at, kind: 'red-flag' };
+}
+
+/** Every alert the visit owed, from its policy and what people did. */
+/** `cut`: when the harness stopped (terminated) whatever nobody had stopped. */
+export function visitExpectations(run: VisitRun, faults: FaultWindow[], cut: Window): Expectation[] {
+  const out: Expectation[] = [];
+  const stops = [...run.actions].sort((a, b) => a.s - b.s);
+  // The start's window reaches to the end of a fault it fell into: the workflow first runs after it.
+  const startFault = halted(faults).find((f) => f.s <= run.started.e && f.e + RECOVERY_MS >= run.started.s);
+  let anchor: Window = { s: run.started.s, e: Math.max(run.started.e, startFault ? startFault.e + RECOVERY_MS : 0) };
+  let mode: 'watch' | 'red-flag' | 'quiet' = 'watch';
+  for (let i = 0; ; i++) {
+    const stop = stops[i];
+    if (mode !== 'quiet') {
+      const plan = mode === 'watch' ? ladderFrom(run.policy, anchor.s) : redFlagFrom(run.policy, anchor.s);
+      for (const alert of plan) {
+        const owed = classify(alert.at, anchor.e - anchor.s, stop, faults, cut);
+        if (owed === 'none') break;
+        for (const role of alert.roles) {
+          out.push({ subject: run.visitId, subjectType: 'visit', to: run.addresses[role], kind: alert.kind, plannedAt: alert.at, due: owed === 'due' });
+        }
+      }
+    }
+    if (!stop || stop.kind === 'check-out' || stop.kind === 'resolve') return out;
+    if (stop.kind === 'red-flag') [mode, anchor] = ['red-flag', stop];
+    else if (stop.kind === 'ack') mode = 'quiet';
+    // A check-in restarts the deadline, but does not stand a red flag down: only taking charge does.
+    else if (mode !== 'red-flag') [mode, anchor] = ['watch', stop];
+  }
+}
+
+// ---- Plans ----
+
+export interface SoakPlanTimes {
+  /** When the review falls due (the policy's notify hour on the review date). */
+  dueAt: number;
+  reviewReminderBeforeMs: number;
+  actionReminderBeforeMs: number;
+  managerAfterMs: number;
+  leadAfterMs: number;
+  repeatEveryMs: number;
+}
+
+export interface PlanRun {
+  planId: string;
+  addresses: { lead: string; manager: string; safeguardingLead: string; actionOwner: string };
+  times: SoakPlanTimes;
+  wentLive?: Window;
+  actionCompleted?: Window;
+  reviewed?: Window;
+}
+
+/** Every reminder and escalation the plan owed: the review's reminder, the action's, the due day, then the overdue ladder. */
+export function planExpectations(run: PlanRun, faults: FaultWindow[], cut: Window): Expectation[] {
+  if (!run.wentLive) return [];
+  const t = run.times;
+  const out: Expectation[] = [];
+  const push = (to: string, kind: string, at: number, stop: Window | undefined, setAt?: Window): boolean => {
+    // A reminder that fell due before its date was set is never sent late; one set about then may or may not be.
+    if (setAt && at < setAt.s) return true;
+    const owed = classify(at, 0, stop, faults, cut);
+    if (owed === 'none') return false;
+    out.push({ subject: run.planId, subjectType: 'plan', to, kind, plannedAt: at, due: owed === 'due' && !(setAt && at < setAt.e) });
+    return true;
+  };
+  push(run.addresses.lead, 'plan-review-reminder', t.dueAt - t.reviewReminderBeforeMs, run.reviewed, run.wentLive);
+  push(run.addresses.actionOwner, 'plan-action-reminder', t.dueAt - t.actionReminderBeforeMs, run.actionCompleted, run.wentLive);
+  push(run.addresses.manager, 'plan-review-due', t.dueAt, run.reviewed, run.wentLive);
+  push(run.addresses.manager, 'plan-review-overdue', t.dueAt + t.managerAfterMs, run.reviewed);
+  for (let n = 0; push(run.addresses.safeguardingLead, 'plan-review-overdue', t.dueAt + t.leadAfterMs + n * t.repeatEveryMs, run.reviewed); n++);
+  return out;
+}
