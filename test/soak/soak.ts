@@ -5,7 +5,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { TemporalBackend } from '../../infra/temporal-backend';
 import { planWorkflow } from '../../workflows/plan';
 import { planWorkflowId, type PlanInput } from '../../workflows/plan-contract';
-import { visitWorkflow, visitWorkflowId } from '../../workflows/visit';
+import { visitWorkflow } from '../../workflows/visit';
+import { visitWorkflowId } from '../../workflows/visit-contract';
 import { addDays, dateStartMs, toDateString } from '../../workflows/working-days';
 import { planContent, planInput, review } from '../helpers/plans';
 import type { Stack } from '../helpers/processes';
