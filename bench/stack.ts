@@ -89,11 +89,14 @@ export async function startStack(basePort: number, workerEnv: NodeJS.ProcessEnv 
     // Every run gets a new server on a new store (SQLite file or PostgreSQL cluster), so no
     // earlier run's workflows or task queues can skew it.
     say(`starting PostgreSQL, the SMTP sink and Temporal (${backend})`);
-    const [db, sink] = await Promise.all([
+    // The real server gets a PostgreSQL of its own (basePort + 5), as in docker-compose.yml, so
+    // its load and the service's do not meet in one database server.
+    const [db, sink, temporalDb] = await Promise.all([
       startEmbeddedPostgresProcess({ dataDir: path.join(dir, 'postgres'), port: basePort + 3, database: 'carewatch' }),
       startBenchSink({ port: basePort + 4, dir }),
+      backend === 'dev' ? undefined : startEmbeddedPostgresProcess({ dataDir: path.join(dir, 'temporal-postgres'), port: basePort + 5, database: 'postgres' }),
     ]);
-    stops.push(db.stop, sink.stop);
+    stops.push(db.stop, sink.stop, ...(temporalDb ? [temporalDb.stop] : []));
     // The dev server on basePort + 1 (UI + 2); the real server's nodes take nine ports each
     // from basePort + 20 and + 30, a cluster's balancer basePort + 10.
     const nodePorts = { dev: undefined, server: [consecutivePorts(basePort + 20)], cluster: [consecutivePorts(basePort + 20), consecutivePorts(basePort + 30)] }[backend];
@@ -104,7 +107,7 @@ export async function startStack(basePort: number, workerEnv: NodeJS.ProcessEnv 
       port: temporalPort,
       uiPort: backend === 'dev' ? basePort + 2 : undefined,
       namespace: 'default',
-      db: backend === 'dev' ? undefined : temporalDatabaseFromUrl(db.url),
+      db: temporalDb ? temporalDatabaseFromUrl(temporalDb.url) : undefined,
       nodePorts,
       onLog,
     });

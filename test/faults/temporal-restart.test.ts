@@ -9,7 +9,7 @@ const stackOf = useStack();
 
 const DUE_MS = 12_000;
 
-test('When the Temporal dev server stops and restarts on its database file, timers still fire and nothing accepted before the stop is lost', async () => {
+test('When Temporal (the dev server on its file, or the real server\'s nodes) stops and restarts, timers still fire and nothing accepted before the stop is lost', async () => {
   const stack = stackOf();
   const api = () => request(stack.apiUrl);
   const team = 'faults-restart';
@@ -54,7 +54,7 @@ test('When the Temporal dev server stops and restarts on its database file, time
   const deliveries = await deliveriesOf(stack, visit.input.visitId);
   expect(sendingFaults(deliveries)).toEqual({ duplicated: [], lost: [] });
   report(
-    `Temporal dev server down ${upAt - downAt} ms (restart included): the overdue timer fired ${lateMs} ms after it was due (${overdue.receivedAt.getTime() - upAt} ms after the server was back); ` +
+    `Temporal (${stack.temporalBackend}) down ${upAt - downAt} ms (restart included): the overdue timer fired ${lateMs} ms after it was due (${overdue.receivedAt.getTime() - upAt} ms after the server was back); ` +
       `check-in, go-live and action completion accepted before the stop all present after; ${Math.max(...copiesPerKey(deliveries))} copy per key`,
   );
 });
