@@ -48,6 +48,8 @@ test('When requests come twice or out of order through the real API process, the
     await new Promise((r) => setTimeout(r, 1_500));
     return v;
   };
+  // The start writes a first row; the visit's own first record replaces it a moment later.
+  await eventually(async () => (await visit()).timeline.length > 0);
   await refused('the same visit started twice', () => api().post('/visits').set(worker).send(start), settled);
 
   // Alarms and take-charge are kept at once and acted on by the visit: the next request is judged once the record shows them.

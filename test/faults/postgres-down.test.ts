@@ -14,6 +14,8 @@ test('When PostgreSQL is down, the API answers writes with 503 and a clear messa
   const { input, mail } = visitInput({ startMs: Date.now() });
   const handle = await stack.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: stack.taskQueue, args: [input] });
   const worker = await stack.as(input.worker.id!, 'worker', input.team);
+  // Started beside the API: its requests are authorised from the row the visit's first record writes.
+  await eventually(() => stack.db.visit.findUnique({ where: { id: input.visitId } }));
   await api().post(`/visits/${input.visitId}/check-in`).set(worker).send({}).expect(202);
   await eventually(() => stack.db.visitEvent.count({ where: { visitId: input.visitId, type: 'checked-in' } }));
 
