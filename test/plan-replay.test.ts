@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { declinedSupportWorkflow } from '../workflows/declined-support';
 import { closeDeclinedSupportUpdate, declinedSupportWorkflowId, recordContactUpdate } from '../workflows/declined-support-contract';
 import { disagreementWorkflow } from '../workflows/disagreement';
@@ -6,7 +5,7 @@ import { disagreementWorkflowId, respondToDisagreementUpdate } from '../workflow
 import { endPlanUpdate, requestUnscheduledReviewUpdate, rescheduleReviewUpdate } from '../workflows/plan-contract';
 import { addDays, dateStartMs, toDateString } from '../workflows/working-days';
 import { historyFixtures, loadHistoryFixture, replay, saveHistoryFixture } from './helpers/history-fixtures';
-import { DAY_MS, disagreementInput, HOUR_MS, manager, notifyTime, planContent, planSuite, practitioner, review } from './helpers/plans';
+import { DAY_MS, declinedSupportInput, disagreementInput, HOUR_MS, manager, notifyTime, planContent, planSuite, practitioner, review } from './helpers/plans';
 
 // Each scenario walks one workflow through its sends, escalations and decisions, then replays
 // its history on the code under test. RECORD_HISTORY=<tag> keeps the histories as fixtures, so
@@ -41,22 +40,9 @@ describe('Plan, declined-support and disagreement histories replay on the curren
   });
 
   it('When declined support is followed up and closed, then its history replays', async () => {
-    const caseId = randomUUID();
+    const input = declinedSupportInput({ policy: { followUpEveryDays: 7 } });
     const startedMs = await suite.env.currentTimeMs();
-    const handle = await suite.env.client.workflow.start(declinedSupportWorkflow, {
-      workflowId: declinedSupportWorkflowId(caseId),
-      taskQueue: suite.harness.taskQueue,
-      args: [
-        {
-          caseId,
-          team: 'east',
-          refusal: { declined: 'A plan', optionsExplained: 'Plan; advocacy', implicationsExplained: 'Nobody checks her money', coercionConsidered: true, coercionNotes: 'Seen alone', adultViews: 'Does not want a plan' },
-          leadPractitioner: { id: 'prac-1', email: 'lead@example.org' },
-          createdBy: practitioner,
-          policy: { followUpEveryDays: 7 },
-        },
-      ],
-    });
+    const handle = await suite.env.client.workflow.start(declinedSupportWorkflow, { workflowId: declinedSupportWorkflowId(input.caseId), taskQueue: suite.harness.taskQueue, args: [input] });
     await sleepUntil(startedMs + 8 * DAY_MS);
     await handle.executeUpdate(recordContactUpdate, { args: [{ outcome: 'still_declines', note: 'Still no', by: practitioner }] });
     await sleepUntil(startedMs + 22 * DAY_MS);

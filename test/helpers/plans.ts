@@ -5,6 +5,7 @@ import type { ReviewOutcome, ReviewRecord } from '../../domain/plan/reviews';
 import type { DecisionBy, Measure, PlanContent } from '../../domain/plan/types';
 import { planWorkflow } from '../../workflows/plan';
 import { goLiveUpdate, planWorkflowId, type PlanInput } from '../../workflows/plan-contract';
+import type { DeclinedSupportInput } from '../../workflows/declined-support-contract';
 import type { DisagreementInput } from '../../workflows/disagreement-contract';
 import { resolvePlanPolicy } from '../../workflows/plan-policy';
 import { addDays, DAY_MS, dateStartMs, toDateString } from '../../workflows/working-days';
@@ -59,6 +60,19 @@ export function planInput(nowMs: number, overrides: Partial<PlanInput> = {}): Pl
     ...overrides,
     // As the API starts plans: the policy arrives complete.
     policy: resolvePlanPolicy(overrides.policy),
+  };
+}
+
+/** Support declined by an adult after everything was explained; the lead practitioner is named after the case id. */
+export function declinedSupportInput(overrides: Partial<DeclinedSupportInput> = {}): DeclinedSupportInput {
+  const caseId = randomUUID();
+  return {
+    caseId,
+    team: 'east',
+    refusal: { declined: 'A plan', optionsExplained: 'Plan; advocacy', implicationsExplained: 'Nobody checks her money', coercionConsidered: true, coercionNotes: 'Seen alone', adultViews: 'Does not want a plan' },
+    leadPractitioner: { id: 'prac-1', email: `lead-${caseId.slice(0, 8)}@example.org` },
+    createdBy: practitioner,
+    ...overrides,
   };
 }
 
