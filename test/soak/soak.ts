@@ -12,7 +12,7 @@ import { planContent, planInput, review } from '../helpers/plans';
 import type { Stack } from '../helpers/processes';
 import { visitInput } from '../helpers/visits';
 import { check, type ActionCounts, type ActionLog, type Delivery, type SoakResult } from './check';
-import { planExpectations, visitExpectations, type FaultWindow, type PlanRun, type SoakVisitPolicy, type VisitRun, type Window } from './model';
+import { planExpectations, visitExpectations, type FaultWindow, type PlanRun, type VisitRun, type Window } from './model';
 
 export interface SoakOptions {
   minutes: number;
@@ -157,7 +157,7 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
   /** One user action through the API, retried like a phone retries: on no answer in 20 s or a 5xx, after 1, 2, 4, then every 8 s. */
   async function act(subjectType: 'visit' | 'plan', subject: string, kind: string, path: string, headers: Record<string, string>, body: unknown = {}): Promise<ActionLog> {
     const s = Date.now();
-    let status = 0;
+    let status: number;
     let message = '';
     let attempts = 0;
     for (;;) {
