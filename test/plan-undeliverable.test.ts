@@ -39,7 +39,7 @@ describe('A message that cannot be delivered (time-skipping server, PostgreSQL, 
     expect((await handle.query(planStateQuery)).outbox).toEqual([]);
     const failed = await db.planEvent.findFirstOrThrow({ where: { planId: input.planId, type: 'notification_failed' } });
     expect(failed.data).toMatchObject({ key: 'action-a1:remind', template: 'plan-action-reminder', told: 'manager' });
-    expect(await db.notificationDelivery.findFirstOrThrow({ where: { idempotencyKey: `${handle.workflowId}:action-a1:remind` } })).toMatchObject({ status: 'failed', recipient: mistyped });
+    expect(await db.notificationDelivery.findFirstOrThrow({ where: { idempotencyKey: `${handle.workflowId}:action-a1:remind` } })).toMatchObject({ status: 'rejected', recipient: mistyped });
     expect(smtp.messages.filter((m) => m.to.includes(mistyped))).toHaveLength(0);
     // What an operator's timeline of the plan shows (GET /operator/workflows/{id}/timeline).
     const timeline = await timelineOf(suite.env.client, await fetchRuns(suite.env.client, handle.workflowId), 'plan');

@@ -62,7 +62,7 @@ describe('Times in messages and pages, across a BST change', () => {
       await as(`manager-${tag}`, 'manager', team, { email: `manager-${tag}@example.org` });
       await setTeam(api.harness.db, { id: team, timeZone: 'America/New_York' });
       const started = await request(api.app).post('/visits').set(worker).send(startBody(tag)).expect(201);
-      await request(api.app).post(`/visits/${started.body.visitId}/red-flag`).set(worker).send({}).expect(200);
+      await request(api.app).post(`/visits/${started.body.visitId}/red-flag`).set(worker).send({}).expect(202);
       const [mail] = await api.harness.smtp.waitFor(1, (m) => m.to.includes(`manager-${tag}@example.org`) && m.subject.startsWith('RED FLAG'));
       const eta = localTime(started.body.eta, 'America/New_York');
       expect(eta).toMatch(/^\d\d:\d\d (EST|GMT-5)/);

@@ -50,7 +50,7 @@ describe('Who a visit alerts comes from the directory (Temporal dev server, Post
     await setTeam(api.harness.db, { id: t.id, defaultManagerId: `manager2-${t.tag}` });
     const started = await request(api.app).post('/visits').set(t.worker).send(body(t.tag)).expect(201);
     expect(started.body.alerts).toEqual({ buddy: 'Bob Buddy', manager: `manager2 ${t.tag}`, emergency: 'North desk' });
-    await request(api.app).post(`/visits/${started.body.visitId}/red-flag`).set(t.worker).send({ reason: 'Shouting inside' }).expect(200);
+    await request(api.app).post(`/visits/${started.body.visitId}/red-flag`).set(t.worker).send({ reason: 'Shouting inside' }).expect(202);
     const [toManager] = await redFlagMail(t.mail('manager2'));
     expect(toManager.subject).toBe(`RED FLAG: worker ${t.tag} needs help now`);
     await redFlagMail(t.onCallEmail);
@@ -58,7 +58,7 @@ describe('Who a visit alerts comes from the directory (Temporal dev server, Post
     expect(sentTo(api.harness.smtp.messages, t.mail('manager1'))).toHaveLength(0);
 
     const chosen = await request(api.app).post('/visits').set(t.worker).send(body(t.tag, { manager: { id: `manager1-${t.tag}` } })).expect(201);
-    await request(api.app).post(`/visits/${chosen.body.visitId}/red-flag`).set(t.worker).send({}).expect(200);
+    await request(api.app).post(`/visits/${chosen.body.visitId}/red-flag`).set(t.worker).send({}).expect(202);
     await redFlagMail(t.mail('manager1'));
   });
 
@@ -83,7 +83,7 @@ describe('Who a visit alerts comes from the directory (Temporal dev server, Post
     const deputy = await t.person('deputy', 'practitioner');
     const started = await request(api.app).post('/visits').set(t.worker).send(body(t.tag)).expect(201);
     const visitId = started.body.visitId as string;
-    await request(api.app).post(`/visits/${visitId}/red-flag`).set(t.worker).send({}).expect(200);
+    await request(api.app).post(`/visits/${visitId}/red-flag`).set(t.worker).send({}).expect(202);
     await redFlagMail(t.mail('manager1'));
     // Before the cover the deputy is nobody on this visit, nor on the team's dashboard.
     await request(api.app).post(`/visits/${visitId}/acknowledge`).set(deputy).expect(403);
@@ -96,7 +96,7 @@ describe('Who a visit alerts comes from the directory (Temporal dev server, Post
       .send({ managerEmail: t.mail('manager1'), deputyId: `deputy-${t.tag}`, deputyEmail: t.mail('deputy'), from: new Date(now - MIN).toISOString(), until: new Date(now + 60 * MIN).toISOString(), reason: 'Annual leave' })
       .expect(201);
     const second = await request(api.app).post('/visits').set(t.worker).send(body(t.tag)).expect(201);
-    await request(api.app).post(`/visits/${second.body.visitId}/red-flag`).set(t.worker).send({}).expect(200);
+    await request(api.app).post(`/visits/${second.body.visitId}/red-flag`).set(t.worker).send({}).expect(202);
     const [toDeputy] = await redFlagMail(t.mail('deputy'));
     expect(toDeputy.text).toContain('/visits/ack/');
     expect(sentTo(api.harness.smtp.messages, t.mail('manager1'))).toHaveLength(1);
@@ -105,8 +105,10 @@ describe('Who a visit alerts comes from the directory (Temporal dev server, Post
     expect(board.body.visits.map((v: { workerName: string }) => v.workerName)).toContain(`worker ${t.tag}`);
     const read = await api.harness.db.auditEntry.findFirstOrThrow({ where: { action: 'dashboard.read', actorId: `deputy-${t.tag}` } });
     expect(read.data).toMatchObject({ onBehalfOf: `manager1-${t.tag}` });
-    const taken = await request(api.app).post(`/visits/${second.body.visitId}/acknowledge`).set(deputy).expect(200);
-    expect(taken.body.alert.owner).toMatchObject({ id: `deputy-${t.tag}`, role: 'manager', name: `deputy ${t.tag}` });
+    await request(api.app).post(`/visits/${second.body.visitId}/acknowledge`).set(deputy).expect(202);
+    // Taking charge is a signal: the visit's record shows the new owner once the workflow has acted on it.
+    const owner = await eventually(async () => (await request(api.app).get(`/visits/${second.body.visitId}`).set(deputy)).body.visit?.alert?.owner);
+    expect(owner).toMatchObject({ id: `deputy-${t.tag}`, role: 'manager', name: `deputy ${t.tag}` });
     const resolved = await request(api.app)
       .post(`/visits/${second.body.visitId}/resolve`)
       .set(deputy)

@@ -69,7 +69,7 @@ describe('People on the pages in headless Chromium', () => {
     const manager = await as(`manager-${tag}`, 'manager', team, { name: 'Mina Manager', email: `manager-${tag}@example.org` });
     const first = await request(api.app).post('/visits').set(wendy).send(startBody(`${tag}-1`, { clientRef: `C-W-${tag}` })).expect(201);
     await request(api.app).post('/visits').set(omar).send(startBody(`${tag}-2`, { clientRef: `C-O-${tag}` })).expect(201);
-    await request(api.app).post(`/visits/${first.body.visitId}/red-flag`).set(wendy).send({}).expect(200);
+    await request(api.app).post(`/visits/${first.body.visitId}/red-flag`).set(wendy).send({}).expect(202);
     const listed = async () => (await request(api.app).get('/dashboard/visits').set(manager).expect(200)).body;
     // The rows are written beside the workflows: wait for both.
     await eventually(async () => (await db.visit.count({ where: { team } })) === 2);
