@@ -27,7 +27,16 @@ export function createMspActivities({ db }: { db: Db }) {
         if (await tx.declinedSupportEvent.findUnique({ where: { key: change.key } })) return;
         await tx.declinedSupport.upsert({ where: { id: state.caseId }, create: { id: state.caseId, ...row }, update: row });
         await tx.declinedSupportEvent.create({
-          data: { key: change.key, caseId: state.caseId, type: change.type, summary: change.summary, outcome: change.outcome ?? null, note: change.note ?? null, actorId: change.by?.actorId ?? null, at: new Date(change.at) },
+          data: {
+            key: change.key,
+            caseId: state.caseId,
+            type: change.type,
+            summary: change.summary,
+            outcome: change.outcome ?? null,
+            note: change.note ?? null,
+            actorId: change.by?.actorId ?? null,
+            at: new Date(change.at),
+          },
         });
       });
     },

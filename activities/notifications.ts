@@ -66,9 +66,12 @@ async function whileLeased<T>(db: Db, deliveryId: string, claimedAt: Date, lease
     heartbeat();
   };
   let renewing = Promise.resolve();
-  const timer = setInterval(() => {
-    renewing = renewing.then(renew).catch(() => undefined);
-  }, Math.max(1, Math.floor(leaseMs / 3)));
+  const timer = setInterval(
+    () => {
+      renewing = renewing.then(renew).catch(() => undefined);
+    },
+    Math.max(1, Math.floor(leaseMs / 3)),
+  );
   try {
     return await work;
   } finally {
@@ -102,7 +105,14 @@ export function createNotificationActivities({ db, channel, publicUrl, sendLease
         },
       });
       const auditSent = (sentAt: Date) =>
-        audit(db, { key: `notification:${delivery.id}`, at: sentAt, actor: SYSTEM, action: 'notification.sent', target: { type: request.subjectType, id: request.subjectId }, data: { deliveryId: delivery.id, template: request.template } });
+        audit(db, {
+          key: `notification:${delivery.id}`,
+          at: sentAt,
+          actor: SYSTEM,
+          action: 'notification.sent',
+          target: { type: request.subjectType, id: request.subjectId },
+          data: { deliveryId: delivery.id, template: request.template },
+        });
       if (delivery.status === 'sent' && delivery.sentAt) {
         // An attempt that sent and marked the row may have failed before its audit entry;
         // the entry's key makes this a no-op when it is already there.
@@ -139,7 +149,13 @@ export function createNotificationActivities({ db, channel, publicUrl, sendLease
         const lastError = err instanceof Error ? err.message : String(err);
         await db.notificationDelivery.update({ where: { id: delivery.id }, data: { status: permanent ? 'rejected' : 'failed', lastError } });
         if (!permanent) throw err;
-        await audit(db, { key: `notification-rejected:${delivery.id}`, actor: SYSTEM, action: 'notification.rejected', target: { type: request.subjectType, id: request.subjectId }, data: { deliveryId: delivery.id, template: request.template, responseCode: err.responseCode } });
+        await audit(db, {
+          key: `notification-rejected:${delivery.id}`,
+          actor: SYSTEM,
+          action: 'notification.rejected',
+          target: { type: request.subjectType, id: request.subjectId },
+          data: { deliveryId: delivery.id, template: request.template, responseCode: err.responseCode },
+        });
         throw permanentFailure(delivery.id, lastError);
       }
       // Only a failed send may mark the row "failed" (which invites a resend): once the relay

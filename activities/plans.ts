@@ -119,7 +119,15 @@ function disclosureRow(change: PlanChange, d: NonNullable<PlanChange['disclosure
     html:
       d.decision.outcome === 'refused'
         ? null
-        : renderPlanCopy({ planId: change.planId, content: state.content, nextReviewDate: state.review?.dueDate ?? null, forAdult, omittedItemIds: d.decision.omittedItemIds, format, language }),
+        : renderPlanCopy({
+            planId: change.planId,
+            content: state.content,
+            nextReviewDate: state.review?.dueDate ?? null,
+            forAdult,
+            omittedItemIds: d.decision.omittedItemIds,
+            format,
+            language,
+          }),
     decidedById: d.request.by.actorId,
     decidedAt: new Date(change.at),
   };
@@ -136,11 +144,26 @@ export function createPlanActivities({ db }: { db: Db }) {
         await tx.plan.upsert({ where: { id: change.planId }, create: { id: change.planId, ...row }, update: row });
         await writeContent(tx, change.state);
         await tx.planEvent.create({
-          data: { key: change.key, planId: change.planId, type: change.type, summary: change.summary, actorId: change.by?.actorId ?? null, at, data: (change.data ?? undefined) as object | undefined },
+          data: {
+            key: change.key,
+            planId: change.planId,
+            type: change.type,
+            summary: change.summary,
+            actorId: change.by?.actorId ?? null,
+            at,
+            data: (change.data ?? undefined) as object | undefined,
+          },
         });
         if (change.decision && change.by) {
           await tx.planDecision.create({
-            data: { planId: change.planId, ...change.decision, actorId: change.by.actorId, actorRole: change.by.actorRole, onBehalfOfId: change.by.onBehalfOf ?? null, decidedAt: at },
+            data: {
+              planId: change.planId,
+              ...change.decision,
+              actorId: change.by.actorId,
+              actorRole: change.by.actorRole,
+              onBehalfOfId: change.by.onBehalfOf ?? null,
+              decidedAt: at,
+            },
           });
         }
         if (change.review) {
@@ -165,7 +188,20 @@ export function createPlanActivities({ db }: { db: Db }) {
           await tx.planReviewRequest.upsert({ where: { id: change.request.id }, create: { id: change.request.id, planId: change.planId, ...row }, update: row });
         }
         if (change.disclosure) await tx.planDisclosure.create({ data: disclosureRow(change, change.disclosure) });
-        await appendAudit(tx, { key: `plan:${change.key}`, at, actor: change.by ? { id: change.by.actorId, role: change.by.actorRole } : SYSTEM, action: `plan.${change.type}`, target: change.disclosure ? { type: 'plan-copy', id: change.disclosure.id } : { type: 'plan', id: change.planId }, rationale: change.decision?.rationale ?? change.disclosure?.request.manager?.rationale, data: { planId: change.planId, status: change.state.status, decision: change.decision?.decision, copy: change.disclosure && { recipientKind: change.disclosure.request.recipient.kind, outcome: change.disclosure.decision.outcome } } });
+        await appendAudit(tx, {
+          key: `plan:${change.key}`,
+          at,
+          actor: change.by ? { id: change.by.actorId, role: change.by.actorRole } : SYSTEM,
+          action: `plan.${change.type}`,
+          target: change.disclosure ? { type: 'plan-copy', id: change.disclosure.id } : { type: 'plan', id: change.planId },
+          rationale: change.decision?.rationale ?? change.disclosure?.request.manager?.rationale,
+          data: {
+            planId: change.planId,
+            status: change.state.status,
+            decision: change.decision?.decision,
+            copy: change.disclosure && { recipientKind: change.disclosure.request.recipient.kind, outcome: change.disclosure.decision.outcome },
+          },
+        });
       });
     },
   };

@@ -108,7 +108,15 @@ export function createVisitActivities(deps: VisitActivityDeps) {
             visibleToWorker: event.visibleToWorker,
           },
         });
-        await appendAudit(tx, { key: `visit:${event.visit.id}:${event.seq}`, at: event.at, actor: event.actor, action: `visit.${event.type}`, target: { type: 'visit', id: event.visit.id }, rationale: event.reason, data: { status: event.visit.status, escalationLevel: event.visit.escalationLevel } });
+        await appendAudit(tx, {
+          key: `visit:${event.visit.id}:${event.seq}`,
+          at: event.at,
+          actor: event.actor,
+          action: `visit.${event.type}`,
+          target: { type: 'visit', id: event.visit.id },
+          rationale: event.reason,
+          data: { status: event.visit.status, escalationLevel: event.visit.escalationLevel },
+        });
       }, RECORD_TRANSACTION);
     },
 

@@ -95,7 +95,10 @@ async function measureSize(
   const lateness = await awaitAlerts(stack.sink, alerts, subject, dueAtMs[dueAtMs.length - 1] + settleMs);
   const after = await statements.total([stack.pids[who]]);
   const processes = sampler.window(firstDue, Date.now());
-  const history = await sampledCounts(deps.client, arrived(stack.sink, alerts, subject).map((a) => a.workflowId));
+  const history = await sampledCounts(
+    deps.client,
+    arrived(stack.sink, alerts, subject).map((a) => a.workflowId),
+  );
   const missing = lateness.expected - lateness.received;
   return {
     alerts,
@@ -123,11 +126,20 @@ export function oursAtSize(deps: CapacityDeps, say: (line: string) => void): (si
   const startRate = { perSecond: 50 };
   return async (size) => {
     say(`capacity (ours): ${size} open visits, deadlines over ${deps.windowMs / 60_000} min`);
-    const visitStart = (dueAtMs: number[], starts: Starts) => startVisits(deps.client, dueAtMs.map((d) => d - deps.policy.graceMs), deps.policy, starts);
+    const visitStart = (dueAtMs: number[], starts: Starts) =>
+      startVisits(
+        deps.client,
+        dueAtMs.map((d) => d - deps.policy.graceMs),
+        deps.policy,
+        starts,
+      );
     const { figures, alerts } = await measureSize(deps, size, 'worker', visitStart, FIRST_ESCALATION_SUBJECT, startRate, deps.policy.reminderBeforeMs);
     say(`capacity (ours) ${size}: p99 ${Math.round(figures.p99Ms)} ms, missing ${figures.missing}: ${figures.pass ? 'pass' : 'FAIL'}; terminating them`);
     await forEachLimited(alerts, 32, async ({ workflowId }) => {
-      await deps.client.workflow.getHandle(workflowId).terminate('bench: capacity size measured').catch(() => undefined);
+      await deps.client.workflow
+        .getHandle(workflowId)
+        .terminate('bench: capacity size measured')
+        .catch(() => undefined);
     });
     return figures;
   };
@@ -138,7 +150,15 @@ export function baselineAtSize(deps: CapacityDeps, say: (line: string) => void):
   const startRate = { perSecond: 50 };
   return async (size) => {
     say(`capacity (baseline): ${size} timers, due over ${deps.windowMs / 60_000} min`);
-    const { figures } = await measureSize(deps, size, 'baseline', (dueAtMs, starts) => startBaselines(deps.client, dueAtMs, starts), null, startRate, deps.policy.reminderBeforeMs + deps.policy.graceMs);
+    const { figures } = await measureSize(
+      deps,
+      size,
+      'baseline',
+      (dueAtMs, starts) => startBaselines(deps.client, dueAtMs, starts),
+      null,
+      startRate,
+      deps.policy.reminderBeforeMs + deps.policy.graceMs,
+    );
     say(`capacity (baseline) ${size}: p99 ${Math.round(figures.p99Ms)} ms, missing ${figures.missing}: ${figures.pass ? 'pass' : 'FAIL'}`);
     return figures;
   };

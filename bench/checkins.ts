@@ -36,15 +36,23 @@ interface Walker {
 export async function openVisitsWithTokens(db: Db, client: Client, count: number, policy: VisitPolicy): Promise<Walker[]> {
   await db.team.upsert({ where: { id: 'bench' }, create: { id: 'bench', name: 'Bench team' }, update: {} });
   const walkers: Walker[] = [];
-  await forEachLimited(Array.from({ length: count }, (_, i) => i), 16, async (i) => {
-    const visitId = randomUUID();
-    const workerId = `bench-walker-${i}-${visitId.slice(0, 8)}`;
-    const worker = { id: workerId, name: `Walker ${i}`, email: `${workerId}@bench.example` };
-    await db.user.create({ data: { ...worker, role: 'worker', teamId: 'bench' } });
-    const { token } = await issueToken(db, workerId, { kind: 'api', name: 'bench' });
-    await client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(visitId), taskQueue: TASK_QUEUE, args: [benchVisit(visitId, Date.now() + 3 * HOUR, policy, worker)] });
-    walkers.push({ visitId, authorization: `Bearer ${token}` });
-  });
+  await forEachLimited(
+    Array.from({ length: count }, (_, i) => i),
+    16,
+    async (i) => {
+      const visitId = randomUUID();
+      const workerId = `bench-walker-${i}-${visitId.slice(0, 8)}`;
+      const worker = { id: workerId, name: `Walker ${i}`, email: `${workerId}@bench.example` };
+      await db.user.create({ data: { ...worker, role: 'worker', teamId: 'bench' } });
+      const { token } = await issueToken(db, workerId, { kind: 'api', name: 'bench' });
+      await client.workflow.start(visitWorkflow, {
+        workflowId: visitWorkflowId(visitId),
+        taskQueue: TASK_QUEUE,
+        args: [benchVisit(visitId, Date.now() + 3 * HOUR, policy, worker)],
+      });
+      walkers.push({ visitId, authorization: `Bearer ${token}` });
+    },
+  );
   return walkers;
 }
 

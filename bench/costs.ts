@@ -96,7 +96,11 @@ export class StatementCounts {
 export async function baselineCheckInCounts(client: Client, checkIns = 5, workflows = 3): Promise<HistoryCounts & { sampled: number }> {
   const ids = Array.from({ length: workflows }, () => `baseline-checkin-${randomUUID()}`);
   const dueAtMs = () => Date.now() + 3 * 3_600_000;
-  await Promise.all(ids.map((workflowId) => client.workflow.start(baselineWorkflow, { workflowId, taskQueue: BASELINE_TASK_QUEUE, args: [{ to: `${workflowId}@bench.example`, dueAtMs: dueAtMs(), data: {} }] })));
+  await Promise.all(
+    ids.map((workflowId) =>
+      client.workflow.start(baselineWorkflow, { workflowId, taskQueue: BASELINE_TASK_QUEUE, args: [{ to: `${workflowId}@bench.example`, dueAtMs: dueAtMs(), data: {} }] }),
+    ),
+  );
   await new Promise((r) => setTimeout(r, 1_000));
   const before = await Promise.all(ids.map((id) => historyCounts(client, id)));
   for (let i = 0; i < checkIns; i++) {

@@ -72,7 +72,18 @@ export async function startBaselines(client: Client, dueAtMs: number[], starts: 
     if (Date.now() > due - starts.lateIfWithinMs) starts.late++;
     const id = randomUUID();
     const to = `baseline-${id}@bench.example`;
-    const data = { visitId: id, workerName: 'Bench worker', buddyName: 'Bench buddy', managerName: 'Bench manager', dueAt: new Date(due).toISOString(), step: 1, repeat: 1, reason: 'missed-deadline', recipientName: 'Bench worker', recipientRole: 'worker' };
+    const data = {
+      visitId: id,
+      workerName: 'Bench worker',
+      buddyName: 'Bench buddy',
+      managerName: 'Bench manager',
+      dueAt: new Date(due).toISOString(),
+      step: 1,
+      repeat: 1,
+      reason: 'missed-deadline',
+      recipientName: 'Bench worker',
+      recipientRole: 'worker',
+    };
     const workflowId = `baseline-${id}`;
     await client.workflow.start(baselineWorkflow, { workflowId, taskQueue: BASELINE_TASK_QUEUE, args: [{ to, dueAtMs: due, data }] });
     expected.push({ to, dueAtMs: due, workflowId });
@@ -108,6 +119,11 @@ export async function awaitAlerts(sink: BenchSink, expected: ExpectedAlert[], su
 
 /** The alerts among `expected` that the sink has accepted (with `subject`, when given). */
 export function arrived(sink: BenchSink, expected: ExpectedAlert[], subject: string | null): ExpectedAlert[] {
-  const accepted = new Set(sink.accepted().filter((m) => subject === null || m.subject === subject).map((m) => m.to));
+  const accepted = new Set(
+    sink
+      .accepted()
+      .filter((m) => subject === null || m.subject === subject)
+      .map((m) => m.to),
+  );
   return expected.filter((e) => accepted.has(e.to));
 }

@@ -36,7 +36,14 @@ async function startTimeSkipping(dataConverter: ReturnType<typeof createDataConv
   }
 }
 
-export async function planLongevity(options: { months: number; databaseUrl: string; smtpUrl: string; publicUrl: string; linkSecret: string; payloadKeys: PayloadKeyConfig }): Promise<LongevityFigures> {
+export async function planLongevity(options: {
+  months: number;
+  databaseUrl: string;
+  smtpUrl: string;
+  publicUrl: string;
+  linkSecret: string;
+  payloadKeys: PayloadKeyConfig;
+}): Promise<LongevityFigures> {
   const started = Date.now();
   const converter = createDataConverter(options.payloadKeys);
   const env = await startTimeSkipping(converter);
@@ -65,7 +72,7 @@ export async function planLongevity(options: { months: number; databaseUrl: stri
         await handle.executeUpdate(recordReviewUpdate, { args: [{ ...review('continue_unchanged', today, { nextReviewDate: addDays(today, 30) }), by }] });
       }
       const eventsPerRun: number[] = [];
-      for (let runId: string | undefined = handle.firstExecutionRunId; runId; ) {
+      for (let runId: string | undefined = handle.firstExecutionRunId; runId;) {
         const history = await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
         eventsPerRun.push(history.events?.length ?? 0);
         runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;

@@ -23,7 +23,13 @@ import { startStack, type Stack } from './stack';
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Worker tuning passed through from the environment, recorded with the figures. */
-const TUNING_VARIABLES = ['WORKER_MAX_CACHED_WORKFLOWS', 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 'WORKER_MAX_CONCURRENT_ACTIVITIES', 'WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES', 'WORKER_DB_POOL_SIZE'];
+const TUNING_VARIABLES = [
+  'WORKER_MAX_CACHED_WORKFLOWS',
+  'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
+  'WORKER_MAX_CONCURRENT_ACTIVITIES',
+  'WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES',
+  'WORKER_DB_POOL_SIZE',
+];
 
 interface Escalations {
   ours: LatenessFigures;
@@ -41,7 +47,16 @@ interface Escalations {
  * the same server under the same load); otherwise one after the other (burst capacity).
  * Each workflow starts `aheadMs` before its deadline.
  */
-async function escalations(stack: Stack, client: Client, sampler: ProcessSampler, statements: StatementCounts, options: BenchOptions, deadlines: (t0: number) => number[], sideBySide: boolean, aheadMs: number): Promise<Escalations> {
+async function escalations(
+  stack: Stack,
+  client: Client,
+  sampler: ProcessSampler,
+  statements: StatementCounts,
+  options: BenchOptions,
+  deadlines: (t0: number) => number[],
+  sideBySide: boolean,
+  aheadMs: number,
+): Promise<Escalations> {
   const policy = benchPolicy(options.graceSeconds * 1000);
   const settleMs = options.quick ? 15_000 : 120_000;
   const from = Date.now();
@@ -59,12 +74,17 @@ async function escalations(stack: Stack, client: Client, sampler: ProcessSampler
   const baselineAlerts = (sideBySide ? Promise.resolve(ourDeadlines) : oursDone.then(firstDeadlines)).then((ds) => startBaselines(client, baselineDue(ds), baselineStarts));
   const baselineDone = baselineAlerts.then((alerts) => awaitAlerts(stack.sink, alerts, null, last(alerts)));
   const [ours, baseline] = await Promise.all([oursDone, baselineDone]);
-  if (ourStarts.late || baselineStarts.late) say(`WARNING: ${ourStarts.late + baselineStarts.late} workflows started late: the server could not start them as fast as the scenario asks`);
+  if (ourStarts.late || baselineStarts.late)
+    say(`WARNING: ${ourStarts.late + baselineStarts.late} workflows started late: the server could not start them as fast as the scenario asks`);
   const processes = sampler.window(from, Date.now());
   // Statements of both workers over the scenario: the baseline's worker has no database, so all are ours.
   const statementsAfter = await statements.total([stack.pids.worker, stack.pids.baseline]);
   const perVisit = statementsBefore === null || statementsAfter === null ? null : Math.round(((statementsAfter - statementsBefore) / ours.expected) * 10) / 10;
-  const sampled = async (alerts: Promise<ExpectedAlert[]>, subject: string | null) => sampledCounts(client, arrived(stack.sink, await alerts, subject).map((a) => a.workflowId));
+  const sampled = async (alerts: Promise<ExpectedAlert[]>, subject: string | null) =>
+    sampledCounts(
+      client,
+      arrived(stack.sink, await alerts, subject).map((a) => a.workflowId),
+    );
   const costs = { ours: { ...(await sampled(ourAlerts, FIRST_ESCALATION_SUBJECT)), statements: perVisit }, baseline: { ...(await sampled(baselineAlerts, null)), statements: 0 } };
   return { ours, baseline, lateStarts: { ours: ourStarts.late, baseline: baselineStarts.late }, processes, costs };
 }
@@ -93,7 +113,12 @@ function costRows(what: string, costs: { ours: Costs; baseline: Costs }): Row[] 
 }
 
 function processRows(scenario: string, processes: Record<string, ProcessFigures>): Row[] {
-  return Object.entries(processes).map(([proc, f]) => [scenario, `${proc}: peak RSS MiB / avg CPU % / peak CPU %`, `${f.peakRssMiB} / ${f.avgCpuPct} / ${f.peakCpuPct}`, proc === 'worker' && scenario === 'steady' ? 'RSS ≤ 1024' : undefined]);
+  return Object.entries(processes).map(([proc, f]) => [
+    scenario,
+    `${proc}: peak RSS MiB / avg CPU % / peak CPU %`,
+    `${f.peakRssMiB} / ${f.avgCpuPct} / ${f.peakCpuPct}`,
+    proc === 'worker' && scenario === 'steady' ? 'RSS ≤ 1024' : undefined,
+  ]);
 }
 
 /** A scenario that cannot run (e.g. a missing table) is reported in the table, not fatal to the others. */
@@ -130,10 +155,28 @@ async function main() {
     const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter(stack.payloadKeys) });
     const spreadMs = options.spreadMinutes * 60_000;
     say(`steady: ${options.visits} visits, deadlines over ${options.spreadMinutes} min, baseline side by side`);
-    const steady = await escalations(stack, client, sampler, statements, options, (t0) => Array.from({ length: options.visits }, (_, i) => t0 + (i * spreadMs) / options.visits), true, steadyAheadMs);
+    const steady = await escalations(
+      stack,
+      client,
+      sampler,
+      statements,
+      options,
+      (t0) => Array.from({ length: options.visits }, (_, i) => t0 + (i * spreadMs) / options.visits),
+      true,
+      steadyAheadMs,
+    );
     say(`burst: ${options.burst} deadlines in one second, ours then the baseline`);
     // Every burst workflow starts before the burst: allow ~25 starts/s (measured on a loaded machine).
-    const burst = await escalations(stack, client, sampler, statements, options, (t0) => Array.from({ length: options.burst }, (_, i) => t0 + (i * 1000) / options.burst), false, (options.quick ? 5_000 : 15_000) + options.burst * 40);
+    const burst = await escalations(
+      stack,
+      client,
+      sampler,
+      statements,
+      options,
+      (t0) => Array.from({ length: options.burst }, (_, i) => t0 + (i * 1000) / options.burst),
+      false,
+      (options.quick ? 5_000 : 15_000) + options.burst * 40,
+    );
 
     say(`check-ins: ${options.rate}/s for ${options.checkInSeconds} s through the API`);
     const checkIns = await orError(async () => {
@@ -151,20 +194,41 @@ async function main() {
       const historyAfter = await Promise.all(sample.map((id) => historyCounts(client, id)));
       const sentTo = (i: number) => Math.floor(figures.sent / walkers.length) + (i < figures.sent % walkers.length ? 1 : 0);
       const perCheckIn: HistoryCounts = meanCounts(sample.map((_, i) => scale(countsDelta(historyBefore[i], historyAfter[i]), 1 / sentTo(i))));
-      const costs: Costs = { ...perCheckIn, sampled: sample.length, statements: statementsBefore === null || statementsAfter === null ? null : Math.round(((statementsAfter - statementsBefore) / figures.sent) * 10) / 10 };
+      const costs: Costs = {
+        ...perCheckIn,
+        sampled: sample.length,
+        statements: statementsBefore === null || statementsAfter === null ? null : Math.round(((statementsAfter - statementsBefore) / figures.sent) * 10) / 10,
+      };
       return { ...figures, processes, costs: { ours: costs, baseline: { ...(await baselineCheckInCounts(client)), statements: 0 } } };
     });
 
     let capacity: { ours: CapacityCurve; baseline: CapacityCurve } | undefined;
     if (options.capacity) {
-      const deps = { stack, client, sampler, statements, policy: benchPolicy(options.graceSeconds * 1000), windowMs: options.capacityMinutes * 60_000, settleMs: options.quick ? 15_000 : 60_000 };
+      const deps = {
+        stack,
+        client,
+        sampler,
+        statements,
+        policy: benchPolicy(options.graceSeconds * 1000),
+        windowMs: options.capacityMinutes * 60_000,
+        settleMs: options.quick ? 15_000 : 60_000,
+      };
       const ours = await searchCapacity(oursAtSize(deps, say), options.capacityFrom, options.capacityMax);
       const baseline = await searchCapacity(baselineAtSize(deps, say), options.capacityFrom, options.capacityMax);
       capacity = { ours, baseline };
     }
 
     say(`plan longevity: ${options.planMonths} monthly reviews on the time-skipping server`);
-    const longevity = await orError(() => planLongevity({ months: options.planMonths, databaseUrl: stack.databaseUrl, smtpUrl: stack.sink.url, publicUrl: stack.publicUrl, linkSecret: 'bench-link-signing-secret-of-32-chars-or-more', payloadKeys: stack.payloadKeys }));
+    const longevity = await orError(() =>
+      planLongevity({
+        months: options.planMonths,
+        databaseUrl: stack.databaseUrl,
+        smtpUrl: stack.sink.url,
+        publicUrl: stack.publicUrl,
+        linkSecret: 'bench-link-signing-secret-of-32-chars-or-more',
+        payloadKeys: stack.payloadKeys,
+      }),
+    );
 
     const rows: Row[] = [
       ['steady', 'visits / spread min / started ahead s', `${options.visits} / ${options.spreadMinutes} / ${steadyAheadMs / 1000}`],
@@ -188,8 +252,14 @@ async function main() {
           ]),
       ...costRows('per visit to first escalation', steady.costs),
       ...('error' in checkIns ? [] : costRows('per check-in', checkIns.costs)),
-      ...(capacity ? ([['capacity', 'open visits at p99 ≤ 1 s, none missing (ours / baseline)', `${capacity.ours.capacity} / ${capacity.baseline.capacity}`, 'ours ≥ 10000']] as Row[]) : []),
-      ['temporal', `${stack.temporalBackend}: server warnings / errors / deadline exceeded`, `${stack.temporalIssues.warn} / ${stack.temporalIssues.error} / ${stack.temporalIssues.deadlineExceeded}`],
+      ...(capacity
+        ? ([['capacity', 'open visits at p99 ≤ 1 s, none missing (ours / baseline)', `${capacity.ours.capacity} / ${capacity.baseline.capacity}`, 'ours ≥ 10000']] as Row[])
+        : []),
+      [
+        'temporal',
+        `${stack.temporalBackend}: server warnings / errors / deadline exceeded`,
+        `${stack.temporalIssues.warn} / ${stack.temporalIssues.error} / ${stack.temporalIssues.deadlineExceeded}`,
+      ],
     ];
     const file = saveResults(options.quick ? 'quick' : 'full', {
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -203,7 +273,12 @@ async function main() {
       checkIns,
       longevity,
       costs: { perVisit: steady.costs, perCheckIn: 'error' in checkIns ? null : checkIns.costs },
-      capacity: capacity && { ours: capacity.ours.capacity, baseline: capacity.baseline.capacity, ratio: ratio(capacity.ours.capacity, capacity.baseline.capacity), curves: capacity },
+      capacity: capacity && {
+        ours: capacity.ours.capacity,
+        baseline: capacity.baseline.capacity,
+        ratio: ratio(capacity.ours.capacity, capacity.baseline.capacity),
+        curves: capacity,
+      },
       temporal: { ...stack.temporalIssues, log: stack.temporalLog },
     });
     process.stdout.write(`${table(rows)}\n\n`);

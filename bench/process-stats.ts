@@ -35,7 +35,10 @@ export class ProcessSampler {
   private samples = new Map<string, Sample[]>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly pids: Record<string, number>, private readonly intervalMs = 500) {}
+  constructor(
+    private readonly pids: Record<string, number>,
+    private readonly intervalMs = 500,
+  ) {}
 
   start(): void {
     this.sampleAll();

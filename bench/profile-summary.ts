@@ -43,7 +43,13 @@ export function summarise(profile: Profile, top = 15): string {
     if (node.callFrame.functionName === '(idle)') continue;
     add(packages, owner(node), t);
     const { functionName, url, lineNumber } = node.callFrame;
-    add(functions, IDLE.has(functionName) ? functionName : `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(?=[^/]+\/[^/]+$)/, '')}:${lineNumber + 1}`, t);
+    add(
+      functions,
+      IDLE.has(functionName)
+        ? functionName
+        : `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(?=[^/]+\/[^/]+$)/, '')}:${lineNumber + 1}`,
+      t,
+    );
   }
   const pct = (t: number) => `${((t / busy) * 100).toFixed(1)} %`;
   const rows = (map: Map<string, number>) =>

@@ -28,9 +28,7 @@ const common = {
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('carewatch'),
 };
 
-const linkSecret = z
-  .string()
-  .min(32, 'must be at least 32 characters (it signs acknowledgement links)');
+const linkSecret = z.string().min(32, 'must be at least 32 characters (it signs acknowledgement links)');
 
 /** `id:base64,…`: every key decrypts Temporal payloads; the active one encrypts. */
 const payloadKeys = z.string().superRefine((value, ctx) => {
@@ -66,47 +64,56 @@ const service = {
   PAYLOAD_ACTIVE_KEY_ID: z.string().min(1),
 };
 
-export const workerEnvSchema = z.object({
-  ...service,
-  MAIL_FROM: z.string().min(3).default('CareWatch <no-reply@carewatch.local>'),
-  RETENTION_PLAN_YEARS: retentionYears.default(8),
-  RETENTION_VISIT_YEARS: retentionYears.default(6),
-  /** Cron (UTC) of the retention review schedule. */
-  RETENTION_REVIEW_CRON: z.string().min(9).default('0 6 * * 1'),
-  /** Where the worker serves the Temporal SDK's Prometheus metrics (the API's /metrics relays them). */
-  WORKER_METRICS_ADDRESS: hostPort.default('127.0.0.1:9464'),
-  /** Worker tuning (README "Performance"); unset: worker/create-worker.ts's choice, else the Temporal SDK's defaults. */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
-  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
-  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
-  WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).optional(),
-  /** PostgreSQL connections the worker's activities share (local activities get at most half). */
-  WORKER_DB_POOL_SIZE: z.coerce.number().int().min(1).default(20),
-}).superRefine(activeKeyConfigured);
+export const workerEnvSchema = z
+  .object({
+    ...service,
+    MAIL_FROM: z.string().min(3).default('CareWatch <no-reply@carewatch.local>'),
+    RETENTION_PLAN_YEARS: retentionYears.default(8),
+    RETENTION_VISIT_YEARS: retentionYears.default(6),
+    /** Cron (UTC) of the retention review schedule. */
+    RETENTION_REVIEW_CRON: z.string().min(9).default('0 6 * * 1'),
+    /** Where the worker serves the Temporal SDK's Prometheus metrics (the API's /metrics relays them). */
+    WORKER_METRICS_ADDRESS: hostPort.default('127.0.0.1:9464'),
+    /** Worker tuning (README "Performance"); unset: worker/create-worker.ts's choice, else the Temporal SDK's defaults. */
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
+    WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
+    WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).optional(),
+    /** PostgreSQL connections the worker's activities share (local activities get at most half). */
+    WORKER_DB_POOL_SIZE: z.coerce.number().int().min(1).default(20),
+  })
+  .superRefine(activeKeyConfigured);
 
 /** Comma-separated origins allowed to call the API from a browser; empty means same origin only. */
 const origins = z
   .string()
   .default('')
-  .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().url('each origin must be a URL such as https://carewatch.example.org')));
 
 /** Limits that keep guessing and floods out; defaults suit one organisation's staff. */
 export const apiSecurityDefaults = { CORS_ORIGINS: [] as string[], LOGIN_RATE_LIMIT: 10, ACK_RATE_LIMIT: 30 };
 
-export const apiEnvSchema = z.object({
-  ...service,
-  PORT: port.default(3000),
-  CORS_ORIGINS: origins,
-  /** Sign-in attempts per client address per 15 minutes. */
-  LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(apiSecurityDefaults.LOGIN_RATE_LIMIT),
-  /** Acknowledgement-link requests per client address per minute. */
-  ACK_RATE_LIMIT: z.coerce.number().int().min(1).default(apiSecurityDefaults.ACK_RATE_LIMIT),
-  /** The Temporal Web UI's origin: the only browser origin the codec endpoint answers. */
-  TEMPORAL_UI_ORIGIN: z.string().url().default(DEFAULT_TEMPORAL_UI_ORIGIN),
-  /** The worker's Prometheus endpoint, relayed by /metrics; unset leaves only the domain figures. */
-  WORKER_METRICS_URL: z.string().url().optional(),
-}).superRefine(activeKeyConfigured);
+export const apiEnvSchema = z
+  .object({
+    ...service,
+    PORT: port.default(3000),
+    CORS_ORIGINS: origins,
+    /** Sign-in attempts per client address per 15 minutes. */
+    LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(apiSecurityDefaults.LOGIN_RATE_LIMIT),
+    /** Acknowledgement-link requests per client address per minute. */
+    ACK_RATE_LIMIT: z.coerce.number().int().min(1).default(apiSecurityDefaults.ACK_RATE_LIMIT),
+    /** The Temporal Web UI's origin: the only browser origin the codec endpoint answers. */
+    TEMPORAL_UI_ORIGIN: z.string().url().default(DEFAULT_TEMPORAL_UI_ORIGIN),
+    /** The worker's Prometheus endpoint, relayed by /metrics; unset leaves only the domain figures. */
+    WORKER_METRICS_URL: z.string().url().optional(),
+  })
+  .superRefine(activeKeyConfigured);
 
 export const launcherEnvSchema = z.object({
   NODE_ENV: common.NODE_ENV,

@@ -53,23 +53,39 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const uiUrl = `http://localhost:${options.uiPort}`;
   if (!options.cli) {
     const env = await TestWorkflowEnvironment.createLocal({
-      server: { dbFilename: options.dbFile, port: options.port, ui: true, uiPort: options.uiPort, namespace: options.namespace, searchAttributes: searchAttributeKeys, extraArgs: dynamicConfigArgs() },
+      server: {
+        dbFilename: options.dbFile,
+        port: options.port,
+        ui: true,
+        uiPort: options.uiPort,
+        namespace: options.namespace,
+        searchAttributes: searchAttributeKeys,
+        extraArgs: dynamicConfigArgs(),
+      },
     });
     return { address, uiUrl, stop: () => env.teardown() };
   }
   const child: ChildProcess = spawn(
     options.cli,
     [
-      'server', 'start-dev',
-      '--db-filename', options.dbFile,
-      '--ip', '127.0.0.1',
-      '--port', String(options.port),
-      '--ui-port', String(options.uiPort),
-      '--namespace', options.namespace,
-      '--log-level', 'warn',
+      'server',
+      'start-dev',
+      '--db-filename',
+      options.dbFile,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(options.port),
+      '--ui-port',
+      String(options.uiPort),
+      '--namespace',
+      options.namespace,
+      '--log-level',
+      'warn',
       // Write-ahead logging lets the server's readers and its one writer proceed together;
       // commits stay fully synchronous, so a crash loses nothing it acknowledged.
-      '--sqlite-pragma', 'journal_mode=wal',
+      '--sqlite-pragma',
+      'journal_mode=wal',
       ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
       ...searchAttributeArgs(searchAttributeCliTypes()),
       ...dynamicConfigArgs(),
@@ -77,7 +93,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // Its own process group: the launcher, not the terminal's Ctrl-C, decides when it stops.
     { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
-  const relay = (chunk: Buffer) => chunk.toString().split('\n').filter((l) => l.trim()).forEach(options.onLog);
+  const relay = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter((l) => l.trim())
+      .forEach(options.onLog);
   child.stdout?.on('data', relay);
   child.stderr?.on('data', relay);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

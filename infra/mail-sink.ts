@@ -58,7 +58,11 @@ export async function startMailSink(options: { outbox: string; smtpPort: number;
 }
 
 async function serve(outbox: string, req: http.IncomingMessage, res: http.ServerResponse) {
-  const files = fs.readdirSync(outbox).filter((f) => f.endsWith('.eml')).sort().reverse();
+  const files = fs
+    .readdirSync(outbox)
+    .filter((f) => f.endsWith('.eml'))
+    .sort()
+    .reverse();
   const requested = decodeURIComponent((req.url ?? '/').slice(1));
   if (requested && files.includes(requested)) {
     const mail = await simpleParser(fs.readFileSync(path.join(outbox, requested)));

@@ -24,7 +24,11 @@ export async function ensureSchemathesis(env: NodeJS.ProcessEnv = process.env): 
   fs.mkdirSync(dir, { recursive: true });
   await timed(`installing schemathesis ${SCHEMATHESIS_VERSION} from PyPI (first run only)`, async () => {
     await run(python, ['-m', 'venv', path.join(dir, 'venv')], { prefix: '[venv] ' });
-    await run(path.join(dir, 'venv', 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`, `hypothesis==${HYPOTHESIS_VERSION}`], { prefix: '[pip] ' });
+    await run(
+      path.join(dir, 'venv', 'bin', 'pip'),
+      ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`, `hypothesis==${HYPOTHESIS_VERSION}`],
+      { prefix: '[pip] ' },
+    );
   });
   fs.writeFileSync(ready, new Date().toISOString());
   return st;

@@ -61,7 +61,7 @@ export interface TemporalRuntimeOptions {
 export async function startTemporal(options: TemporalRuntimeOptions): Promise<TemporalRuntime> {
   if (options.backend === 'dev') {
     const cli = await ensureTemporalCli();
-    if (!cli) options.onStep?.('Go is not installed: falling back to the Temporal SDK\'s own download (needs the internet)');
+    if (!cli) options.onStep?.("Go is not installed: falling back to the Temporal SDK's own download (needs the internet)");
     const server = await startDevServer({
       cli,
       dbFile: path.join(options.dir, 'temporal.db'),

@@ -35,7 +35,15 @@ export interface NodePorts {
 }
 
 export const NODE_PORT_NAMES: (keyof NodePorts)[] = [
-  'frontend', 'history', 'matching', 'worker', 'frontendMembership', 'historyMembership', 'matchingMembership', 'workerMembership', 'frontendHttp',
+  'frontend',
+  'history',
+  'matching',
+  'worker',
+  'frontendMembership',
+  'historyMembership',
+  'matchingMembership',
+  'workerMembership',
+  'frontendHttp',
 ];
 
 /** Temporal keeps membership ports in a PostgreSQL smallint column. */
@@ -112,7 +120,9 @@ export function serverConfig(options: ServerConfigOptions): Record<string, unkno
   const { ports } = options;
   const tooHigh = NODE_PORT_NAMES.filter((name) => name.endsWith('Membership') && ports[name] > MAX_MEMBERSHIP_PORT);
   if (tooHigh.length) {
-    throw new Error(`Temporal stores membership ports as a smallint: ${tooHigh.map((n) => `${n} ${ports[n]}`).join(', ')} must be at most ${MAX_MEMBERSHIP_PORT} (lower TEMPORAL_PORT)`);
+    throw new Error(
+      `Temporal stores membership ports as a smallint: ${tooHigh.map((n) => `${n} ${ports[n]}`).join(', ')} must be at most ${MAX_MEMBERSHIP_PORT} (lower TEMPORAL_PORT)`,
+    );
   }
   return {
     log: { stdout: true, level: options.logLevel ?? 'warn' },

@@ -14,15 +14,7 @@ import { searchAttributeKeys } from '../config/search-attributes';
 import { waitForTemporal } from './dev-server';
 import { ensureGoTool, MissingToolError, type GoTool } from './go-tool';
 import { startBalancer, type Balancer } from './tcp-balancer';
-import {
-  dynamicConfigText,
-  serverConfig,
-  TEMPORAL_DATABASES,
-  TEMPORAL_SERVER_VERSION,
-  uiConfig,
-  type NodePorts,
-  type TemporalDatabase,
-} from './temporal-server-config';
+import { dynamicConfigText, serverConfig, TEMPORAL_DATABASES, TEMPORAL_SERVER_VERSION, uiConfig, type NodePorts, type TemporalDatabase } from './temporal-server-config';
 
 /** The newest Web UI server whose module builds with Go 1.26.5 (later ones ask for 1.26.9+). */
 export const UI_SERVER_VERSION = '2.55.0';
@@ -69,7 +61,11 @@ export interface ServerTools {
 /** Builds (first run) or finds the three binaries; they build one after another to spare the cores. */
 export async function ensureTemporalServerTools(env: NodeJS.ProcessEnv = process.env): Promise<ServerTools> {
   const tools: Partial<ServerTools> = {};
-  for (const [key, tool] of [['sql', TEMPORAL_SQL_TOOL], ['server', TEMPORAL_SERVER], ['ui', TEMPORAL_UI_SERVER]] as const) {
+  for (const [key, tool] of [
+    ['sql', TEMPORAL_SQL_TOOL],
+    ['server', TEMPORAL_SERVER],
+    ['ui', TEMPORAL_UI_SERVER],
+  ] as const) {
     const binary = await ensureGoTool(tool, env);
     if (!binary) throw new MissingToolError(`Go is not installed, so ${tool.label} cannot be built: install Go >= 1.25, or set ${tool.override}`);
     tools[key] = binary;
@@ -129,7 +125,11 @@ function runCaptured(command: string, args: string[]): Promise<void> {
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(command)} ${args.filter((a, i) => args[i - 1] !== '--pw').join(' ')} failed (exit ${code}):\n${output.slice(-3_000)}`))));
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${path.basename(command)} ${args.filter((a, i) => args[i - 1] !== '--pw').join(' ')} failed (exit ${code}):\n${output.slice(-3_000)}`)),
+    );
   });
 }
 
@@ -187,18 +187,24 @@ export function serverNode(options: NodeOptions): ServerNode {
       // The last lines it printed: why it exited, if it does.
       const recent: string[] = [];
       const relay = (chunk: Buffer) =>
-        chunk.toString().split('\n').filter((l) => l.trim()).forEach((l) => {
-          recent.push(l.slice(0, 600));
-          if (recent.length > 8) recent.shift();
-          options.onLog(`${options.name}: ${l}`);
-        });
+        chunk
+          .toString()
+          .split('\n')
+          .filter((l) => l.trim())
+          .forEach((l) => {
+            recent.push(l.slice(0, 600));
+            if (recent.length > 8) recent.shift();
+            options.onLog(`${options.name}: ${l}`);
+          });
       started.stdout?.on('data', relay);
       started.stderr?.on('data', relay);
       exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
       await Promise.race([
         waitForTemporal(address, 90_000),
         exited.then(() => {
-          throw new Error(`${options.name} exited during start (code ${started.exitCode}); are ports ${Object.values(options.ports).join(', ')} free? Its last lines:\n${recent.join('\n')}`);
+          throw new Error(
+            `${options.name} exited during start (code ${started.exitCode}); are ports ${Object.values(options.ports).join(', ')} free? Its last lines:\n${recent.join('\n')}`,
+          );
         }),
       ]).catch(async (err) => {
         await node.stop('SIGKILL');
@@ -276,12 +282,25 @@ export interface UiServer {
 }
 
 /** The Web UI server, pointed at the cluster's address, with the API's codec endpoint. */
-export async function startUiServer(options: { binary: string; dir: string; temporalAddress: string; port: number; namespace: string; codecEndpoint?: string; onLog: (line: string) => void }): Promise<UiServer> {
+export async function startUiServer(options: {
+  binary: string;
+  dir: string;
+  temporalAddress: string;
+  port: number;
+  namespace: string;
+  codecEndpoint?: string;
+  onLog: (line: string) => void;
+}): Promise<UiServer> {
   const configDir = path.join(options.dir, 'config');
   fs.mkdirSync(configDir, { recursive: true });
   fs.writeFileSync(path.join(configDir, 'carewatch.yaml'), JSON.stringify(uiConfig(options), null, 2));
   const child = spawn(options.binary, ['--root', options.dir, '--config', 'config', '--env', 'carewatch', 'start'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const relay = (chunk: Buffer) => chunk.toString().split('\n').filter((l) => l.trim()).forEach((l) => options.onLog(`ui: ${l}`));
+  const relay = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter((l) => l.trim())
+      .forEach((l) => options.onLog(`ui: ${l}`));
   child.stdout?.on('data', relay);
   child.stderr?.on('data', relay);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -293,13 +312,18 @@ export async function startUiServer(options: { binary: string; dir: string; temp
     await exited;
     clearTimeout(timer);
   };
-  const answered = eventuallyTrue(`the Web UI at ${url}`, 30_000, () =>
-    new Promise((resolve) => {
-      http.get(`http://127.0.0.1:${options.port}/`, (res) => {
-        res.resume();
-        resolve((res.statusCode ?? 500) < 500);
-      }).on('error', () => resolve(false));
-    }),
+  const answered = eventuallyTrue(
+    `the Web UI at ${url}`,
+    30_000,
+    () =>
+      new Promise((resolve) => {
+        http
+          .get(`http://127.0.0.1:${options.port}/`, (res) => {
+            res.resume();
+            resolve((res.statusCode ?? 500) < 500);
+          })
+          .on('error', () => resolve(false));
+      }),
   );
   try {
     await Promise.race([answered, exited.then(() => Promise.reject(new Error(`the Web UI server exited during start; is port ${options.port} in use?`)))]);
@@ -349,11 +373,23 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
     const address = `127.0.0.1:${options.port}`;
     if (!clustered && options.nodePorts[0].frontend !== options.port) throw new Error('a single node serves clients on its own frontend port');
     const nodes = options.nodePorts.map((ports, i) =>
-      serverNode({ binary: options.tools.server, dir: path.join(options.dir, `node-${i + 1}`), name: `node-${i + 1}`, db: options.db, ports, publicAddress: address, shards: options.shards, onLog: options.onLog }),
+      serverNode({
+        binary: options.tools.server,
+        dir: path.join(options.dir, `node-${i + 1}`),
+        name: `node-${i + 1}`,
+        db: options.db,
+        ports,
+        publicAddress: address,
+        shards: options.shards,
+        onLog: options.onLog,
+      }),
     );
     let balancer: Balancer | undefined;
     if (clustered) {
-      balancer = await startBalancer(options.port, nodes.map((n) => n.address));
+      balancer = await startBalancer(
+        options.port,
+        nodes.map((n) => n.address),
+      );
       stops.push(() => balancer!.close());
     }
     // One after another: the first node creates the shards, the next joins its ring.
@@ -362,11 +398,22 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
       await node.start();
       step(`${node.name} up (gRPC ${node.address}, membership ${node.ports.historyMembership})`);
     }
-    await registerNamespace(nodes.map((n) => n.address), options.namespace);
+    await registerNamespace(
+      nodes.map((n) => n.address),
+      options.namespace,
+    );
     step(`namespace ${options.namespace} and search attributes registered`);
     let uiUrl: string | undefined;
     if (options.ui && options.tools.ui) {
-      const ui = await startUiServer({ binary: options.tools.ui, dir: path.join(options.dir, 'ui'), temporalAddress: address, port: options.ui.port, namespace: options.namespace, codecEndpoint: options.ui.codecEndpoint, onLog: options.onLog });
+      const ui = await startUiServer({
+        binary: options.tools.ui,
+        dir: path.join(options.dir, 'ui'),
+        temporalAddress: address,
+        port: options.ui.port,
+        namespace: options.namespace,
+        codecEndpoint: options.ui.codecEndpoint,
+        onLog: options.onLog,
+      });
       stops.push(ui.stop);
       uiUrl = ui.url;
     }

@@ -42,4 +42,3 @@ export const ackLinkUrl = (publicUrl: string, token: string) => `${publicUrl.rep
 
 /** The worker's "I'm OK" link: signed and single-use like a take-charge link. */
 export const imOkLinkUrl = (publicUrl: string, token: string) => `${publicUrl.replace(/\/$/, '')}/visits/ok/${token}`;
-

@@ -184,7 +184,12 @@ export async function verifyAuditChain(db: Db, batchSize = 1000): Promise<ChainR
   for (;;) {
     const rows = await db.auditEntry.findMany({ where: { position: { gte: expected } }, orderBy: { position: 'asc' }, take: batchSize });
     for (const row of rows) {
-      const broken = async (position: number, problem: string, seq?: number): Promise<ChainReport> => ({ ok: false, entries: expected - 1, firstBroken: { position, seq, problem }, pending: await pending() });
+      const broken = async (position: number, problem: string, seq?: number): Promise<ChainReport> => ({
+        ok: false,
+        entries: expected - 1,
+        firstBroken: { position, seq, problem },
+        pending: await pending(),
+      });
       if (row.position !== expected) return broken(expected, `missing: the next entry found is at position ${row.position}`);
       if (row.prevHash !== prevHash) return broken(expected, 'its previous hash is not the hash of the entry before it', row.seq);
       if (entryHash(row, prevHash) !== row.hash) return broken(expected, 'its content does not match its hash', row.seq);

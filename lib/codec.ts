@@ -23,7 +23,10 @@ export interface PayloadKeyRing {
  */
 export function parsePayloadKeys(spec: string): Map<string, Buffer> {
   const keys = new Map<string, Buffer>();
-  for (const entry of spec.split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const at = entry.indexOf(':');
     const id = at > 0 ? entry.slice(0, at) : '';
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new Error(`"${entry.slice(0, 20)}…" must be <key id>:<base64 key>`);

@@ -10,7 +10,7 @@ export function runMain(name: string, main: () => Promise<void>, onFailure?: () 
       process.stderr.write(`${name}: ${err.message}\n`);
       process.exit(EXIT_CONFIG);
     }
-    process.stderr.write(`${name}: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     await onFailure?.();
     process.exit(1);
   });

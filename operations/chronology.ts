@@ -27,7 +27,9 @@ const day = (d: Date | string | null | undefined) => (d ? new Date(d).toISOStrin
  */
 async function auditLines(db: Db, targets: { targetType: string; targetId: string }[], recorded: Set<string>): Promise<Line[]> {
   const rows = await db.auditEntry.findMany({ where: { OR: targets }, orderBy: { seq: 'asc' } });
-  return rows.filter((a) => !a.key || !recorded.has(a.key)).map((a) => ({ at: a.at, what: a.action.replace(/[.-]/g, ' '), who: who(a.actorId, a.actorRole), why: a.rationale ?? '', source: 'audit' as const }));
+  return rows
+    .filter((a) => !a.key || !recorded.has(a.key))
+    .map((a) => ({ at: a.at, what: a.action.replace(/[.-]/g, ' '), who: who(a.actorId, a.actorRole), why: a.rationale ?? '', source: 'audit' as const }));
 }
 
 export async function visitChronology(db: Db, visitId: string): Promise<Chronology | null> {
@@ -60,9 +62,27 @@ export async function planChronology(db: Db, planId: string): Promise<Chronology
   if (!plan) return null;
   const records: Line[] = [
     ...plan.events.map((e) => ({ at: e.at, what: e.summary, who: who(e.actorId), why: '', source: 'record' as const })),
-    ...plan.decisions.map((d) => ({ at: d.decidedAt, what: `decision (${d.kind}): ${d.decision}`, who: who(d.actorId, d.actorRole), why: [d.rationale, d.adultViews && `Adult's views: ${d.adultViews}`].filter(Boolean).join(' — '), source: 'record' as const })),
-    ...plan.reviews.map((r) => ({ at: r.recordedAt, what: `review ${r.number} (${r.kind}): ${r.outcome}`, who: who(r.recordedById), why: `${r.rationale} — Adult's views: ${r.adultViews}`, source: 'record' as const })),
-    ...plan.disclosures.map((d) => ({ at: d.decidedAt, what: `copy for ${d.recipientKind}: ${d.outcome}${d.omittedItemIds.length ? `, ${d.omittedItemIds.length} item(s) left out` : ''}`, who: who(d.decidedById), why: [d.rationale, d.safeguards && `Safeguards: ${d.safeguards}`].filter(Boolean).join(' — '), source: 'record' as const })),
+    ...plan.decisions.map((d) => ({
+      at: d.decidedAt,
+      what: `decision (${d.kind}): ${d.decision}`,
+      who: who(d.actorId, d.actorRole),
+      why: [d.rationale, d.adultViews && `Adult's views: ${d.adultViews}`].filter(Boolean).join(' — '),
+      source: 'record' as const,
+    })),
+    ...plan.reviews.map((r) => ({
+      at: r.recordedAt,
+      what: `review ${r.number} (${r.kind}): ${r.outcome}`,
+      who: who(r.recordedById),
+      why: `${r.rationale} — Adult's views: ${r.adultViews}`,
+      source: 'record' as const,
+    })),
+    ...plan.disclosures.map((d) => ({
+      at: d.decidedAt,
+      what: `copy for ${d.recipientKind}: ${d.outcome}${d.omittedItemIds.length ? `, ${d.omittedItemIds.length} item(s) left out` : ''}`,
+      who: who(d.decidedById),
+      why: [d.rationale, d.safeguards && `Safeguards: ${d.safeguards}`].filter(Boolean).join(' — '),
+      source: 'record' as const,
+    })),
   ];
   const copies = plan.disclosures.map((d) => ({ targetType: 'plan-copy', targetId: d.id }));
   return {
@@ -89,7 +109,10 @@ const merge = (a: Line[], b: Line[]) => [...a, ...b].sort((x, y) => x.at.getTime
 export function chronologyHtml(c: Chronology, exportedBy: string, now = new Date()): string {
   const facts = c.facts.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('\n');
   const lines = c.lines
-    .map((l) => `<tr class="${l.source}"><td>${escapeHtml(day(l.at))}</td><td>${escapeHtml(l.what)}</td><td>${escapeHtml(l.who)}</td><td>${escapeHtml(l.why)}</td><td>${l.source}</td></tr>`)
+    .map(
+      (l) =>
+        `<tr class="${l.source}"><td>${escapeHtml(day(l.at))}</td><td>${escapeHtml(l.what)}</td><td>${escapeHtml(l.who)}</td><td>${escapeHtml(l.why)}</td><td>${l.source}</td></tr>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(c.title)}</title>

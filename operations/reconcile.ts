@@ -41,7 +41,7 @@ async function stateOf<T>(client: Client, workflowId: string, query: typeof visi
 }
 
 function compareFields(row: Record<string, unknown>, expected: Record<string, unknown>): Difference[] {
-  const norm = (v: unknown) => (v instanceof Date ? v.toISOString() : v ?? null);
+  const norm = (v: unknown) => (v instanceof Date ? v.toISOString() : (v ?? null));
   return Object.entries(expected)
     .filter(([k, v]) => norm(row[k]) !== norm(v))
     .map(([k, v]) => ({ problem: 'field-differs', detail: `${k}: the record says ${JSON.stringify(norm(row[k]))}, the workflow ${JSON.stringify(norm(v))}` }));
@@ -112,12 +112,15 @@ export async function reconcileWorkflow(client: Client, db: Db, workflowId: stri
   const open = (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
   const recorded = await recordedRefs(client, runs, kind === 'visit' ? 'recordVisitEvent' : 'recordPlanChange');
   const auditKey = (ref: string) => (kind === 'visit' ? `visit:${id}:${ref}` : `plan:${ref}`);
-  const audited = new Set(
-    (await db.auditEntry.findMany({ where: { key: { in: [...recorded.done].map(auditKey) } }, select: { key: true } })).map((a) => a.key ?? ''),
-  );
-  const row = kind === 'visit' ? await db.visit.findUnique({ where: { id }, include: { events: { select: { seq: true } } } }) : await db.plan.findUnique({ where: { id }, include: { events: { select: { key: true } } } });
+  const audited = new Set((await db.auditEntry.findMany({ where: { key: { in: [...recorded.done].map(auditKey) } }, select: { key: true } })).map((a) => a.key ?? ''));
+  const row =
+    kind === 'visit'
+      ? await db.visit.findUnique({ where: { id }, include: { events: { select: { seq: true } } } })
+      : await db.plan.findUnique({ where: { id }, include: { events: { select: { key: true } } } });
   const rows = new Set<string>(
-    kind === 'visit' ? ((row as { events: { seq: number }[] } | null)?.events ?? []).map((e) => String(e.seq)) : ((row as { events: { key: string }[] } | null)?.events ?? []).map((e) => e.key).filter((k) => !k.startsWith(RESYNC)),
+    kind === 'visit'
+      ? ((row as { events: { seq: number }[] } | null)?.events ?? []).map((e) => String(e.seq))
+      : ((row as { events: { key: string }[] } | null)?.events ?? []).map((e) => e.key).filter((k) => !k.startsWith(RESYNC)),
   );
   const { differences, inFlight, missing } = compareRecords(recorded, auditKey, rows, audited, open);
   if (!row) differences.unshift({ problem: 'record-missing', detail: `no ${kind === 'visit' ? 'Visit' : 'Plan'} row ${id}` });
@@ -190,9 +193,19 @@ export async function resyncWorkflow(deps: ResyncDeps, workflowId: string, opera
     const state = await client.workflow.getHandle(workflowId).query(visitStateQuery);
     const present = new Set((await db.visitEvent.findMany({ where: { visitId: id }, select: { seq: true } })).map((e) => String(e.seq)));
     await db.$transaction(async (tx) => {
-      const restored = await restoreVisitEventsFromAudit(tx, id, before.missing.filter((seq) => !present.has(seq)));
+      const restored = await restoreVisitEventsFromAudit(
+        tx,
+        id,
+        before.missing.filter((seq) => !present.has(seq)),
+      );
       await tx.visit.update({ where: { id }, data: visitStateColumns(state) });
-      await appendAudit(tx, { actor: operator, action: 'operator.resync', target: { type: 'visit', id }, rationale: reason, data: { repaired: before.differences.map((d) => d.problem), restoredFromAudit: restored } });
+      await appendAudit(tx, {
+        actor: operator,
+        action: 'operator.resync',
+        target: { type: 'visit', id },
+        rationale: reason,
+        data: { repaired: before.differences.map((d) => d.problem), restoredFromAudit: restored },
+      });
     });
   } else {
     const state = await client.workflow.getHandle(workflowId).query(planStateQuery);

@@ -15,7 +15,10 @@ export function operatorScriptConfig(env: NodeJS.ProcessEnv = process.env) {
   const keyFile = path.join(env.DATA_DIR ?? 'data', 'payload-key');
   const devKeys = !env.PAYLOAD_KEYS && fs.existsSync(keyFile) ? fs.readFileSync(keyFile, 'utf8').trim() : undefined;
   const schema = z.object({
-    DATABASE_URL: z.string().startsWith('postgres').default(stackDatabaseUrl(env.DATA_DIR ?? 'data', env.EMBEDDED_POSTGRES_PORT ?? 5433)),
+    DATABASE_URL: z
+      .string()
+      .startsWith('postgres')
+      .default(stackDatabaseUrl(env.DATA_DIR ?? 'data', env.EMBEDDED_POSTGRES_PORT ?? 5433)),
     TEMPORAL_ADDRESS: z.string().default(`localhost:${env.TEMPORAL_PORT ?? 7233}`),
     TEMPORAL_NAMESPACE: z.string().default('default'),
     /** Only commands that read Temporal payloads need the keys. */
@@ -28,7 +31,8 @@ export function operatorScriptConfig(env: NodeJS.ProcessEnv = process.env) {
 /** A database and a Temporal client (with the service's payload codec) for one command. */
 export async function operatorConnections(config: ReturnType<typeof operatorScriptConfig>) {
   const { PAYLOAD_KEYS, PAYLOAD_ACTIVE_KEY_ID } = config;
-  if (!PAYLOAD_KEYS || !PAYLOAD_ACTIVE_KEY_ID) throw new ConfigError(['PAYLOAD_KEYS, PAYLOAD_ACTIVE_KEY_ID: required to read payloads (or run where DATA_DIR holds the development key)']);
+  if (!PAYLOAD_KEYS || !PAYLOAD_ACTIVE_KEY_ID)
+    throw new ConfigError(['PAYLOAD_KEYS, PAYLOAD_ACTIVE_KEY_ID: required to read payloads (or run where DATA_DIR holds the development key)']);
   const db = createDb(config.DATABASE_URL, { poolSize: 2 });
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter({ PAYLOAD_KEYS, PAYLOAD_ACTIVE_KEY_ID }) });

@@ -16,9 +16,7 @@ async function main() {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'carewatch-schema-'));
   const current = path.join(scratch, SNAPSHOT);
   fs.writeFileSync(current, schemaText);
-  const scratchDb = process.env.DATABASE_URL
-    ? null
-    : await startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg', 'data'), port: 54329, database: 'scratch', ephemeral: true });
+  const scratchDb = process.env.DATABASE_URL ? null : await startEmbeddedPostgres({ dataDir: path.join(scratch, 'pg', 'data'), port: 54329, database: 'scratch', ephemeral: true });
   try {
     const sql = await diffSql(previous ? path.join(migrationsDir, previous, SNAPSHOT) : null, current, process.env.DATABASE_URL ?? scratchDb!.url);
     write(name, sql, schemaText);

@@ -14,9 +14,7 @@ async function main() {
   process.stderr.write(`[provision] tool cache: ${cacheDir()}\n`);
   const cli = await timed('Temporal CLI (dev server + Web UI)', () => ensureTemporalCli());
   if (!cli) {
-    throw new MissingToolError(
-      'Go is not installed, so the Temporal CLI cannot be built. Install Go >= 1.25, or set TEMPORAL_CLI_PATH to a temporal binary.',
-    );
+    throw new MissingToolError('Go is not installed, so the Temporal CLI cannot be built. Install Go >= 1.25, or set TEMPORAL_CLI_PATH to a temporal binary.');
   }
   process.stderr.write(`[provision] temporal CLI: ${cli}\n`);
   const server = await timed('Temporal server, schema tool and Web UI server', () => ensureTemporalServerTools());

@@ -91,7 +91,7 @@ async function main() {
   const databaseUrl = config.DATABASE_URL ?? embeddedUrl!;
 
   let temporalAddress = config.TEMPORAL_ADDRESS;
-  let temporalUi = 'your Temporal server\'s UI';
+  let temporalUi = "your Temporal server's UI";
   let temporalWhat = 'your Temporal server';
   if (temporalAddress) {
     await timed(`checking Temporal at ${temporalAddress}`, () => waitForTemporal(temporalAddress!, 15_000));
@@ -118,7 +118,12 @@ async function main() {
     stops.push({ name: label, stop: runtime.stop });
     temporalAddress = runtime.address;
     temporalUi = runtime.uiUrl ?? temporalUi;
-    temporalWhat = backend === 'cluster' ? `${runtime.nodes.length} nodes (${runtime.nodes.map((n) => n.address).join(', ')}) behind ${runtime.address}` : backend === 'server' ? 'Temporal server on PostgreSQL' : 'dev server';
+    temporalWhat =
+      backend === 'cluster'
+        ? `${runtime.nodes.length} nodes (${runtime.nodes.map((n) => n.address).join(', ')}) behind ${runtime.address}`
+        : backend === 'server'
+          ? 'Temporal server on PostgreSQL'
+          : 'dev server';
   }
   await timed('applying database migrations', () => deployMigrations(databaseUrl));
   recordDatabaseUrl(dataDir, databaseUrl);
@@ -143,9 +148,7 @@ async function main() {
     PORT: String(config.PORT),
     PUBLIC_URL: process.env.PUBLIC_URL ?? publicUrl,
     LINK_SIGNING_SECRET: config.LINK_SIGNING_SECRET ?? devLinkSecret(dataDir),
-    ...(config.PAYLOAD_KEYS && config.PAYLOAD_ACTIVE_KEY_ID
-      ? { PAYLOAD_KEYS: config.PAYLOAD_KEYS, PAYLOAD_ACTIVE_KEY_ID: config.PAYLOAD_ACTIVE_KEY_ID }
-      : devPayloadKeys(dataDir)),
+    ...(config.PAYLOAD_KEYS && config.PAYLOAD_ACTIVE_KEY_ID ? { PAYLOAD_KEYS: config.PAYLOAD_KEYS, PAYLOAD_ACTIVE_KEY_ID: config.PAYLOAD_ACTIVE_KEY_ID } : devPayloadKeys(dataDir)),
     TEMPORAL_UI_ORIGIN: process.env.TEMPORAL_UI_ORIGIN ?? `http://localhost:${config.TEMPORAL_UI_PORT}`,
     WORKER_METRICS_ADDRESS: `127.0.0.1:${config.WORKER_METRICS_PORT}`,
     WORKER_METRICS_URL: `http://127.0.0.1:${config.WORKER_METRICS_PORT}/metrics`,

@@ -46,7 +46,14 @@ async function run(db: Db, command: string | undefined, o: Record<string, string
       if (command === 'create-admin' && (await db.user.count({ where: { role: 'admin' } })) > 0) {
         throw new AppError(409, 'conflict', 'An admin exists already: ask them, or use `create --role admin` with database access');
       }
-      const input = CreateUserBody.parse({ id: str('id'), email: str('email'), name: str('name'), role: command === 'create-admin' ? 'admin' : str('role'), team: str('team'), password });
+      const input = CreateUserBody.parse({
+        id: str('id'),
+        email: str('email'),
+        name: str('name'),
+        role: command === 'create-admin' ? 'admin' : str('role'),
+        team: str('team'),
+        password,
+      });
       const user = await createUser(db, input);
       say(`Created ${user.role} ${user.email} (id ${user.id}${user.teamId ? `, team ${user.teamId}` : ''})`);
       if (command === 'create-admin') process.stdout.write(`${(await issueToken(db, user.id, { kind: 'api', name: 'first admin' })).token}\n`);
@@ -89,7 +96,9 @@ async function run(db: Db, command: string | undefined, o: Record<string, string
         defaultManagerId: str('default-manager'),
       });
       const t = await setTeam(db, body);
-      say(`Team ${t.id} (${t.name}): time zone ${t.timeZone}; on-call ${t.onCallEmail ? `${t.onCallName ?? 'On-call'} <${t.onCallEmail}>` : 'NOT SET (visits are refused)'}; default manager ${t.defaultManagerId ?? '-'}`);
+      say(
+        `Team ${t.id} (${t.name}): time zone ${t.timeZone}; on-call ${t.onCallEmail ? `${t.onCallName ?? 'On-call'} <${t.onCallEmail}>` : 'NOT SET (visits are refused)'}; default manager ${t.defaultManagerId ?? '-'}`,
+      );
       return;
     }
     default:
@@ -102,7 +111,9 @@ async function main() {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {
-      ...Object.fromEntries(['email', 'name', 'role', 'team', 'id', 'days', 'time-zone', 'on-call-name', 'on-call-email', 'default-manager'].map((k) => [k, { type: 'string' as const }])),
+      ...Object.fromEntries(
+        ['email', 'name', 'role', 'team', 'id', 'days', 'time-zone', 'on-call-name', 'on-call-email', 'default-manager'].map((k) => [k, { type: 'string' as const }]),
+      ),
       ...Object.fromEntries(['password-stdin', 'all', 'help'].map((k) => [k, { type: 'boolean' as const }])),
     },
   });
@@ -116,7 +127,12 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  const message = err instanceof AppError ? err.message : err instanceof Error && 'issues' in err ? `Invalid input: ${(err as { issues: { path: PropertyKey[]; message: string }[] }).issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` : String(err);
+  const message =
+    err instanceof AppError
+      ? err.message
+      : err instanceof Error && 'issues' in err
+        ? `Invalid input: ${(err as { issues: { path: PropertyKey[]; message: string }[] }).issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`
+        : String(err);
   say(`users: ${message}`);
   process.exit(err instanceof AppError && err.status === 404 ? 66 : 65);
 });

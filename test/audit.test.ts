@@ -121,7 +121,9 @@ describe('The audit trail (PostgreSQL)', () => {
     const targetId = randomUUID();
     await audit(db, { actor, action: 'plan.read', target: { type: 'plan', id: targetId } });
     await expect(db.auditEntry.updateMany({ where: { targetId }, data: { actorId: 'someone-else' } })).rejects.toThrow(/append-only/);
-    await expect(db.auditEntry.updateMany({ where: { targetId }, data: { actorId: 'someone-else', position: 1_000_000_000, prevHash: 'x', hash: 'y' } })).rejects.toThrow(/append-only/);
+    await expect(db.auditEntry.updateMany({ where: { targetId }, data: { actorId: 'someone-else', position: 1_000_000_000, prevHash: 'x', hash: 'y' } })).rejects.toThrow(
+      /append-only/,
+    );
     await chainAll(db);
     await expect(db.auditEntry.updateMany({ where: { targetId }, data: { hash: 'f'.repeat(64) } })).rejects.toThrow(/append-only/);
     await expect(db.auditEntry.deleteMany({ where: { targetId } })).rejects.toThrow(/append-only/);
@@ -133,7 +135,10 @@ describe('The audit trail (PostgreSQL)', () => {
     const [, tampered] = await chainedThree();
     try {
       await asSuperuser(db, ['UPDATE "AuditEntry" SET rationale = $1 WHERE seq = $2', 'No reason given', tampered.seq]);
-      await expect(verifyAuditChain(db)).resolves.toMatchObject({ ok: false, firstBroken: { position: tampered.position, seq: tampered.seq, problem: expect.stringMatching(/does not match its hash/) } });
+      await expect(verifyAuditChain(db)).resolves.toMatchObject({
+        ok: false,
+        firstBroken: { position: tampered.position, seq: tampered.seq, problem: expect.stringMatching(/does not match its hash/) },
+      });
     } finally {
       await asSuperuser(db, ['UPDATE "AuditEntry" SET rationale = $1 WHERE seq = $2', tampered.rationale, tampered.seq]);
     }
@@ -149,7 +154,20 @@ describe('The audit trail (PostgreSQL)', () => {
       await asSuperuser(db, [
         `INSERT INTO "AuditEntry" (seq, key, at, "recordedAt", "actorId", "actorRole", action, "targetType", "targetId", rationale, data, position, "prevHash", hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14)`,
-        removed.seq, removed.key, removed.at, removed.recordedAt, removed.actorId, removed.actorRole, removed.action, removed.targetType, removed.targetId, removed.rationale, removed.data === null ? null : JSON.stringify(removed.data), removed.position, removed.prevHash, removed.hash,
+        removed.seq,
+        removed.key,
+        removed.at,
+        removed.recordedAt,
+        removed.actorId,
+        removed.actorRole,
+        removed.action,
+        removed.targetType,
+        removed.targetId,
+        removed.rationale,
+        removed.data === null ? null : JSON.stringify(removed.data),
+        removed.position,
+        removed.prevHash,
+        removed.hash,
       ]);
     }
     await expect(verifyAuditChain(db)).resolves.toMatchObject({ ok: true });
@@ -165,7 +183,10 @@ describe('The audit trail (PostgreSQL)', () => {
     ];
     try {
       await asSuperuser(db, ...place(second, first));
-      await expect(verifyAuditChain(db)).resolves.toMatchObject({ ok: false, firstBroken: { position: first.position, seq: second.seq, problem: expect.stringMatching(/previous hash/) } });
+      await expect(verifyAuditChain(db)).resolves.toMatchObject({
+        ok: false,
+        firstBroken: { position: first.position, seq: second.seq, problem: expect.stringMatching(/previous hash/) },
+      });
     } finally {
       await asSuperuser(db, ...place(first, second));
     }

@@ -120,11 +120,19 @@ describe('Who may do what: every role against every action (dev server, PostgreS
     fixed("read the team's dashboard (workers' names)", ['managerA', 'managerB'], 200, { method: 'get', path: '/dashboard/visits' }),
     visitCase('read a visit', ['worker', 'buddy', 'managerA'], 200, false, (id) => ({ method: 'get', path: `/visits/${id}` })),
     visitCase('check in', ['worker'], 202, false, (id) => ({ method: 'post', path: `/visits/${id}/check-in`, body: {} })),
-    visitCase('extend', ['worker'], 200, false, (id) => ({ method: 'post', path: `/visits/${id}/extend`, body: { eta: new Date(Date.now() + 120 * MIN).toISOString(), reason: 'Client needed more time' } })),
+    visitCase('extend', ['worker'], 200, false, (id) => ({
+      method: 'post',
+      path: `/visits/${id}/extend`,
+      body: { eta: new Date(Date.now() + 120 * MIN).toISOString(), reason: 'Client needed more time' },
+    })),
     visitCase('check out', ['worker'], 202, false, (id) => ({ method: 'post', path: `/visits/${id}/check-out`, body: {} })),
     visitCase('raise a red flag', ['worker', 'buddy', 'managerA'], 202, false, (id) => ({ method: 'post', path: `/visits/${id}/red-flag`, body: { reason: 'Heard shouting' } })),
     visitCase('acknowledge an alert', ['buddy', 'managerA'], 202, true, (id) => ({ method: 'post', path: `/visits/${id}/acknowledge` })),
-    visitCase('resolve an incident', ['managerA'], 200, true, (id) => ({ method: 'post', path: `/visits/${id}/resolve`, body: { outcome: 'false-alarm', rationale: 'Neighbours arguing, worker safe' } })),
+    visitCase('resolve an incident', ['managerA'], 200, true, (id) => ({
+      method: 'post',
+      path: `/visits/${id}/resolve`,
+      body: { outcome: 'false-alarm', rationale: 'Neighbours arguing, worker safe' },
+    })),
 
     fixed('record a plan', ['lead', 'otherPractitioner', 'managerA', 'managerB'], 201, { method: 'post', path: '/plans', body: planBody() }),
     planCase('read a plan', ['lead', 'managerA', 'safeguardingLead'], 200, (id) => ({ method: 'get', path: `/plans/${id}` })),
@@ -140,14 +148,22 @@ describe('Who may do what: every role against every action (dev server, PostgreS
       }),
     },
     planCase('record a review', ['lead', 'managerA'], 200, (id) => ({ method: 'post', path: `/plans/${id}/reviews`, body: review('continue_unchanged', today()) })),
-    planCase('move the review', ['managerA'], 200, (id) => ({ method: 'post', path: `/plans/${id}/review-date`, body: { newDate: addDays(today(), 40), rationale: 'Advocate away' } })),
+    planCase('move the review', ['managerA'], 200, (id) => ({
+      method: 'post',
+      path: `/plans/${id}/review-date`,
+      body: { newDate: addDays(today(), 40), rationale: 'Advocate away' },
+    })),
     planCase('request an unscheduled review', ['lead', 'managerA', 'safeguardingLead'], 201, (id) => ({
       method: 'post',
       path: `/plans/${id}/unscheduled-reviews`,
       body: { onBehalfOfAdult: false, reasons: ['not_working'], evidence: 'Money still goes missing' },
     })),
     planCase('decide an unscheduled review', ['managerA'], 200, async (id) => {
-      const asked = await by('lead', { method: 'post', path: `/plans/${id}/unscheduled-reviews`, body: { onBehalfOfAdult: false, reasons: ['not_working'], evidence: 'Money still goes missing' } }, 201);
+      const asked = await by(
+        'lead',
+        { method: 'post', path: `/plans/${id}/unscheduled-reviews`, body: { onBehalfOfAdult: false, reasons: ['not_working'], evidence: 'Money still goes missing' } },
+        201,
+      );
       return {
         method: 'post',
         path: `/plans/${id}/unscheduled-reviews/${asked.body.id}/decision`,
@@ -187,10 +203,17 @@ describe('Who may do what: every role against every action (dev server, PostgreS
 
   it('When a token is revoked or has expired, then it stops working at once', async () => {
     const admin = await headersOf('admin');
-    const issued = await request(api.app).post(`/admin/users/${idOf('worker')}/tokens`).set(admin).send({ name: 'phone' }).expect(201);
+    const issued = await request(api.app)
+      .post(`/admin/users/${idOf('worker')}/tokens`)
+      .set(admin)
+      .send({ name: 'phone' })
+      .expect(201);
     const bearer = { authorization: `Bearer ${issued.body.token}` };
     await request(api.app).get('/auth/me').set(bearer).expect(200);
-    const listed = await request(api.app).get(`/admin/users/${idOf('worker')}/tokens`).set(admin).expect(200);
+    const listed = await request(api.app)
+      .get(`/admin/users/${idOf('worker')}/tokens`)
+      .set(admin)
+      .expect(200);
     expect(listed.body.tokens.find((t: { id: string }) => t.id === issued.body.id)).toMatchObject({ kind: 'api', name: 'phone', lastUsedAt: expect.any(String), revokedAt: null });
     expect(JSON.stringify(listed.body)).not.toContain(issued.body.token);
     await request(api.app).post(`/admin/tokens/${issued.body.id}/revoke`).set(admin).expect(200);
@@ -201,9 +224,16 @@ describe('Who may do what: every role against every action (dev server, PostgreS
     const stored = await api.harness.db.apiToken.findUniqueOrThrow({ where: { id: issued.body.id } });
     expect(stored.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(stored.hash).not.toContain(issued.body.token);
-    const short = await request(api.app).post(`/admin/users/${idOf('worker')}/tokens`).set(admin).send({ name: 'short', expiresInDays: 1 }).expect(201);
+    const short = await request(api.app)
+      .post(`/admin/users/${idOf('worker')}/tokens`)
+      .set(admin)
+      .send({ name: 'short', expiresInDays: 1 })
+      .expect(201);
     await api.harness.db.apiToken.update({ where: { id: short.body.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    await request(api.app).get('/auth/me').set({ authorization: `Bearer ${short.body.token}` }).expect(401);
+    await request(api.app)
+      .get('/auth/me')
+      .set({ authorization: `Bearer ${short.body.token}` })
+      .expect(401);
     await request(api.app).get('/auth/me').set({ authorization: 'Bearer cw_not-a-real-token' }).expect(401);
     await request(api.app).get('/auth/me').set({ authorization: 'Basic dXNlcjpwYXNz' }).expect(401);
   });

@@ -28,9 +28,15 @@ describe('Configuration is validated before anything starts', () => {
   });
 
   it('When the worker tuning is unset, then local activities (each a transaction) get at most half the DB pool and activities 40; set values win', () => {
-    expect(workerTuning(loadConfig(workerEnvSchema, valid))).toEqual({ maxConcurrentLocalActivityExecutions: 10, maxConcurrentActivityTaskExecutions: DEFAULT_MAX_CONCURRENT_ACTIVITIES });
+    expect(workerTuning(loadConfig(workerEnvSchema, valid))).toEqual({
+      maxConcurrentLocalActivityExecutions: 10,
+      maxConcurrentActivityTaskExecutions: DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+    });
     expect(workerTuning(loadConfig(workerEnvSchema, { ...valid, WORKER_DB_POOL_SIZE: '6' }))).toMatchObject({ maxConcurrentLocalActivityExecutions: 3 });
-    expect(workerTuning(loadConfig(workerEnvSchema, { ...valid, WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: '25', WORKER_MAX_CACHED_WORKFLOWS: '2000' }))).toMatchObject({ maxConcurrentLocalActivityExecutions: 25, maxCachedWorkflows: 2000 });
+    expect(workerTuning(loadConfig(workerEnvSchema, { ...valid, WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: '25', WORKER_MAX_CACHED_WORKFLOWS: '2000' }))).toMatchObject({
+      maxConcurrentLocalActivityExecutions: 25,
+      maxCachedWorkflows: 2000,
+    });
   });
 
   it('When several variables are wrong, then one error names each of them', () => {

@@ -13,9 +13,7 @@ const compose = parse(fs.readFileSync(file, 'utf8'), { merge: true }) as {
 
 describe('docker-compose.yml, the production shape', () => {
   it('When parsed, then it has Temporal on PostgreSQL, its UI, the app database, API, worker and an SMTP relay', () => {
-    expect(Object.keys(compose.services)).toEqual(
-      expect.arrayContaining(['temporal-db', 'temporal', 'temporal-ui', 'app-db', 'api', 'worker', 'smtp-relay', 'migrate']),
-    );
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['temporal-db', 'temporal', 'temporal-ui', 'app-db', 'api', 'worker', 'smtp-relay', 'migrate']));
     expect(compose.services.temporal.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'temporal-db' });
     expect(compose.services.api.command).toEqual(['node', '--import', 'tsx', 'api/main.ts']);
     expect(compose.services.worker.command).toEqual(['node', '--import', 'tsx', 'worker/main.ts']);
@@ -62,7 +60,7 @@ describe('docker-compose.yml, the production shape', () => {
     expect(parse(committed)).toEqual(DYNAMIC_CONFIG);
   });
 
-  it('When the Web UI decodes payloads, then it sends the operator\'s credentials to the codec endpoint', () => {
+  it("When the Web UI decodes payloads, then it sends the operator's credentials to the codec endpoint", () => {
     expect(compose.services['temporal-ui'].environment).toMatchObject({ TEMPORAL_CODEC_ENDPOINT: expect.stringMatching(/\/codec$/), TEMPORAL_CODEC_INCLUDE_CREDENTIALS: 'true' });
   });
 });

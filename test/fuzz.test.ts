@@ -60,7 +60,11 @@ describe('Fuzzing the API from its OpenAPI document (schemathesis, dev server, P
       '--request-timeout=20000',
       '--no-color',
     ]);
-    const summary = output.split('\n').filter((l) => /passed|failed|errored|operations/i.test(l)).slice(-3).join('\n');
+    const summary = output
+      .split('\n')
+      .filter((l) => /passed|failed|errored|operations/i.test(l))
+      .slice(-3)
+      .join('\n');
     process.stderr.write(`[fuzz] ${summary}\n`);
     if (code !== 0) throw new Error(`schemathesis found problems (exit ${code}):\n${output.slice(-20_000)}`);
     expect(output).toMatch(/\d+ passed/);

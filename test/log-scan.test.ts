@@ -50,11 +50,19 @@ describe('No personal data in the logs the worker and the API write', () => {
   let base = '';
   let visitId = '';
   // People of this file's own: user accounts (and their teams) are shared by the whole run.
-  const planContacts = { ...contacts, leadPractitioner: { id: `prac-${tag}`, email: `lead-${tag}@example.org` }, manager: { id: `mgr-${tag}`, email: `manager-${tag}@example.org` } };
+  const planContacts = {
+    ...contacts,
+    leadPractitioner: { id: `prac-${tag}`, email: `lead-${tag}@example.org` },
+    manager: { id: `mgr-${tag}`, email: `manager-${tag}@example.org` },
+  };
   let planId = '';
 
   const call = async (method: string, url: string, who: Promise<Record<string, string>>, body?: unknown) => {
-    const res = await fetch(`${base}${url}`, { method, headers: { ...(await who), 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: { ...(await who), 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const json = (await res.json()) as { visitId: string; planId: string; timeline: unknown[] };
     if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
     return json;

@@ -106,7 +106,9 @@ describe('Sending mail: one pooled connection, its own timeouts, a lease no retr
     expect((failure as Error).message).not.toContain(address);
     const row = await deliveryOf(request);
     expect(row).toMatchObject({ status: 'rejected', attempts: 1, lastError: expect.stringContaining('550') });
-    await expect(db.auditEntry.findMany({ where: { key: `notification-rejected:${row.id}` } })).resolves.toMatchObject([{ action: 'notification.rejected', targetId: request.subjectId }]);
+    await expect(db.auditEntry.findMany({ where: { key: `notification-rejected:${row.id}` } })).resolves.toMatchObject([
+      { action: 'notification.rejected', targetId: request.subjectId },
+    ]);
     await expect(deliverNotification(request)).rejects.toMatchObject({ type: PERMANENT_DELIVERY_FAILURE, nonRetryable: true });
     await expect(deliveryOf(request)).resolves.toMatchObject({ status: 'rejected', attempts: 1 });
   });
@@ -137,7 +139,11 @@ describe('A permanent refusal through a real worker (time-skipping server)', () 
     const to = `nobody-${noticeId}@example.org`;
     harness.smtp.rejectRecipient(to);
     const outcome = await env.client.workflow
-      .execute(scheduledNoticeWorkflow, { workflowId: scheduledNoticeWorkflowId(noticeId), taskQueue: harness.taskQueue, args: [{ noticeId, sendAt: new Date().toISOString(), to, title: 'Refused', body: 'x' }] })
+      .execute(scheduledNoticeWorkflow, {
+        workflowId: scheduledNoticeWorkflowId(noticeId),
+        taskQueue: harness.taskQueue,
+        args: [{ noticeId, sendAt: new Date().toISOString(), to, title: 'Refused', body: 'x' }],
+      })
       .catch((err: unknown) => err);
     expect(outcome).toMatchObject({ cause: { cause: { type: PERMANENT_DELIVERY_FAILURE, nonRetryable: true } } });
     await expect(harness.db.notificationDelivery.findMany({ where: { subjectType: 'notice', subjectId: noticeId } })).resolves.toMatchObject([{ status: 'rejected', attempts: 1 }]);

@@ -1,6 +1,13 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { declinedSupportWorkflow } from '../workflows/declined-support';
-import { closeDeclinedSupportUpdate, convertToPlanUpdate, declinedSupportQuery, declinedSupportWorkflowId, recordContactUpdate, type DeclinedSupportInput } from '../workflows/declined-support-contract';
+import {
+  closeDeclinedSupportUpdate,
+  convertToPlanUpdate,
+  declinedSupportQuery,
+  declinedSupportWorkflowId,
+  recordContactUpdate,
+  type DeclinedSupportInput,
+} from '../workflows/declined-support-contract';
 import { randomUUID } from 'node:crypto';
 import { eventually } from './helpers/eventually';
 import { DAY_MS, HOUR_MS, manager, practitioner } from './helpers/plans';
@@ -29,7 +36,11 @@ describe('Declined support: keep the door open (time-skipping server, PostgreSQL
       policy: { followUpEveryDays: 7, followUpCount: 3 },
     };
     const startedMs = await suite.env.currentTimeMs();
-    const handle = await suite.env.client.workflow.start(declinedSupportWorkflow, { workflowId: declinedSupportWorkflowId(caseId), taskQueue: suite.harness.taskQueue, args: [input] });
+    const handle = await suite.env.client.workflow.start(declinedSupportWorkflow, {
+      workflowId: declinedSupportWorkflowId(caseId),
+      taskQueue: suite.harness.taskQueue,
+      args: [input],
+    });
     const prompts = () => suite.harness.smtp.messages.filter((m) => m.to.includes(lead) && m.subject.startsWith(FOLLOW_UP));
     const sleepUntil = async (ms: number) => suite.env.sleep(Math.max(1, startedMs + ms - (await suite.env.currentTimeMs())));
     return { caseId, handle, prompts, sleepUntil };
@@ -52,7 +63,9 @@ describe('Declined support: keep the door open (time-skipping server, PostgreSQL
 
     const state = await handle.query(declinedSupportQuery);
     expect(state).toMatchObject({ status: 'open', followUpsSent: 3, nextFollowUpAt: null });
-    const row = await eventually(() => suite.harness.db.declinedSupport.findUnique({ where: { id: caseId }, include: { events: { orderBy: { at: 'asc' } } } }).then((r) => r?.followUpsSent === 3 && r));
+    const row = await eventually(() =>
+      suite.harness.db.declinedSupport.findUnique({ where: { id: caseId }, include: { events: { orderBy: { at: 'asc' } } } }).then((r) => r?.followUpsSent === 3 && r),
+    );
     expect(row).toMatchObject({ status: 'open', coercionConsidered: true, followUpEveryDays: 7, followUpCount: 3 });
     expect(row.events.map((e) => e.type)).toEqual(['opened', 'follow_up_due', 'contact_recorded', 'follow_up_due', 'follow_up_due']);
     expect(row.events[2]).toMatchObject({ outcome: 'still_declines', note: 'Visited; she still does not want a plan', actorId: 'prac-1' });

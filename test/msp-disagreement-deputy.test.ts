@@ -34,7 +34,11 @@ describe('Professional disagreements and deputies (time-skipping server, Postgre
       policy: { responseWorkingDays: 5, escalateEveryDays: 2 },
     };
     const raisedMs = await suite.env.currentTimeMs();
-    const handle = await suite.env.client.workflow.start(disagreementWorkflow, { workflowId: disagreementWorkflowId(disagreementId), taskQueue: suite.harness.taskQueue, args: [input] });
+    const handle = await suite.env.client.workflow.start(disagreementWorkflow, {
+      workflowId: disagreementWorkflowId(disagreementId),
+      taskQueue: suite.harness.taskQueue,
+      args: [input],
+    });
     const dueMs = notifyTime(addWorkingDays(toDateString(raisedMs), 5, []));
     const mailTo = (who: 'manager' | 'sg') => suite.harness.smtp.messages.filter((m) => m.to.includes(`${who}-${tag}@example.org`));
     return { disagreementId, handle, dueMs, mailTo };
@@ -42,8 +46,12 @@ describe('Professional disagreements and deputies (time-skipping server, Postgre
 
   it('When the manager answers a disagreement in time, then nobody is chased and the final decision is recorded', async () => {
     const { disagreementId, handle, dueMs, mailTo } = await raise();
-    await expect(handle.executeUpdate(respondToDisagreementUpdate, { args: [{ finalDecision: 'Supervision ends', rationale: 'r', by: practitioner }] })).rejects.toThrow(WorkflowUpdateFailedError);
-    await handle.executeUpdate(respondToDisagreementUpdate, { args: [{ finalDecision: 'Supervision reduced to monthly', rationale: 'Evidence of distress outweighs the residual risk', by: manager }] });
+    await expect(handle.executeUpdate(respondToDisagreementUpdate, { args: [{ finalDecision: 'Supervision ends', rationale: 'r', by: practitioner }] })).rejects.toThrow(
+      WorkflowUpdateFailedError,
+    );
+    await handle.executeUpdate(respondToDisagreementUpdate, {
+      args: [{ finalDecision: 'Supervision reduced to monthly', rationale: 'Evidence of distress outweighs the residual risk', by: manager }],
+    });
     await suite.sleepUntil(dueMs + 10 * DAY_MS);
     expect([...mailTo('manager'), ...mailTo('sg')]).toHaveLength(0);
     expect(await db().planDisagreement.findUniqueOrThrow({ where: { id: disagreementId } })).toMatchObject({
@@ -66,9 +74,7 @@ describe('Professional disagreements and deputies (time-skipping server, Postgre
     await suite.sleepUntil(dueMs + 4 * DAY_MS + HOUR_MS);
     await eventually(async () => mailTo('sg').length === 2);
     expect(mailTo('sg')[1].subject).toBe('Professional disagreement awaiting a final decision (escalation 3)');
-    const unresolved = await eventually(() =>
-      db().planDisagreement.findFirst({ where: { id: disagreementId, status: 'awaiting_response', escalations: 2 } }),
-    );
+    const unresolved = await eventually(() => db().planDisagreement.findFirst({ where: { id: disagreementId, status: 'awaiting_response', escalations: 2 } }));
     expect(unresolved.what).toBe('Continuing supervised contact unchanged');
     await handle.executeUpdate(respondToDisagreementUpdate, { args: [{ finalDecision: 'Plan unchanged', rationale: 'Police advice', by: manager }] });
     expect((await handle.result()).status).toBe('decided');
@@ -79,11 +85,27 @@ describe('Professional disagreements and deputies (time-skipping server, Postgre
     const tag = randomUUID().slice(0, 8);
     const managerEmail = `manager-${tag}@example.org`;
     const deputyEmail = `deputy-${tag}@example.org`;
-    const { input } = await suite.startLive(() => ({ contacts: { leadPractitioner: { id: 'prac-1', email: `lead-${tag}@example.org` }, manager: { id: 'mgr-1', email: managerEmail }, safeguardingLead: { id: 'sg-1', email: `sg-${tag}@example.org` } } }));
+    const { input } = await suite.startLive(() => ({
+      contacts: {
+        leadPractitioner: { id: 'prac-1', email: `lead-${tag}@example.org` },
+        manager: { id: 'mgr-1', email: managerEmail },
+        safeguardingLead: { id: 'sg-1', email: `sg-${tag}@example.org` },
+      },
+    }));
     const due = notifyTime(input.firstReviewDate);
     // Cover starts after the due-day message and ends before the first repeat to the manager would matter.
     const cover = await db().managerDeputy.create({
-      data: { team: 'east', managerId: 'mgr-1', managerEmail, deputyId: 'prac-9', deputyEmail, from: new Date(due + 12 * HOUR_MS), until: new Date(due + 2 * DAY_MS), reason: 'Annual leave', createdById: 'mgr-1' },
+      data: {
+        team: 'east',
+        managerId: 'mgr-1',
+        managerEmail,
+        deputyId: 'prac-9',
+        deputyEmail,
+        from: new Date(due + 12 * HOUR_MS),
+        until: new Date(due + 2 * DAY_MS),
+        reason: 'Annual leave',
+        createdById: 'mgr-1',
+      },
     });
     await suite.sleepUntil(due + DAY_MS + HOUR_MS);
     const [toDeputy] = await suite.harness.smtp.waitFor(1, (m) => m.to.includes(deputyEmail));
@@ -101,7 +123,17 @@ describe('Professional disagreements and deputies (time-skipping server, Postgre
     const deputyEmail = `deputy-${tag}@example.org`;
     // High risk ladder: the manager is alerted 50 and 60 minutes after the visit starts; cover holds only the second.
     const cover = await db().managerDeputy.create({
-      data: { team: 'north', managerId: input.manager.id, managerEmail: mail('manager'), deputyId: 'prac-9', deputyEmail, from: new Date(startMs + 55 * MIN), until: new Date(startMs + 65 * MIN), reason: 'In a meeting', createdById: input.manager.id },
+      data: {
+        team: 'north',
+        managerId: input.manager.id,
+        managerEmail: mail('manager'),
+        deputyId: 'prac-9',
+        deputyEmail,
+        from: new Date(startMs + 55 * MIN),
+        until: new Date(startMs + 65 * MIN),
+        reason: 'In a meeting',
+        createdById: input.manager.id,
+      },
     });
     await suite.env.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: suite.harness.taskQueue, args: [input] });
     await suite.env.sleep(75 * MIN);

@@ -36,13 +36,19 @@ describe('Declined-support and disagreement messages that cannot be delivered (t
     const input = disagreementInput();
     const raisedMs = await suite.env.currentTimeMs();
     suite.harness.smtp.rejectRecipient(input.contacts.manager.email);
-    const handle = await suite.env.client.workflow.start(disagreementWorkflow, { workflowId: disagreementWorkflowId(input.disagreementId), taskQueue: suite.harness.taskQueue, args: [input] });
+    const handle = await suite.env.client.workflow.start(disagreementWorkflow, {
+      workflowId: disagreementWorkflowId(input.disagreementId),
+      taskQueue: suite.harness.taskQueue,
+      args: [input],
+    });
     const dueMs = notifyTime(addWorkingDays(toDateString(raisedMs), 5, []));
     const lead = input.contacts.safeguardingLead.email;
     await suite.sleepUntil(dueMs + 2 * HOUR_MS);
     await eventually(async () => undelivered(lead).length === 1);
     await suite.sleepUntil(dueMs + 2 * DAY_MS + HOUR_MS);
-    await eventually(async () => suite.harness.smtp.messages.filter((m) => m.to.includes(lead) && m.subject === 'Professional disagreement awaiting a final decision (escalation 2)').length === 1);
+    await eventually(
+      async () => suite.harness.smtp.messages.filter((m) => m.to.includes(lead) && m.subject === 'Professional disagreement awaiting a final decision (escalation 2)').length === 1,
+    );
     await handle.terminate('test over');
   });
 });

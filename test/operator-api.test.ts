@@ -65,7 +65,7 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
     const meanings = timeline.body.timeline.map((e: { meaning: string }) => e.meaning);
     expect(meanings[0]).toBe('the visit was started');
     expect(meanings).toContain('a red flag was raised');
-    expect(meanings).toContain('done (in the workflow\'s own task): record an event in the visit\'s record');
+    expect(meanings).toContain("done (in the workflow's own task): record an event in the visit's record");
     expect(meanings).toContain('the service set out to send the "visit-red-flag" message');
     expect(meanings.join('\n')).not.toMatch(/Mill Lane|Wendy|example\.org/);
 
@@ -82,7 +82,10 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
     // The decision, the messages it sent and a manager's read of the incident are in the audit trail.
     await eventually(async () => (await auditOf(visitId, 'notification.sent')).length >= 2);
     expect(await auditOf(visitId, 'visit.red-flag-raised')).toMatchObject([{ actorRole: 'worker', rationale: 'Raised voices in the next room', data: { status: 'escalating' } }]);
-    await request(app).get(`/visits/${visitId}`).set(await as(`mgr-${team}`, 'manager', team)).expect(200);
+    await request(app)
+      .get(`/visits/${visitId}`)
+      .set(await as(`mgr-${team}`, 'manager', team))
+      .expect(200);
     expect(await auditOf(visitId, 'incident.read')).toMatchObject([{ actorId: `mgr-${team}`, actorRole: 'manager' }]);
 
     await request(app).get(`/operator/workflows?view=escalating-visits`).set(worker).expect(403);
@@ -140,7 +143,11 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
         { problem: 'field-differs', detail: 'status: the record says "closed", the workflow "open"' },
       ]),
     );
-    const many = await request(app).post('/operator/reconcile').set(op).send({ workflowIds: [workflowId] }).expect(200);
+    const many = await request(app)
+      .post('/operator/reconcile')
+      .set(op)
+      .send({ workflowIds: [workflowId] })
+      .expect(200);
     expect(many.body).toMatchObject({ checked: 1, differing: 1 });
 
     const resynced = await request(app).post(`/operator/workflows/${workflowId}/resync`).set(op).send({ reason: 'Record edited by hand during an incident review' }).expect(200);
@@ -148,7 +155,9 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
     expect(await api.harness.db.visit.findUnique({ where: { id: visitId } })).toMatchObject({ status: 'open' });
     // Restored from its audit entry, and kept from the worker's view: the audit does not say whether they may see it.
     expect(await api.harness.db.visitEvent.findMany({ where: { visitId, type: 'checked-in' } })).toMatchObject([{ seq: 2, actorRole: 'worker', visibleToWorker: false }]);
-    expect(await auditOf(visitId, 'operator.resync')).toMatchObject([{ rationale: 'Record edited by hand during an incident review', data: { repaired: expect.arrayContaining(['event-missing', 'field-differs']) } }]);
+    expect(await auditOf(visitId, 'operator.resync')).toMatchObject([
+      { rationale: 'Record edited by hand during an incident review', data: { repaired: expect.arrayContaining(['event-missing', 'field-differs']) } },
+    ]);
 
     const lead = await as(`lead-${team}`, 'safeguarding_lead');
     const doc = await request(app).get(`/chronology/visits/${visitId}`).set(lead).expect(200);
@@ -160,13 +169,19 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
     await request(app).get(`/chronology/visits/${visitId}`).set(worker).expect(403);
   });
 
-  it('When a plan\'s status is changed behind its workflow, then reconciliation reports it, a re-sync restores it, and its chronology is a document for a review', async () => {
+  it("When a plan's status is changed behind its workflow, then reconciliation reports it, a re-sync restores it, and its chronology is a document for a review", async () => {
     const practitioner = await as(`prac-${team}`, 'practitioner', team);
     const manager = await as(`mgr-${team}`, 'manager', team);
     const created = await request(app)
       .post('/plans')
       .set(practitioner)
-      .send({ content: planContent(), consent: { basis: 'given', capacityConfirmed: true }, contacts, firstReviewDate: addDays(toDateString(Date.now()), 30), benefitRationale: 'On-going risk of financial abuse; the adult wants a plan' })
+      .send({
+        content: planContent(),
+        consent: { basis: 'given', capacityConfirmed: true },
+        contacts,
+        firstReviewDate: addDays(toDateString(Date.now()), 30),
+        benefitRationale: 'On-going risk of financial abuse; the adult wants a plan',
+      })
       .expect(201);
     const planId = created.body.planId as string;
     const workflowId = planWorkflowId(planId);
@@ -182,14 +197,22 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
     expect(found.body.differences).toEqual([{ problem: 'field-differs', detail: 'status: the record says "draft", the workflow "live"' }]);
     const resynced = await request(app).post(`/operator/workflows/${workflowId}/resync`).set(op).send({ reason: 'Status edited by hand in the database' }).expect(200);
     expect(resynced.body.after.differences).toEqual([]);
-    expect(await api.harness.db.planDecision.findMany({ where: { planId, kind: 'operator' } })).toMatchObject([{ decision: 'resync', rationale: 'Status edited by hand in the database', actorRole: 'operator' }]);
+    expect(await api.harness.db.planDecision.findMany({ where: { planId, kind: 'operator' } })).toMatchObject([
+      { decision: 'resync', rationale: 'Status edited by hand in the database', actorRole: 'operator' },
+    ]);
 
     await request(app).get(`/plans/${planId}`).set(manager).expect(200);
-    const doc = await request(app).get(`/chronology/plans/${planId}`).set(await as(`lead-${team}`, 'safeguarding_lead')).expect(200);
+    const doc = await request(app)
+      .get(`/chronology/plans/${planId}`)
+      .set(await as(`lead-${team}`, 'safeguarding_lead'))
+      .expect(200);
     expect(doc.text).toContain(`Chronology of safeguarding plan ${planId}`);
     expect(doc.text).toMatch(/plan read[\s\S]*mgr-/);
     expect(doc.text).toContain('Status edited by hand in the database');
-    await request(app).get(`/chronology/plans/${planId}`).set(await as(`mgr-other-${team}`, 'manager', `${team}-other`)).expect(403);
+    await request(app)
+      .get(`/chronology/plans/${planId}`)
+      .set(await as(`mgr-other-${team}`, 'manager', `${team}-other`))
+      .expect(403);
   });
 
   it('When an operator terminates a visit with a reason, then it stops and the reason is in history and the audit trail; without a reason it is refused', async () => {
@@ -207,9 +230,15 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
   });
 
   it('When the audit chain is verified through the API, then it is whole; operators only', async () => {
-    const res = await request(app).get('/operator/audit/verify').set(await operator()).expect(200);
+    const res = await request(app)
+      .get('/operator/audit/verify')
+      .set(await operator())
+      .expect(200);
     expect(res.body).toMatchObject({ ok: true });
     expect(res.body.entries).toBeGreaterThan(0);
-    await request(app).get('/operator/audit/verify').set(await as(`mgr-${team}`, 'manager', team)).expect(403);
+    await request(app)
+      .get('/operator/audit/verify')
+      .set(await as(`mgr-${team}`, 'manager', team))
+      .expect(403);
   });
 });

@@ -30,7 +30,11 @@ describe('Personal data out of plain sight (dev server, PostgreSQL, SMTP)', () =
   };
   let visitId = '';
   // People of this file's own: user accounts (and their teams) are shared by the whole run.
-  const planContacts = { ...contacts, leadPractitioner: { id: `prac-${tag}`, email: `lead-${tag}@example.org` }, manager: { id: `mgr-${tag}`, email: `manager-${tag}@example.org` } };
+  const planContacts = {
+    ...contacts,
+    leadPractitioner: { id: `prac-${tag}`, email: `lead-${tag}@example.org` },
+    manager: { id: `mgr-${tag}`, email: `manager-${tag}@example.org` },
+  };
   let planId = '';
 
   beforeAll(async () => {
@@ -48,22 +52,40 @@ describe('Personal data out of plain sight (dev server, PostgreSQL, SMTP)', () =
         buddy: { name: personal.buddyName, email: `buddy-${tag}@example.org` },
         // The shortest grace the API allows, and a ladder that starts with the buddy: the
         // first alert (and so an incident to acknowledge) comes a minute after the ETA.
-        policy: { graceMinutes: 1, ladder: [{ notify: 'buddy', waitMinutes: 10, repeats: 1 }, { notify: 'manager', waitMinutes: 10, repeats: 1 }] },
+        policy: {
+          graceMinutes: 1,
+          ladder: [
+            { notify: 'buddy', waitMinutes: 10, repeats: 1 },
+            { notify: 'manager', waitMinutes: 10, repeats: 1 },
+          ],
+        },
       })
       .expect(201);
     visitId = started.body.visitId;
     await eventsOf(api.harness.db, visitId, (types) => types.includes('alert-sent'), 120_000);
-    await request(api.app).post(`/visits/${visitId}/acknowledge`).set(await as(`manager-${tag}`, 'manager', team)).expect(202);
+    await request(api.app)
+      .post(`/visits/${visitId}/acknowledge`)
+      .set(await as(`manager-${tag}`, 'manager', team))
+      .expect(202);
     await eventsOf(api.harness.db, visitId, (types) => types.includes('acknowledged'));
 
     const content = planContent({ risks: [{ id: 'r1', description: personal.planText, likelyImpact: 'Cannot pay for care' }] });
     const created = await request(api.app)
       .post('/plans')
       .set(await as(`prac-${tag}`, 'practitioner', team))
-      .send({ content, consent: { basis: 'given', capacityConfirmed: true }, contacts: planContacts, firstReviewDate: addDays(toDateString(Date.now()), 30), benefitRationale: 'On-going risk of financial abuse' })
+      .send({
+        content,
+        consent: { basis: 'given', capacityConfirmed: true },
+        contacts: planContacts,
+        firstReviewDate: addDays(toDateString(Date.now()), 30),
+        benefitRationale: 'On-going risk of financial abuse',
+      })
       .expect(201);
     planId = created.body.planId;
-    await request(api.app).post(`/plans/${planId}/go-live`).set(await as(`mgr-${tag}`, 'manager', team)).expect(200);
+    await request(api.app)
+      .post(`/plans/${planId}/go-live`)
+      .set(await as(`mgr-${tag}`, 'manager', team))
+      .expect(200);
   }, 180_000);
   afterAll(() => api?.close());
 
@@ -89,23 +111,44 @@ describe('Personal data out of plain sight (dev server, PostgreSQL, SMTP)', () =
         data: Buffer.from(p.data!).toString('base64'),
       })),
     };
-    const decoded = await request(api.app).post('/codec/decode').set(await as(`op-${tag}`, 'operator')).set('X-Namespace', 'default').send(body).expect(200);
+    const decoded = await request(api.app)
+      .post('/codec/decode')
+      .set(await as(`op-${tag}`, 'operator'))
+      .set('X-Namespace', 'default')
+      .send(body)
+      .expect(200);
     const json = Buffer.from(decoded.body.payloads[0].data, 'base64').toString('utf8');
     expect(JSON.parse(json)).toMatchObject({ visitId, location: personal.address, worker: { name: personal.workerName } });
     expect(Buffer.from(decoded.body.payloads[0].metadata.encoding, 'base64').toString()).toBe('json/plain');
 
     // Encoding round-trips, so the UI can send signals and queries too.
-    const encoded = await request(api.app).post('/codec/encode').set(await as(`op-${tag}`, 'operator')).send(decoded.body).expect(200);
+    const encoded = await request(api.app)
+      .post('/codec/encode')
+      .set(await as(`op-${tag}`, 'operator'))
+      .send(decoded.body)
+      .expect(200);
     expect(Buffer.from(encoded.body.payloads[0].data, 'base64').toString('latin1')).not.toContain(personal.address);
 
     await request(api.app).post('/codec/decode').send(body).expect(401);
-    await request(api.app).post('/codec/decode').set(await as(`manager-${tag}`, 'manager', team)).send(body).expect(403);
-    const bad = await request(api.app).post('/codec/decode').set(await as(`op-${tag}`, 'operator')).send({ payloads: [{ data: '***' }] }).expect(400);
+    await request(api.app)
+      .post('/codec/decode')
+      .set(await as(`manager-${tag}`, 'manager', team))
+      .send(body)
+      .expect(403);
+    const bad = await request(api.app)
+      .post('/codec/decode')
+      .set(await as(`op-${tag}`, 'operator'))
+      .send({ payloads: [{ data: '***' }] })
+      .expect(400);
     expect(bad.body.error.details[0].field).toBe('payloads[0].data');
   });
 
   it('When the Web UI (and only the Web UI) calls the codec endpoint from a browser, then CORS allows it', async () => {
-    const ui = await request(api.app).options('/codec/decode').set('Origin', 'http://localhost:8233').set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'authorization,content-type,x-namespace');
+    const ui = await request(api.app)
+      .options('/codec/decode')
+      .set('Origin', 'http://localhost:8233')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'authorization,content-type,x-namespace');
     expect(ui.status).toBeLessThan(300);
     expect(ui.headers['access-control-allow-origin']).toBe('http://localhost:8233');
     expect(ui.headers['access-control-allow-headers']).toMatch(/Authorization/);
@@ -127,7 +170,14 @@ describe('Personal data out of plain sight (dev server, PostgreSQL, SMTP)', () =
   it('When Prometheus scrapes /metrics after the visit escalated and was acknowledged, then the domain figures count it', async () => {
     const res = await request(api.app).get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
-    const value = (line: RegExp) => Number(res.text.split('\n').find((l) => line.test(l))?.split(' ').at(-1));
+    const value = (line: RegExp) =>
+      Number(
+        res.text
+          .split('\n')
+          .find((l) => line.test(l))
+          ?.split(' ')
+          .at(-1),
+      );
     expect(value(/^carewatch_visit_escalations\{step="1",reason="missed-deadline"\}/)).toBeGreaterThanOrEqual(1);
     expect(value(/^carewatch_visit_time_to_acknowledge_seconds_count/)).toBeGreaterThanOrEqual(1);
     expect(res.text).toMatch(/^carewatch_visit_time_to_acknowledge_seconds\{quantile="0.8"\} \d/m);

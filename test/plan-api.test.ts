@@ -34,19 +34,36 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
   });
 
   async function livePlan(overrides: Record<string, unknown> = {}, by = { practitioner, manager }): Promise<string> {
-    const created = await request(api.app).post('/plans').set(await by.practitioner()).send(planBody(overrides)).expect(201);
-    await request(api.app).post(`/plans/${created.body.planId}/go-live`).set(await by.manager()).expect(200);
+    const created = await request(api.app)
+      .post('/plans')
+      .set(await by.practitioner())
+      .send(planBody(overrides))
+      .expect(201);
+    await request(api.app)
+      .post(`/plans/${created.body.planId}/go-live`)
+      .set(await by.manager())
+      .expect(200);
     return created.body.planId;
   }
 
   it('When a practitioner records a plan and the manager puts it live, then the plan reads back with its timeline and search attributes', async () => {
-    const created = await request(api.app).post('/plans').set(await practitioner()).send(planBody()).expect(201);
+    const created = await request(api.app)
+      .post('/plans')
+      .set(await practitioner())
+      .send(planBody())
+      .expect(201);
     expect(created.headers.location).toBe(`/plans/${created.body.planId}`);
-    const live = await request(api.app).post(`/plans/${created.body.planId}/go-live`).set(await manager()).expect(200);
+    const live = await request(api.app)
+      .post(`/plans/${created.body.planId}/go-live`)
+      .set(await manager())
+      .expect(200);
     expect(live.body).toEqual({ status: 'live', nextReviewDate: addDays(today(), 30), reviewNumber: 1 });
 
     const plan = await eventually(async () => {
-      const res = await request(api.app).get(`/plans/${created.body.planId}`).set(await manager()).expect(200);
+      const res = await request(api.app)
+        .get(`/plans/${created.body.planId}`)
+        .set(await manager())
+        .expect(200);
       return res.body.timeline.length >= 2 && res.body;
     });
     expect(plan.state).toMatchObject({ status: 'live', limitedToNecessaryMeasures: false, team });
@@ -61,8 +78,16 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
 
   it('When the same plan id is recorded twice, then the second is refused with 409', async () => {
     const planId = randomUUID();
-    await request(api.app).post('/plans').set(await practitioner()).send(planBody({ planId })).expect(201);
-    const again = await request(api.app).post('/plans').set(await practitioner()).send(planBody({ planId })).expect(409);
+    await request(api.app)
+      .post('/plans')
+      .set(await practitioner())
+      .send(planBody({ planId }))
+      .expect(201);
+    const again = await request(api.app)
+      .post('/plans')
+      .set(await practitioner())
+      .send(planBody({ planId }))
+      .expect(409);
     expect(again.body.error.message).toContain('already exists');
   });
 
@@ -70,7 +95,13 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
     const res = await request(api.app)
       .post('/plans')
       .set(await practitioner())
-      .send(planBody({ firstReviewDate: addDays(today(), -1), consent: { basis: 'lacks_capacity_best_interests', bestInterestsRationale: 'x' }, content: { ...planContent(), risks: [] } }))
+      .send(
+        planBody({
+          firstReviewDate: addDays(today(), -1),
+          consent: { basis: 'lacks_capacity_best_interests', bestInterestsRationale: 'x' },
+          content: { ...planContent(), risks: [] },
+        }),
+      )
       .expect(400);
     expect(res.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['consent.capacityAssessmentRef', 'content.risks', 'firstReviewDate']);
   });
@@ -78,8 +109,14 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
   it('When nobody or another team acts, then 401 and 403', async () => {
     const planId = await livePlan();
     await request(api.app).get(`/plans/${planId}`).expect(401);
-    await request(api.app).get(`/plans/${planId}`).set(await as('mgr-9', 'manager', 'elsewhere')).expect(403);
-    await request(api.app).get(`/plans/${randomUUID()}`).set(await manager()).expect(404);
+    await request(api.app)
+      .get(`/plans/${planId}`)
+      .set(await as('mgr-9', 'manager', 'elsewhere'))
+      .expect(403);
+    await request(api.app)
+      .get(`/plans/${randomUUID()}`)
+      .set(await manager())
+      .expect(404);
   });
 
   it('When a plan with a restrictive measure lacking legal advice is put live, then 409 says why; after the advice it goes live', async () => {
@@ -88,42 +125,90 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
       .set(await practitioner())
       .send(planBody({ content: planContent({ measures: [...planContent().measures, supervisedContact] }) }))
       .expect(201);
-    const refused = await request(api.app).post(`/plans/${created.body.planId}/go-live`).set(await manager()).expect(409);
+    const refused = await request(api.app)
+      .post(`/plans/${created.body.planId}/go-live`)
+      .set(await manager())
+      .expect(409);
     expect(refused.body.error.message).toContain('needs recorded legal advice');
     await request(api.app)
       .post(`/plans/${created.body.planId}/measures/m3/legal-advice`)
       .set(await practitioner())
       .send({ reference: 'LEGAL-77', summary: 'Proportionate for 3 months', advisedOn: today() })
       .expect(200);
-    await request(api.app).post(`/plans/${created.body.planId}/go-live`).set(await manager()).expect(200);
+    await request(api.app)
+      .post(`/plans/${created.body.planId}/go-live`)
+      .set(await manager())
+      .expect(200);
   });
 
   it('When reviews are recorded, then the outcome moves the date; ending on a ground lacking its evidence or by a practitioner is refused', async () => {
     const planId = await livePlan();
-    const recorded = await request(api.app).post(`/plans/${planId}/reviews`).set(await practitioner()).send(review('continue_further_enquiries', today())).expect(200);
+    const recorded = await request(api.app)
+      .post(`/plans/${planId}/reviews`)
+      .set(await practitioner())
+      .send(review('continue_further_enquiries', today()))
+      .expect(200);
     expect(recorded.body).toEqual({ status: 'live', nextReviewDate: addDays(today(), 60), reviewNumber: 2 });
 
     const ending = review('end', today()).ending!;
-    const byPractitioner = await request(api.app).post(`/plans/${planId}/end`).set(await practitioner()).send(ending).expect(403);
+    const byPractitioner = await request(api.app)
+      .post(`/plans/${planId}/end`)
+      .set(await practitioner())
+      .send(ending)
+      .expect(403);
     expect(byPractitioner.body.error.code).toBe('forbidden');
-    const noCarePlan = await request(api.app).post(`/plans/${planId}/end`).set(await manager()).send({ ...ending, ground: 'managed_through_other_means', risk: 'reduced' }).expect(409);
+    const noCarePlan = await request(api.app)
+      .post(`/plans/${planId}/end`)
+      .set(await manager())
+      .send({ ...ending, ground: 'managed_through_other_means', risk: 'reduced' })
+      .expect(409);
     expect(noCarePlan.body.error.message).toContain('care and support plan');
-    await request(api.app).post(`/plans/${planId}/end`).set(await manager()).send({ ...ending, ground: 'not_a_ground' }).expect(400);
-    await request(api.app).post(`/plans/${planId}/end`).set(await manager()).send({ ...ending, ground: 'managed_through_other_means', carePlanRef: 'CSP-1', risk: 'reduced' }).expect(200);
-    const afterEnd = await request(api.app).post(`/plans/${planId}/reviews`).set(await practitioner()).send(review('continue_unchanged', today()));
+    await request(api.app)
+      .post(`/plans/${planId}/end`)
+      .set(await manager())
+      .send({ ...ending, ground: 'not_a_ground' })
+      .expect(400);
+    await request(api.app)
+      .post(`/plans/${planId}/end`)
+      .set(await manager())
+      .send({ ...ending, ground: 'managed_through_other_means', carePlanRef: 'CSP-1', risk: 'reduced' })
+      .expect(200);
+    const afterEnd = await request(api.app)
+      .post(`/plans/${planId}/reviews`)
+      .set(await practitioner())
+      .send(review('continue_unchanged', today()));
     expect(afterEnd.status).toBe(409);
   });
 
   it('When the manager moves the review, then the date moves; a practitioner may not; actions are completed with a note', async () => {
     const planId = await livePlan();
-    const moved = await request(api.app).post(`/plans/${planId}/review-date`).set(await manager()).send({ newDate: addDays(today(), 45), rationale: 'Advocate away until then' }).expect(200);
+    const moved = await request(api.app)
+      .post(`/plans/${planId}/review-date`)
+      .set(await manager())
+      .send({ newDate: addDays(today(), 45), rationale: 'Advocate away until then' })
+      .expect(200);
     expect(moved.body.nextReviewDate).toBe(addDays(today(), 45));
-    const refused = await request(api.app).post(`/plans/${planId}/review-date`).set(await practitioner()).send({ newDate: addDays(today(), 50), rationale: 'x' }).expect(403);
+    const refused = await request(api.app)
+      .post(`/plans/${planId}/review-date`)
+      .set(await practitioner())
+      .send({ newDate: addDays(today(), 50), rationale: 'x' })
+      .expect(403);
     expect(refused.body.error.code).toBe('forbidden');
-    await request(api.app).post(`/plans/${planId}/actions/a1/complete`).set(await practitioner()).send({ note: 'Met the bank on Tuesday' }).expect(200);
-    await request(api.app).post(`/plans/${planId}/actions/a1/complete`).set(await practitioner()).send({ note: 'again' }).expect(409);
+    await request(api.app)
+      .post(`/plans/${planId}/actions/a1/complete`)
+      .set(await practitioner())
+      .send({ note: 'Met the bank on Tuesday' })
+      .expect(200);
+    await request(api.app)
+      .post(`/plans/${planId}/actions/a1/complete`)
+      .set(await practitioner())
+      .send({ note: 'again' })
+      .expect(409);
     const plan = await eventually(async () => {
-      const res = await request(api.app).get(`/plans/${planId}`).set(await practitioner()).expect(200);
+      const res = await request(api.app)
+        .get(`/plans/${planId}`)
+        .set(await practitioner())
+        .expect(200);
       return res.body.timeline.some((e: { type: string }) => e.type === 'action_completed') && res.body;
     });
     expect(plan.decisions.find((d: { kind: string }) => d.kind === 'reschedule_review')).toMatchObject({ actorId: 'mgr-1', rationale: 'Advocate away until then' });
@@ -137,7 +222,10 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
       .send({ onBehalfOfAdult: true, reasons: ['adult_unhappy'], evidence: 'She says the plan makes her feel watched' })
       .expect(201);
     const awaiting = await eventually(async () => {
-      const res = await request(api.app).get('/plan-lists/unscheduled-awaiting-decision').set(await manager()).expect(200);
+      const res = await request(api.app)
+        .get('/plan-lists/unscheduled-awaiting-decision')
+        .set(await manager())
+        .expect(200);
       return res.body.items.find((i: { id: string }) => i.id === requested.body.id);
     });
     expect(awaiting).toMatchObject({ planId, reasons: ['adult_unhappy'], onBehalfOfAdult: true });
@@ -147,26 +235,41 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
       .send({ decision: 'arrange_review', reviewDate: addDays(today(), 3), rationale: 'Her unhappiness is evidence enough', adultViews: 'Wants to talk about it soon' })
       .expect(200);
     const due = await eventually(async () => {
-      const res = await request(api.app).get('/plan-lists/reviews-due-this-week').set(await manager()).expect(200);
+      const res = await request(api.app)
+        .get('/plan-lists/reviews-due-this-week')
+        .set(await manager())
+        .expect(200);
       return res.body.items.find((i: { id: string }) => i.id === planId);
     });
     expect(due.nextReviewDate).toBe(addDays(today(), 3));
-    const left = await request(api.app).get('/plan-lists/unscheduled-awaiting-decision').set(await manager()).expect(200);
+    const left = await request(api.app)
+      .get('/plan-lists/unscheduled-awaiting-decision')
+      .set(await manager())
+      .expect(200);
     expect(left.body.items.map((i: { id: string }) => i.id)).not.toContain(requested.body.id);
   });
 
   it('When restrictive measures and overdue reviews exist, then the manager lists show them by review date', async () => {
     const planId = await livePlan({ content: planContent({ measures: [{ ...supervisedContact, legalAdvice: { reference: 'L-2', summary: 'ok', advisedOn: today() } }] }) });
     const restrictive = await eventually(async () => {
-      const res = await request(api.app).get('/plan-lists/restrictive-measures').set(await manager()).expect(200);
+      const res = await request(api.app)
+        .get('/plan-lists/restrictive-measures')
+        .set(await manager())
+        .expect(200);
       return res.body.items.find((i: { planId: string }) => i.planId === planId);
     });
     expect(restrictive).toMatchObject({ id: 'm3', type: 'supervise_contact', legalAdviceRef: 'L-2', reviewDate: addDays(today(), 30) });
     // Overdue needs a date in the past, which the API rightly refuses: age the record instead.
     await api.harness.db.plan.update({ where: { id: planId }, data: { nextReviewDate: toDateString(Date.now() - 2 * DAY_MS) } });
-    const overdue = await request(api.app).get('/plan-lists/overdue-reviews').set(await manager()).expect(200);
+    const overdue = await request(api.app)
+      .get('/plan-lists/overdue-reviews')
+      .set(await manager())
+      .expect(200);
     expect(overdue.body.items.map((i: { id: string }) => i.id)).toContain(planId);
-    await request(api.app).get('/plan-lists/overdue-reviews').set(await practitioner()).expect(403);
+    await request(api.app)
+      .get('/plan-lists/overdue-reviews')
+      .set(await practitioner())
+      .expect(403);
   });
 
   it('When copies are decided, then each is recorded; the adult’s copy is in their format without omitted items; the alleged person gets none unagreed', async () => {
@@ -177,7 +280,11 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
       .send({ recipient: { kind: 'adult' }, manager: { wouldRaiseRisk: true, omitItemIds: ['m2'], rationale: 'The nephew reads her post' } })
       .expect(201);
     expect(adult.body.decision).toMatchObject({ outcome: 'partial', omittedItemIds: ['m2'] });
-    const html = await request(api.app).get(adult.body.document).set(await practitioner()).expect(200).expect('content-type', /html/);
+    const html = await request(api.app)
+      .get(adult.body.document)
+      .set(await practitioner())
+      .expect(200)
+      .expect('content-type', /html/);
     expect(html.text).toContain('font-size:28px');
     expect(html.text).toContain('Polish');
     expect(html.text).toContain('Bank sets up a third-party mandate check');
@@ -186,12 +293,23 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
     const alleged = await request(api.app)
       .post(`/plans/${planId}/copies`)
       .set(await manager())
-      .send({ recipient: { kind: 'alleged_person', name: 'Nephew' }, adultRequested: true, allegedPerson: { adultExpresslyRequested: true, managerAgreed: false, policeInvestigating: false } })
+      .send({
+        recipient: { kind: 'alleged_person', name: 'Nephew' },
+        adultRequested: true,
+        allegedPerson: { adultExpresslyRequested: true, managerAgreed: false, policeInvestigating: false },
+      })
       .expect(201);
     expect(alleged.body).toMatchObject({ decision: { outcome: 'refused' }, document: null });
-    await request(api.app).post(`/plans/${planId}/copies`).set(await practitioner()).send({ recipient: { kind: 'adult' } }).expect(403);
+    await request(api.app)
+      .post(`/plans/${planId}/copies`)
+      .set(await practitioner())
+      .send({ recipient: { kind: 'adult' } })
+      .expect(403);
 
-    const plan = await request(api.app).get(`/plans/${planId}`).set(await manager()).expect(200);
+    const plan = await request(api.app)
+      .get(`/plans/${planId}`)
+      .set(await manager())
+      .expect(200);
     expect(plan.body.copies.map((c: { recipientKind: string; outcome: string }) => [c.recipientKind, c.outcome])).toEqual([
       ['adult', 'partial'],
       ['alleged_person', 'refused'],
@@ -202,9 +320,17 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
     const reportTeam = `team-${randomUUID().slice(0, 8)}`;
     const reportManager = () => as('mgr-2', 'manager', reportTeam);
     const planId = await livePlan({}, { practitioner: () => as('prac-2', 'practitioner', reportTeam), manager: reportManager });
-    await request(api.app).post(`/plans/${planId}/end`).set(await reportManager()).send(review('end', today()).ending!).expect(200);
+    await request(api.app)
+      .post(`/plans/${planId}/end`)
+      .set(await reportManager())
+      .send(review('end', today()).ending!)
+      .expect(200);
     await eventually(() => api.harness.db.plan.findFirst({ where: { id: planId, status: 'ended' } }));
-    const report = await request(api.app).get('/reports/plan-outcomes').query({ from: today(), to: today() }).set(await reportManager()).expect(200);
+    const report = await request(api.app)
+      .get('/reports/plan-outcomes')
+      .query({ from: today(), to: today() })
+      .set(await reportManager())
+      .expect(200);
     expect(report.body).toMatchObject({
       plansEnded: '<5',
       outcomesExpressed: { yes: '<5', no: 0 },
@@ -212,11 +338,17 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
       risk: { removed: '<5', reduced: 0, remains: 0 },
       endingGround: { risks_no_longer_exist: '<5' },
     });
-    await request(api.app).get('/reports/plan-outcomes').query({ from: 'yesterday', to: today() }).set(await reportManager()).expect(400);
+    await request(api.app)
+      .get('/reports/plan-outcomes')
+      .query({ from: 'yesterday', to: today() })
+      .set(await reportManager())
+      .expect(400);
   });
 
   it('When the OpenAPI document is read, then the plan endpoints are in it', async () => {
     const doc = await request(api.app).get('/openapi.json').expect(200);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/plans', '/plans/{planId}/reviews', '/plans/{planId}/copies', '/plan-lists/{list}', '/reports/plan-outcomes']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/plans', '/plans/{planId}/reviews', '/plans/{planId}/copies', '/plan-lists/{list}', '/reports/plan-outcomes']),
+    );
   });
 });

@@ -23,9 +23,13 @@ describe('Plan, declined-support and disagreement histories replay on the curren
   it('When a plan is reminded, escalated, chased for a decision and an action, has its review moved to a day whose reminder hour has passed, then ends, then its history replays', async () => {
     const { handle, input } = await startLive((now) => ({
       firstReviewDate: toDateString(now + 20 * DAY_MS),
-      content: planContent({ actions: [{ id: 'a1', description: 'Meet the bank with the adult', owner: { name: 'Sam Lee', email: 'owner@example.org' }, dueDate: toDateString(now + 10 * DAY_MS) }] }),
+      content: planContent({
+        actions: [{ id: 'a1', description: 'Meet the bank with the adult', owner: { name: 'Sam Lee', email: 'owner@example.org' }, dueDate: toDateString(now + 10 * DAY_MS) }],
+      }),
     }));
-    const requested = await handle.executeUpdate(requestUnscheduledReviewUpdate, { args: [{ onBehalfOfAdult: false, reasons: ['not_working'], evidence: 'Money still missing', by: practitioner }] });
+    const requested = await handle.executeUpdate(requestUnscheduledReviewUpdate, {
+      args: [{ onBehalfOfAdult: false, reasons: ['not_working'], evidence: 'Money still missing', by: practitioner }],
+    });
     await sleepUntil(notifyTime(input.firstReviewDate) + 4 * DAY_MS + HOUR_MS);
     await suite.harness.smtp.waitFor(1, (m) => m.to.includes('owner@example.org'));
     expect(requested.decisionDueDate < input.firstReviewDate).toBe(true);
@@ -42,7 +46,11 @@ describe('Plan, declined-support and disagreement histories replay on the curren
   it('When declined support is followed up and closed, then its history replays', async () => {
     const input = declinedSupportInput({ policy: { followUpEveryDays: 7 } });
     const startedMs = await suite.env.currentTimeMs();
-    const handle = await suite.env.client.workflow.start(declinedSupportWorkflow, { workflowId: declinedSupportWorkflowId(input.caseId), taskQueue: suite.harness.taskQueue, args: [input] });
+    const handle = await suite.env.client.workflow.start(declinedSupportWorkflow, {
+      workflowId: declinedSupportWorkflowId(input.caseId),
+      taskQueue: suite.harness.taskQueue,
+      args: [input],
+    });
     await sleepUntil(startedMs + 8 * DAY_MS);
     await handle.executeUpdate(recordContactUpdate, { args: [{ outcome: 'still_declines', note: 'Still no', by: practitioner }] });
     await sleepUntil(startedMs + 22 * DAY_MS);
@@ -53,7 +61,11 @@ describe('Plan, declined-support and disagreement histories replay on the curren
 
   it('When a disagreement is chased up its ladder and then answered, then its history replays', async () => {
     const input = disagreementInput({ policy: { escalateEveryDays: 2 } });
-    const handle = await suite.env.client.workflow.start(disagreementWorkflow, { workflowId: disagreementWorkflowId(input.disagreementId), taskQueue: suite.harness.taskQueue, args: [input] });
+    const handle = await suite.env.client.workflow.start(disagreementWorkflow, {
+      workflowId: disagreementWorkflowId(input.disagreementId),
+      taskQueue: suite.harness.taskQueue,
+      args: [input],
+    });
     await sleepUntil((await suite.env.currentTimeMs()) + 14 * DAY_MS);
     await handle.executeUpdate(respondToDisagreementUpdate, { args: [{ finalDecision: 'Supervision reduced', rationale: 'Distress outweighs the risk', by: manager }] });
     await handle.result();

@@ -84,7 +84,9 @@ describe('Review outcomes', () => {
 
   it('When an amendment for a less restrictive strategy adds a restrictive measure, then it is refused', () => {
     const amended = [...plan.measures, { ...supervisedContact, legalAdvice: { reference: 'L', summary: 's', advisedOn: TODAY } }];
-    expect(reviewProblems(review('amend_less_restrictive', TODAY, { amendedMeasures: amended }), plan, TODAY)).toEqual(['a less restrictive strategy cannot add restrictive measures']);
+    expect(reviewProblems(review('amend_less_restrictive', TODAY, { amendedMeasures: amended }), plan, TODAY)).toEqual([
+      'a less restrictive strategy cannot add restrictive measures',
+    ]);
   });
 
   it('When the outcome needs its detail (enquiries, supplementary actions), then the detail is required', () => {
@@ -162,7 +164,10 @@ describe('Copies of the plan', () => {
     });
 
     it('When the adult asked but the manager did not agree, then no copy', () => {
-      expect(copy({ recipient: nephew, allegedPerson: { ...allegedAsked, managerAgreed: false } })).toMatchObject({ outcome: 'refused', reasons: ['the investigating team manager has not agreed'] });
+      expect(copy({ recipient: nephew, allegedPerson: { ...allegedAsked, managerAgreed: false } })).toMatchObject({
+        outcome: 'refused',
+        reasons: ['the investigating team manager has not agreed'],
+      });
     });
 
     it('When the adult asked and the manager agreed with safeguards recorded, then a copy is given', () => {
@@ -230,7 +235,12 @@ describe('The reminder timetable', () => {
 
 describe('The outcome report', () => {
   it('When counts are below five, then they are suppressed; zero and five or more are shown', () => {
-    const ended = (achieved: 'fully' | 'partially' | 'not', risk: string) => ({ consentBasis: 'given', endingGround: 'risks_no_longer_exist', riskOutcome: risk, outcomesAchieved: [{ achieved }] });
+    const ended = (achieved: 'fully' | 'partially' | 'not', risk: string) => ({
+      consentBasis: 'given',
+      endingGround: 'risks_no_longer_exist',
+      riskOutcome: risk,
+      outcomesAchieved: [{ achieved }],
+    });
     const report = planOutcomeReport([...Array(5).fill(ended('fully', 'removed')), ended('not', 'remains'), { ...ended('fully', 'reduced'), outcomesAchieved: [] }]);
     expect(report).toMatchObject({
       plansEnded: 7,

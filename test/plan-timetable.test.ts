@@ -33,7 +33,11 @@ describe('Plan and disagreement timetables (time-skipping server, PostgreSQL, SM
     const { disagreementId } = input;
     const tag = disagreementId.slice(0, 8);
     const raisedMs = await suite.env.currentTimeMs();
-    const handle = await suite.env.client.workflow.start(disagreementWorkflow, { workflowId: disagreementWorkflowId(disagreementId), taskQueue: suite.harness.taskQueue, args: [input] });
+    const handle = await suite.env.client.workflow.start(disagreementWorkflow, {
+      workflowId: disagreementWorkflowId(disagreementId),
+      taskQueue: suite.harness.taskQueue,
+      args: [input],
+    });
     const firstRun = (await handle.describe()).runId;
     const dueMs = notifyTime(addWorkingDays(toDateString(raisedMs), 5, []));
     const toLead = () => suite.harness.smtp.messages.filter((m) => m.to.includes(`sg-${tag}@example.org`));

@@ -15,7 +15,9 @@ describe('A message that cannot be delivered (time-skipping server, PostgreSQL, 
       // Made, live, the failure and the notice about it: the fourth change hands over to a new run.
       policy: { continueAsNewAfterEvents: 4 },
       firstReviewDate: toDateString(now + 30 * DAY_MS),
-      content: planContent({ actions: [{ id: 'a1', description: 'Meet the bank with the adult', owner: { name: 'Sam Lee', email: mistyped }, dueDate: toDateString(now + 10 * DAY_MS) }] }),
+      content: planContent({
+        actions: [{ id: 'a1', description: 'Meet the bank with the adult', owner: { name: 'Sam Lee', email: mistyped }, dueDate: toDateString(now + 10 * DAY_MS) }],
+      }),
     }));
     const firstRun = (await handle.describe()).runId;
     const actionDue = notifyTime(input.content.actions[0].dueDate);
@@ -39,7 +41,10 @@ describe('A message that cannot be delivered (time-skipping server, PostgreSQL, 
     expect((await handle.query(planStateQuery)).outbox).toEqual([]);
     const failed = await db.planEvent.findFirstOrThrow({ where: { planId: input.planId, type: 'notification_failed' } });
     expect(failed.data).toMatchObject({ key: 'action-a1:remind', template: 'plan-action-reminder', told: 'manager' });
-    expect(await db.notificationDelivery.findFirstOrThrow({ where: { idempotencyKey: `${handle.workflowId}:action-a1:remind` } })).toMatchObject({ status: 'rejected', recipient: mistyped });
+    expect(await db.notificationDelivery.findFirstOrThrow({ where: { idempotencyKey: `${handle.workflowId}:action-a1:remind` } })).toMatchObject({
+      status: 'rejected',
+      recipient: mistyped,
+    });
     expect(smtp.messages.filter((m) => m.to.includes(mistyped))).toHaveLength(0);
     // What an operator's timeline of the plan shows (GET /operator/workflows/{id}/timeline).
     const timeline = await timelineOf(suite.env.client, await fetchRuns(suite.env.client, handle.workflowId), 'plan');

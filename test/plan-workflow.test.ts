@@ -30,8 +30,7 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
         return String((err as WorkflowUpdateFailedError).cause?.message);
       },
     );
-  const acceptedUpdates = async (handle: WorkflowHandle) =>
-    (await handle.fetchHistory()).events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length ?? 0;
+  const acceptedUpdates = async (handle: WorkflowHandle) => (await handle.fetchHistory()).events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length ?? 0;
 
   it('When a plan goes live with its review in 30 days, then the lead practitioner is reminded 14 and 2 days before and the manager on the day', async () => {
     const { handle, input } = await startLive();
@@ -112,7 +111,9 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     });
     expect(await rejection(wrongRole)).toContain('only a manager');
     const summary = await handle.executeUpdate(decideUnscheduledReviewUpdate, {
-      args: [{ requestId: requested.id, decision: 'arrange_review', reviewDate, rationale: 'A less restrictive option deserves a look', adultViews: 'Keen to try it', by: manager }],
+      args: [
+        { requestId: requested.id, decision: 'arrange_review', reviewDate, rationale: 'A less restrictive option deserves a look', adultViews: 'Keen to try it', by: manager },
+      ],
     });
     expect(summary.nextReviewDate).toBe(reviewDate);
     await sleepUntil(notifyTime(reviewDate) - 2 * DAY_MS + HOUR_MS);
@@ -131,7 +132,12 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     const { handle, input } = await startLive((now) => ({
       content: planContent({
         actions: [
-          { id: 'a1', description: 'Meet the bank with the adult', owner: { name: 'Sam Lee', email: 'owner@example.org', agency: 'Community Bank' }, dueDate: toDateString(now + 10 * DAY_MS) },
+          {
+            id: 'a1',
+            description: 'Meet the bank with the adult',
+            owner: { name: 'Sam Lee', email: 'owner@example.org', agency: 'Community Bank' },
+            dueDate: toDateString(now + 10 * DAY_MS),
+          },
           { id: 'a2', description: 'Change the locks', owner: { name: 'Housing', email: 'housing@example.org' }, dueDate: toDateString(now + 10 * DAY_MS) },
         ],
       }),
@@ -155,7 +161,11 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     if (outcome === 'end') {
       expect(summary).toMatchObject({ status: 'ended', nextReviewDate: null });
       expect(await handle.result()).toMatchObject({ status: 'ended' });
-      expect(await suite.harness.db.plan.findUniqueOrThrow({ where: { id: input.planId } })).toMatchObject({ status: 'ended', endingGround: 'risks_no_longer_exist', riskOutcome: 'removed' });
+      expect(await suite.harness.db.plan.findUniqueOrThrow({ where: { id: input.planId } })).toMatchObject({
+        status: 'ended',
+        endingGround: 'risks_no_longer_exist',
+        riskOutcome: 'removed',
+      });
     } else {
       expect(summary).toEqual({ status: 'live', nextReviewDate: addDays(on, 60), reviewNumber: 2 });
       await handle.terminate('test over');
@@ -172,9 +182,9 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
   it('When a review misses its next date or an amendment adds a restrictive measure without advice, then it is rejected before history is written', async () => {
     const { handle } = await startLive();
     const on = await today();
-    expect(await rejection(handle.executeUpdate(recordReviewUpdate, { args: [{ ...review('continue_unchanged', on, { nextReviewDate: undefined }), by: practitioner }] }))).toContain(
-      'every outcome except ending sets the next review date',
-    );
+    expect(
+      await rejection(handle.executeUpdate(recordReviewUpdate, { args: [{ ...review('continue_unchanged', on, { nextReviewDate: undefined }), by: practitioner }] })),
+    ).toContain('every outcome except ending sets the next review date');
     expect(
       await rejection(handle.executeUpdate(recordReviewUpdate, { args: [{ ...review('amend_more_effective', on, { amendedMeasures: [supervisedContact] }), by: practitioner }] })),
     ).toContain('needs recorded legal advice');
@@ -198,7 +208,12 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     expect(await handle.result()).toMatchObject({ status: 'ended' });
     await expect(handle.executeUpdate(recordReviewUpdate, { args: [{ ...review('continue_unchanged', await today()), by: practitioner }] })).rejects.toThrow();
     const plan = await suite.harness.db.plan.findUniqueOrThrow({ where: { id: input.planId } });
-    expect(plan).toMatchObject({ status: 'ended', endingGround: 'managed_through_other_means', riskOutcome: 'reduced', outcomesAchieved: [{ outcomeId: 'o1', achieved: 'fully' }] });
+    expect(plan).toMatchObject({
+      status: 'ended',
+      endingGround: 'managed_through_other_means',
+      riskOutcome: 'reduced',
+      outcomesAchieved: [{ outcomeId: 'o1', achieved: 'fully' }],
+    });
   });
 
   it('When a plan with a restrictive measure lacking legal advice is put live, then it is refused until the advice is recorded', async () => {
@@ -209,7 +224,10 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
       args: [{ measureId: 'm3', advice: { reference: 'LEGAL-77', summary: 'Proportionate for 3 months under Article 8', advisedOn: await today() }, by: practitioner }],
     });
     expect(await handle.executeUpdate(goLiveUpdate, { args: [{ by: manager }] })).toMatchObject({ status: 'live' });
-    expect(await suite.harness.db.planMeasure.findUniqueOrThrow({ where: { planId_id: { planId: input.planId, id: 'm3' } } })).toMatchObject({ restrictive: true, legalAdviceRef: 'LEGAL-77' });
+    expect(await suite.harness.db.planMeasure.findUniqueOrThrow({ where: { planId_id: { planId: input.planId, id: 'm3' } } })).toMatchObject({
+      restrictive: true,
+      legalAdviceRef: 'LEGAL-77',
+    });
     await handle.terminate('test over');
   });
 
@@ -220,7 +238,12 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
       type: 'one_to_one' as const,
       description: 'One-to-one support in the community',
       legalAdvice: { reference: 'LEGAL-80', summary: 'Lawful and proportionate', advisedOn: '2026-01-01' },
-      oneToOne: { lessRestrictiveOptionsExplored: 'Group day service tried for 4 weeks', howItReducesRisk: 'Someone is present when the nephew visits', timeLimit: '', stepDownIntent: 'Reduce to two days a week after the first review' },
+      oneToOne: {
+        lessRestrictiveOptionsExplored: 'Group day service tried for 4 weeks',
+        howItReducesRisk: 'Someone is present when the nephew visits',
+        timeLimit: '',
+        stepDownIntent: 'Reduce to two days a week after the first review',
+      },
     };
     const { handle, input } = await startLive((now) => ({
       firstReviewDate: toDateString(now + 90 * DAY_MS),

@@ -20,7 +20,18 @@ describe('Retention: a scheduled review lists records past their period; only a 
 
   async function insertPlan(id: string, endedAt: Date) {
     await api.harness.db.plan.create({
-      data: { id, team: `team-${tag}`, status: 'ended', leadPractitionerId: 'p-1', managerId: 'm-1', consentBasis: 'given', limitedToNecessary: false, content: { note: 'personal' }, createdAt: endedAt, endedAt },
+      data: {
+        id,
+        team: `team-${tag}`,
+        status: 'ended',
+        leadPractitionerId: 'p-1',
+        managerId: 'm-1',
+        consentBasis: 'given',
+        limitedToNecessary: false,
+        content: { note: 'personal' },
+        createdAt: endedAt,
+        endedAt,
+      },
     });
   }
 
@@ -40,7 +51,19 @@ describe('Retention: a scheduled review lists records past their period; only a 
     await insertPlan(oldPlan, new Date(now - 9 * YEAR_MS));
     await insertPlan(recentPlan, new Date(now - 2 * YEAR_MS));
     await api.harness.db.visit.create({
-      data: { id: oldVisit, workflowId: `visit-${oldVisit}`, workerId: 'w-1', team: `team-${tag}`, managerId: 'm-1', kind: 'home', riskLevel: 'low', clientRef: 'C-1', status: 'closed', eta: new Date(now - 7 * YEAR_MS), closedAt: new Date(now - 7 * YEAR_MS) },
+      data: {
+        id: oldVisit,
+        workflowId: `visit-${oldVisit}`,
+        workerId: 'w-1',
+        team: `team-${tag}`,
+        managerId: 'm-1',
+        kind: 'home',
+        riskLevel: 'low',
+        clientRef: 'C-1',
+        status: 'closed',
+        eta: new Date(now - 7 * YEAR_MS),
+        closedAt: new Date(now - 7 * YEAR_MS),
+      },
     });
     await api.harness.db.visitEvent.create({ data: { visitId: oldVisit, seq: 1, type: 'visit-started', actorId: 'w-1', actorRole: 'worker', at: new Date(now - 7 * YEAR_MS) } });
     schedule = await ensureRetentionSchedule(api.env.client, {
@@ -57,7 +80,12 @@ describe('Retention: a scheduled review lists records past their period; only a 
   });
 
   it('When the schedule is created twice, then it is the same schedule, brought up to date', async () => {
-    const again = await ensureRetentionSchedule(api.env.client, { scheduleId: schedule.scheduleId, taskQueue: api.harness.taskQueue, cron: '0 0 2 1 *', policy: { planYears: 8, visitYears: 6 } });
+    const again = await ensureRetentionSchedule(api.env.client, {
+      scheduleId: schedule.scheduleId,
+      taskQueue: api.harness.taskQueue,
+      cron: '0 0 2 1 *',
+      policy: { planYears: 8, visitYears: 6 },
+    });
     expect(again.scheduleId).toBe(schedule.scheduleId);
     expect((await schedule.describe()).spec.calendars?.[0]).toMatchObject({ dayOfMonth: [{ start: 2, end: 2, step: 1 }] });
   });
@@ -72,7 +100,10 @@ describe('Retention: a scheduled review lists records past their period; only a 
     const run = await api.harness.db.retentionRun.findFirst({ orderBy: { ranAt: 'desc' }, where: { policy: { equals: { planYears: 8, visitYears: 6 } } } });
     expect(run?.listed).toBeGreaterThanOrEqual(2);
 
-    const listed = await request(api.app).get('/retention/reviews').set(await operator()).expect(200);
+    const listed = await request(api.app)
+      .get('/retention/reviews')
+      .set(await operator())
+      .expect(200);
     expect(listed.body.items.map((i: { recordId: string }) => i.recordId)).toEqual(expect.arrayContaining([oldPlan, oldVisit]));
 
     // A second run lists nothing twice and still deletes nothing.
@@ -86,15 +117,39 @@ describe('Retention: a scheduled review lists records past their period; only a 
     const visitReview = (await reviewOf(oldVisit))!;
     const url = (id: string) => `/retention/reviews/${id}/decision`;
 
-    await request(api.app).post(url(planReview.id)).set(await as(`m-${tag}`, 'manager', `team-${tag}`)).send({ decision: 'dispose', rationale: 'Past its period' }).expect(403);
-    const bad = await request(api.app).post(url(planReview.id)).set(await operator()).send({ decision: 'retain', rationale: 'short' }).expect(400);
+    await request(api.app)
+      .post(url(planReview.id))
+      .set(await as(`m-${tag}`, 'manager', `team-${tag}`))
+      .send({ decision: 'dispose', rationale: 'Past its period' })
+      .expect(403);
+    const bad = await request(api.app)
+      .post(url(planReview.id))
+      .set(await operator())
+      .send({ decision: 'retain', rationale: 'short' })
+      .expect(400);
     expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['rationale', 'retainUntil']);
-    await request(api.app).post(url(randomUUID())).set(await operator()).send({ decision: 'dispose', rationale: 'Past its period and no open matter' }).expect(404);
+    await request(api.app)
+      .post(url(randomUUID()))
+      .set(await operator())
+      .send({ decision: 'dispose', rationale: 'Past its period and no open matter' })
+      .expect(404);
 
-    await request(api.app).post(url(planReview.id)).set(await operator()).send({ decision: 'dispose', rationale: 'Past its period and no open matter' }).expect(200);
-    await request(api.app).post(url(planReview.id)).set(await operator()).send({ decision: 'retain', rationale: 'Changed my mind', retainUntil: '2099-01-01' }).expect(409);
+    await request(api.app)
+      .post(url(planReview.id))
+      .set(await operator())
+      .send({ decision: 'dispose', rationale: 'Past its period and no open matter' })
+      .expect(200);
+    await request(api.app)
+      .post(url(planReview.id))
+      .set(await operator())
+      .send({ decision: 'retain', rationale: 'Changed my mind', retainUntil: '2099-01-01' })
+      .expect(409);
     const retainUntil = toDate(Date.now() + 2 * YEAR_MS);
-    await request(api.app).post(url(visitReview.id)).set(await operator()).send({ decision: 'retain', rationale: 'Subject of an open claim', retainUntil }).expect(200);
+    await request(api.app)
+      .post(url(visitReview.id))
+      .set(await operator())
+      .send({ decision: 'retain', rationale: 'Subject of an open claim', retainUntil })
+      .expect(200);
     // Decided, not yet disposed: the record is still there until the review runs.
     expect(await api.harness.db.plan.count({ where: { id: oldPlan } })).toBe(1);
 

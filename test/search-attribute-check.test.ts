@@ -57,7 +57,10 @@ describe('The start-up check of search attributes (Temporal dev server)', () => 
       WORKER_METRICS_ADDRESS: '127.0.0.1:0',
     };
     const [worker, api] = await Promise.all([run('worker/main.ts', config), run('api/main.ts', config)]);
-    for (const [name, ended] of [['worker', worker], ['api', api]] as const) {
+    for (const [name, ended] of [
+      ['worker', worker],
+      ['api', api],
+    ] as const) {
       expect(ended.code).toBe(EXIT_CONFIG);
       expect(ended.stderr).toContain(`${name}: Temporal namespace "${namespace}" at ${address()} lacks search attributes CareWatch writes:`);
       expect(ended.stderr).toContain(`temporal operator search-attribute create --address ${address()} --namespace ${namespace} --name CareStatus --type Keyword`);
@@ -70,7 +73,11 @@ describe('The start-up check of search attributes (Temporal dev server)', () => 
     const operator = env.connection.operatorService;
     await operator.addSearchAttributes({
       namespace,
-      searchAttributes: { CareKind: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, CareTeam: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, CareStatus: IndexedValueType.INDEXED_VALUE_TYPE_INT },
+      searchAttributes: {
+        CareKind: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        CareTeam: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        CareStatus: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+      },
     });
     const partly = await eventually(async () => {
       const missing = await missingSearchAttributes(env.connection, namespace);

@@ -41,7 +41,10 @@ describe('Hardening: sign-in, headers, limits, idempotency and bad input (dev se
     await request(api.app).get('/auth/me').set(bearer).expect(401);
 
     const wrong = await request(api.app).post('/auth/login').send({ email, password: 'wrong password here' }).expect(401);
-    const unknown = await request(api.app).post('/auth/login').send({ email: `nobody-${run}@example.org`, password: 'wrong password here' }).expect(401);
+    const unknown = await request(api.app)
+      .post('/auth/login')
+      .send({ email: `nobody-${run}@example.org`, password: 'wrong password here' })
+      .expect(401);
     expect(wrong.body).toEqual(unknown.body);
     const extra = await request(api.app).post('/auth/login').send({ email, password: 'x', remember: true }).expect(400);
     expect(extra.body.error.details).toEqual([{ field: 'remember', message: 'unknown field' }]);
@@ -50,7 +53,11 @@ describe('Hardening: sign-in, headers, limits, idempotency and bad input (dev se
   it('When an operator signs in, then the codec cookie carries their session to /codec only, for the Web UI; sign-out clears it; others get none', async () => {
     const signUpWith = async (role: string) => {
       const email = `${role}-cookie-${run}@example.org`;
-      await request(api.app).post('/admin/users').set(await admin()).send({ email, name: `Cookie ${role}`, role, team: role === 'operator' ? undefined : team, password: 'correct horse battery staple' }).expect(201);
+      await request(api.app)
+        .post('/admin/users')
+        .set(await admin())
+        .send({ email, name: `Cookie ${role}`, role, team: role === 'operator' ? undefined : team, password: 'correct horse battery staple' })
+        .expect(201);
       return request(api.app).post('/auth/login').send({ email, password: 'correct horse battery staple' }).expect(200);
     };
     const operator = await signUpWith('operator');
@@ -67,7 +74,10 @@ describe('Hardening: sign-in, headers, limits, idempotency and bad input (dev se
 
   it('When sign-in or acknowledgement links are hammered, then 429 after the configured number', async () => {
     const tight = api.appWith({ LOGIN_RATE_LIMIT: 3, ACK_RATE_LIMIT: 2 });
-    const login = () => request(tight).post('/auth/login').send({ email: `nobody-${run}@example.org`, password: 'guess-guess-guess' });
+    const login = () =>
+      request(tight)
+        .post('/auth/login')
+        .send({ email: `nobody-${run}@example.org`, password: 'guess-guess-guess' });
     for (let i = 0; i < 3; i++) expect((await login()).status).toBe(401);
     const limited = await login().expect(429);
     expect(limited.body.error.code).toBe('rate_limited');
@@ -91,7 +101,7 @@ describe('Hardening: sign-in, headers, limits, idempotency and bad input (dev se
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  it('When a body is too large, not JSON or not sent as JSON, then 413, 400 or 415 in our error shape, never the parser\'s codes', async () => {
+  it("When a body is too large, not JSON or not sent as JSON, then 413, 400 or 415 in our error shape, never the parser's codes", async () => {
     const me = await worker();
     const post = () => request(api.app).post('/visits').set(me);
     const big = await post()
@@ -117,23 +127,58 @@ describe('Hardening: sign-in, headers, limits, idempotency and bad input (dev se
   it('When a POST /visits is retried with the same Idempotency-Key, then one visit exists; the key with another body is refused', async () => {
     const key = `retry-${randomUUID()}`;
     const body = visitBody();
-    const first = await request(api.app).post('/visits').set(await worker()).set('Idempotency-Key', key).send(body).expect(201);
-    const again = await request(api.app).post('/visits').set(await worker()).set('Idempotency-Key', key).send(body).expect(201);
+    const first = await request(api.app)
+      .post('/visits')
+      .set(await worker())
+      .set('Idempotency-Key', key)
+      .send(body)
+      .expect(201);
+    const again = await request(api.app)
+      .post('/visits')
+      .set(await worker())
+      .set('Idempotency-Key', key)
+      .send(body)
+      .expect(201);
     expect(again.body).toEqual(first.body);
     expect(again.headers['idempotent-replayed']).toBe('true');
     const started = await api.env.client.workflow.count(`WorkflowId = 'visit-${first.body.visitId}'`).catch(() => null);
     if (started) expect(started.count).toBe(1);
     const sameClient = await api.harness.db.idempotentRequest.count({ where: { key } });
     expect(sameClient).toBe(1);
-    const other = await request(api.app).post('/visits').set(await worker()).set('Idempotency-Key', key).send({ ...body, location: 'Elsewhere' }).expect(422);
+    const other = await request(api.app)
+      .post('/visits')
+      .set(await worker())
+      .set('Idempotency-Key', key)
+      .send({ ...body, location: 'Elsewhere' })
+      .expect(422);
     expect(other.body.error.code).toBe('idempotency_key_reused');
     // Another caller's key is theirs alone.
-    await request(api.app).post('/visits').set(await as(`sec-worker2-${run}`, 'worker', team)).set('Idempotency-Key', key).send(body).expect(201);
+    await request(api.app)
+      .post('/visits')
+      .set(await as(`sec-worker2-${run}`, 'worker', team))
+      .set('Idempotency-Key', key)
+      .send(body)
+      .expect(201);
     // A refused request releases its key: the corrected retry goes through.
     const fixKey = `fix-${randomUUID()}`;
-    await request(api.app).post('/visits').set(await worker()).set('Idempotency-Key', fixKey).send({ ...body, eta: 'soon' }).expect(400);
-    await request(api.app).post('/visits').set(await worker()).set('Idempotency-Key', fixKey).send(visitBody()).expect(201);
-    await request(api.app).post('/visits').set(await worker()).set('Idempotency-Key', 'short').send(visitBody()).expect(400);
+    await request(api.app)
+      .post('/visits')
+      .set(await worker())
+      .set('Idempotency-Key', fixKey)
+      .send({ ...body, eta: 'soon' })
+      .expect(400);
+    await request(api.app)
+      .post('/visits')
+      .set(await worker())
+      .set('Idempotency-Key', fixKey)
+      .send(visitBody())
+      .expect(201);
+    await request(api.app)
+      .post('/visits')
+      .set(await worker())
+      .set('Idempotency-Key', 'short')
+      .send(visitBody())
+      .expect(400);
   });
 
   it('When input has unknown fields or impossible times, then 400 names each field with a reason', async () => {
@@ -148,9 +193,16 @@ describe('Hardening: sign-in, headers, limits, idempotency and bad input (dev se
         { field: 'buddy.phone', message: 'unknown field' },
       ]),
     );
-    const past = await request(api.app).post('/visits').set(await worker()).send(visitBody({ eta: new Date(Date.now() - MIN).toISOString() })).expect(400);
+    const past = await request(api.app)
+      .post('/visits')
+      .set(await worker())
+      .send(visitBody({ eta: new Date(Date.now() - MIN).toISOString() }))
+      .expect(400);
     expect(past.body.error.details).toEqual([{ field: 'eta', message: 'must be in the future' }]);
-    const query = await request(api.app).get('/visits?status=open&sort=eta').set(await worker()).expect(400);
+    const query = await request(api.app)
+      .get('/visits?status=open&sort=eta')
+      .set(await worker())
+      .expect(400);
     expect(query.body.error.details).toEqual([{ field: 'sort', message: 'unknown field' }]);
 
     const planBody = {
@@ -160,7 +212,11 @@ describe('Hardening: sign-in, headers, limits, idempotency and bad input (dev se
       firstReviewDate: addDays(toDateString(Date.now()), -1),
       benefitRationale: 'On-going risk',
     };
-    const plan = await request(api.app).post('/plans').set(await as(`sec-prac-${run}`, 'practitioner', team)).send(planBody).expect(400);
+    const plan = await request(api.app)
+      .post('/plans')
+      .set(await as(`sec-prac-${run}`, 'practitioner', team))
+      .send(planBody)
+      .expect(400);
     expect(plan.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['content.secretNotes', 'firstReviewDate']);
   });
 });

@@ -17,8 +17,7 @@ const policy = {
 const addresses = { worker: 'w@x', buddy: 'b@x', manager: 'm@x', emergency: 'e@x' };
 const visit = (actions: VisitRun['actions']): VisitRun => ({ visitId: 'v1', addresses, policy, started: { s: S, e: S + 100 }, actions });
 const cut = { s: S + 600_000, e: S + 601_000 };
-const owed = (run: VisitRun, faults: FaultWindow[] = []) =>
-  visitExpectations(run, faults, cut).map((x) => [x.to, x.kind, x.plannedAt - S, x.due ? 'due' : 'may']);
+const owed = (run: VisitRun, faults: FaultWindow[] = []) => visitExpectations(run, faults, cut).map((x) => [x.to, x.kind, x.plannedAt - S, x.due ? 'due' : 'may']);
 
 test('When nobody checks in and a manager takes charge 2.5 s after the third alert, then the three alerts planned from the deadline are owed and nothing after', () => {
   // Deadline at 12 s, grace 2 s: worker 14 s, buddy 18 s, manager 22 s and 26 s.
@@ -81,7 +80,15 @@ test('When a plan is reviewed after its first overdue escalation, then its remin
 test('When the checker reads a copy twice, a missing alert and a refused address, then it counts one duplicate, one lost, and the 550 as recorded', () => {
   const expectations = visitExpectations(visit([{ kind: 'ack', s: S + 20_500, e: S + 20_800 }]), [], cut);
   const mail = (id: string, at: number) => ({ to: [], subject: '', text: '', html: '', messageId: `<${id}@carewatch>`, receivedAt: new Date(S + at) });
-  const delivery = (id: string, recipient: string, status = 'sent', lastError: string | null = null) => ({ id, template: 'visit-overdue-worker', recipient, status, lastError, subjectType: 'visit', subjectId: 'v1' });
+  const delivery = (id: string, recipient: string, status = 'sent', lastError: string | null = null) => ({
+    id,
+    template: 'visit-overdue-worker',
+    recipient,
+    status,
+    lastError,
+    subjectType: 'visit',
+    subjectId: 'v1',
+  });
   const input: CheckInput = {
     expectations,
     received: [mail('d1', 14_500), mail('d1', 15_000)],

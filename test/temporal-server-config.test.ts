@@ -4,7 +4,7 @@ import { consecutivePorts, DYNAMIC_CONFIG, dynamicConfigArgs, dynamicConfigText,
 
 const db = { host: '127.0.0.1', port: 5433, user: 'carewatch', password: 'carewatch' };
 
-describe('The real Temporal server\'s generated configuration', () => {
+describe("The real Temporal server's generated configuration", () => {
   it('When npm start lays out a cluster from TEMPORAL_PORT, then no two ports meet and the balancer keeps TEMPORAL_PORT', () => {
     const nodes = derivedNodePorts('cluster', 7233);
     const all = nodes.flatMap((n) => Object.values(n));
@@ -25,8 +25,10 @@ describe('The real Temporal server\'s generated configuration', () => {
     expect(config.publicClient.hostPort).toBe('127.0.0.1:7233');
   });
 
-  it('When a membership port would not fit Temporal\'s smallint column, then the config is refused naming it', () => {
-    expect(() => serverConfig({ db, ports: consecutivePorts(40_000), publicAddress: '127.0.0.1:40000', dynamicConfigFile: '/tmp/dc.yaml' })).toThrow(/frontendMembership 40004.*at most 32767/);
+  it("When a membership port would not fit Temporal's smallint column, then the config is refused naming it", () => {
+    expect(() => serverConfig({ db, ports: consecutivePorts(40_000), publicAddress: '127.0.0.1:40000', dynamicConfigFile: '/tmp/dc.yaml' })).toThrow(
+      /frontendMembership 40004.*at most 32767/,
+    );
   });
 
   it('When the dynamic config is written or passed to the dev server, then both carry the same settings', () => {

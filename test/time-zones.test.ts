@@ -28,12 +28,25 @@ describe('Times in messages and pages, across a BST change', () => {
     expect(reminder(AUTUMN.before, 'Europe/Paris')).toBe('Check-in due at 02:30 CEST');
   });
 
-  it('When the time is on another day than the reader\'s, then the message names the day too', () => {
+  it("When the time is on another day than the reader's, then the message names the day too", () => {
     const dayBefore = Date.parse('2026-03-28T12:00:00Z');
     expect(reminder(SPRING.after, 'Europe/London', dayBefore)).toBe('Check-in due at 02:30 BST on Sun 29 Mar 2026');
     const alert = renderMessage(
       'visit-alert',
-      { workerName: 'Wendy', kind: 'home', clientRef: 'C-1', riskLevel: 'high', location: 'Flat 3', dueAt: AUTUMN.after, eta: AUTUMN.after, startedAt: AUTUMN.before, lastCheckInAt: null, step: 2, repeat: 1, recipientRole: 'manager' },
+      {
+        workerName: 'Wendy',
+        kind: 'home',
+        clientRef: 'C-1',
+        riskLevel: 'high',
+        location: 'Flat 3',
+        dueAt: AUTUMN.after,
+        eta: AUTUMN.after,
+        startedAt: AUTUMN.before,
+        lastCheckInAt: null,
+        step: 2,
+        repeat: 1,
+        recipientRole: 'manager',
+      },
       { publicUrl: PUBLIC_URL, timeZone: 'Europe/London', nowMs: Date.parse(AUTUMN.after) },
     );
     expect(alert.text).toContain('was due to check in by 01:30 GMT and has not');

@@ -83,9 +83,29 @@ describe('npm run users: the first admin, users, passwords and tokens from a she
   it("When a team's on-call contact, time zone and default manager are set, then the directory holds them; a bad zone or a manager of another team is refused", async () => {
     await users(['create', '--email', 'm@north.example', '--name', 'Mina', '--role', 'manager', '--team', 'north', '--id', 'm-1']);
     await users(['create', '--email', 'm@south.example', '--name', 'Sol', '--role', 'manager', '--team', 'south', '--id', 'm-9']);
-    const set = await users(['team', '--id', 'north', '--on-call-name', 'North desk', '--on-call-email', 'Desk@North.example', '--time-zone', 'Europe/Dublin', '--default-manager', 'm-1']);
-    expect(set).toMatchObject({ code: 0, stderr: expect.stringContaining('Team north (north): time zone Europe/Dublin; on-call North desk <desk@north.example>; default manager m-1') });
-    expect(await db.team.findUniqueOrThrow({ where: { id: 'north' } })).toMatchObject({ timeZone: 'Europe/Dublin', onCallName: 'North desk', onCallEmail: 'desk@north.example', defaultManagerId: 'm-1' });
+    const set = await users([
+      'team',
+      '--id',
+      'north',
+      '--on-call-name',
+      'North desk',
+      '--on-call-email',
+      'Desk@North.example',
+      '--time-zone',
+      'Europe/Dublin',
+      '--default-manager',
+      'm-1',
+    ]);
+    expect(set).toMatchObject({
+      code: 0,
+      stderr: expect.stringContaining('Team north (north): time zone Europe/Dublin; on-call North desk <desk@north.example>; default manager m-1'),
+    });
+    expect(await db.team.findUniqueOrThrow({ where: { id: 'north' } })).toMatchObject({
+      timeZone: 'Europe/Dublin',
+      onCallName: 'North desk',
+      onCallEmail: 'desk@north.example',
+      defaultManagerId: 'm-1',
+    });
     const badZone = await users(['team', '--id', 'north', '--time-zone', 'Mars/Olympus_Mons']);
     expect(badZone).toMatchObject({ code: 65, stderr: expect.stringContaining('timeZone: not a time zone') });
     const otherTeams = await users(['team', '--id', 'north', '--default-manager', 'm-9']);
@@ -96,7 +116,9 @@ describe('npm run users: the first admin, users, passwords and tokens from a she
 
   it('When npm start runs on a database given to it, then `npm run users` on the same DATA_DIR reaches it with no variable exported; DATABASE_URL still wins', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'carewatch-users-'));
-    const ports = await Promise.all(['PORT', 'TEMPORAL_UI_PORT', 'MAIL_SINK_SMTP_PORT', 'MAIL_SINK_WEB_PORT', 'WORKER_METRICS_PORT'].map(async (k) => [k, String(await freePort())]));
+    const ports = await Promise.all(
+      ['PORT', 'TEMPORAL_UI_PORT', 'MAIL_SINK_SMTP_PORT', 'MAIL_SINK_WEB_PORT', 'WORKER_METRICS_PORT'].map(async (k) => [k, String(await freePort())]),
+    );
     const start = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       env: {
         ...process.env,
@@ -118,7 +140,9 @@ describe('npm run users: the first admin, users, passwords and tokens from a she
     try {
       await eventually(async () => output.includes('CareWatch is running') || start.exitCode !== null, 90_000);
       expect(output).toContain('CareWatch is running');
-      const made = await users(['create', '--email', 'stella@north.example', '--name', 'Stella', '--role', 'worker', '--team', 'north', '--id', 's-1'], undefined, { DATA_DIR: dataDir });
+      const made = await users(['create', '--email', 'stella@north.example', '--name', 'Stella', '--role', 'worker', '--team', 'north', '--id', 's-1'], undefined, {
+        DATA_DIR: dataDir,
+      });
       expect(made.code).toBe(0);
       expect(await db.user.findUnique({ where: { id: 's-1' } })).toMatchObject({ email: 'stella@north.example' });
       const elsewhere = await users(['list'], undefined, { DATA_DIR: dataDir, DATABASE_URL: 'postgresql://carewatch:wrong@127.0.0.1:1/none' });

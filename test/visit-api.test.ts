@@ -43,7 +43,10 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
     const got = await request(app).get(`/visits/${visitId}`).set(me).expect(200);
     expect(got.body.visit.status).toBe('open');
     expect(got.body.timeline.map((e: { type: string }) => e.type)).toEqual(['visit-started', 'checked-in']);
-    const listed = await request(app).get('/visits?status=open').set(await as('any-manager', 'manager')).expect(200);
+    const listed = await request(app)
+      .get('/visits?status=open')
+      .set(await as('any-manager', 'manager'))
+      .expect(200);
     expect(listed.body.visits.map((v: { id: string }) => v.id)).toContain(visitId);
     const described = await api.env.client.workflow.getHandle(visitWorkflowId(visitId)).describe();
     expect([SA.kind, SA.status, SA.team].map((key) => described.typedSearchAttributes.get(key))).toEqual(['visit', 'open', 'north']);
@@ -59,17 +62,42 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
 
   it('When the input is invalid or impossible, then 400 names each field', async () => {
     const past = visitBody({ eta: new Date(Date.now() - MIN).toISOString(), buddy: { name: 'B', email: 'not-an-email' } }).body;
-    const res = await request(app).post('/visits').set(await as('w1', 'worker')).send(past).expect(400);
+    const res = await request(app)
+      .post('/visits')
+      .set(await as('w1', 'worker'))
+      .send(past)
+      .expect(400);
     expect(res.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual(['buddy.email', 'eta']);
     const looser = visitBody({ policy: { graceMinutes: 60, ladder: [{ notify: 'buddy', waitMinutes: 0, repeats: 1 }] } }).body;
-    const policy = await request(app).post('/visits').set(await as('w1', 'worker')).send(looser).expect(400);
+    const policy = await request(app)
+      .post('/visits')
+      .set(await as('w1', 'worker'))
+      .send(looser)
+      .expect(400);
     expect(policy.body.error.details).toEqual([{ field: 'policy.ladder[0].waitMinutes', message: expect.any(String) }]);
-    const tooLoose = await request(app).post('/visits').set(await as('w1', 'worker')).send(visitBody({ policy: { graceMinutes: 60 } }).body).expect(400);
+    const tooLoose = await request(app)
+      .post('/visits')
+      .set(await as('w1', 'worker'))
+      .send(visitBody({ policy: { graceMinutes: 60 } }).body)
+      .expect(400);
     expect(tooLoose.body.error).toMatchObject({
       message: 'Invalid body: policy.graceMinutes: must be between 0 and 10',
       details: [{ field: 'policy.graceMinutes', message: 'must be between 0 and 10' }],
     });
-    const slowLadder = await request(app).post('/visits').set(await as('w1', 'worker')).send(visitBody({ policy: { ladder: [{ notify: 'buddy', waitMinutes: 30, repeats: 1 }, { notify: 'manager', waitMinutes: 5, repeats: 1 }] } }).body).expect(400);
+    const slowLadder = await request(app)
+      .post('/visits')
+      .set(await as('w1', 'worker'))
+      .send(
+        visitBody({
+          policy: {
+            ladder: [
+              { notify: 'buddy', waitMinutes: 30, repeats: 1 },
+              { notify: 'manager', waitMinutes: 5, repeats: 1 },
+            ],
+          },
+        }).body,
+      )
+      .expect(400);
     expect(slowLadder.body.error.details).toEqual([{ field: 'policy.ladder[0].waitMinutes', message: 'must be between 1 and 15' }]);
     const { visitId, worker: me } = await startVisit();
     const extend = await request(app).post(`/visits/${visitId}/extend`).set(me).send({ eta: 'tomorrow' }).expect(400);
@@ -77,17 +105,38 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
   });
 
   it('When the visit does not exist, then 404; when the caller is not allowed, then 401 or 403', async () => {
-    await request(app).get(`/visits/${randomUUID()}`).set(await as('w1', 'worker')).expect(404);
-    await request(app).get('/visits/not-a-uuid').set(await as('w1', 'worker')).expect(400);
+    await request(app)
+      .get(`/visits/${randomUUID()}`)
+      .set(await as('w1', 'worker'))
+      .expect(404);
+    await request(app)
+      .get('/visits/not-a-uuid')
+      .set(await as('w1', 'worker'))
+      .expect(400);
     const { visitId, tag } = await startVisit();
     await request(app).post(`/visits/${visitId}/check-in`).send({}).expect(401);
-    await request(app).post(`/visits/${visitId}/check-in`).set(await as('someone-else', 'worker')).send({}).expect(403);
-    await request(app).post(`/visits/${visitId}/resolve`).set(await as(`worker-${tag}`, 'worker')).send({ outcome: 'other', rationale: 'Trying to close it myself' }).expect(403);
-    await request(app).post(`/visits/${visitId}/acknowledge`).set(await as('other-team-manager', 'manager', 'south')).expect(403);
+    await request(app)
+      .post(`/visits/${visitId}/check-in`)
+      .set(await as('someone-else', 'worker'))
+      .send({})
+      .expect(403);
+    await request(app)
+      .post(`/visits/${visitId}/resolve`)
+      .set(await as(`worker-${tag}`, 'worker'))
+      .send({ outcome: 'other', rationale: 'Trying to close it myself' })
+      .expect(403);
+    await request(app)
+      .post(`/visits/${visitId}/acknowledge`)
+      .set(await as('other-team-manager', 'manager', 'south'))
+      .expect(403);
     const high = visitBody({ riskLevel: 'high' });
     const { worker } = await people(high.tag);
     await request(app).post('/visits').set(worker).send(high.body).expect(403);
-    await request(app).post('/visits').set(worker).send({ ...high.body, secondPersonPresent: true }).expect(201);
+    await request(app)
+      .post('/visits')
+      .set(worker)
+      .send({ ...high.body, secondPersonPresent: true })
+      .expect(201);
   });
 
   it('When the same visit id is started twice, then the second start is 409', async () => {
@@ -112,15 +161,25 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
     const told = await api.harness.smtp.waitFor(1, (m) => m.to[0] === `manager-${tag}@example.org` && m.subject.startsWith('Bob Buddy has taken charge'));
     expect(told).toHaveLength(1);
     await eventsOf(api.harness.db, visitId, (t) => t.includes('acknowledged'));
-    const again = await request(app).post(`/visits/${visitId}/acknowledge`).set(await as('mgr', 'manager')).expect(409);
+    const again = await request(app)
+      .post(`/visits/${visitId}/acknowledge`)
+      .set(await as('mgr', 'manager'))
+      .expect(409);
     expect(again.body.error.message).toMatch(/^Already acknowledged by Bob Buddy \(buddy\)/);
 
     const expired = signAckToken({ tokenId: 'x', visitId, role: 'manager', exp: Date.now() - 1 }, LINK_SECRET);
-    await request(app).post(new URL(ackLinkUrl(PUBLIC_URL, expired)).pathname).expect(410);
+    await request(app)
+      .post(new URL(ackLinkUrl(PUBLIC_URL, expired)).pathname)
+      .expect(410);
     const forged = signAckToken({ tokenId: 'x', visitId, role: 'manager', exp: Date.now() + MIN }, 'another-secret-of-at-least-32-characters');
-    await request(app).post(new URL(ackLinkUrl(PUBLIC_URL, forged)).pathname).expect(403);
+    await request(app)
+      .post(new URL(ackLinkUrl(PUBLIC_URL, forged)).pathname)
+      .expect(403);
 
-    const incidents = await request(app).get('/visits?status=incident').set(await as('mgr', 'manager')).expect(200);
+    const incidents = await request(app)
+      .get('/visits?status=incident')
+      .set(await as('mgr', 'manager'))
+      .expect(200);
     expect(incidents.body.visits.map((v: { id: string }) => v.id)).toContain(visitId);
     const resolved = await request(app)
       .post(`/visits/${visitId}/resolve`)
@@ -142,7 +201,10 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
     const mine = await request(app).get(`/visits/${visitId}`).set(me).expect(200);
     expect(mine.body.visit).toMatchObject({ status: 'closed', incident: null });
     expect(mine.body.timeline.map((e: { type: string }) => e.type)).toEqual(['visit-started', 'checked-out']);
-    const managers = await request(app).get(`/visits/${visitId}`).set(await as('mgr', 'manager')).expect(200);
+    const managers = await request(app)
+      .get(`/visits/${visitId}`)
+      .set(await as('mgr', 'manager'))
+      .expect(200);
     expect(managers.body.visit.incident).toMatchObject({ reason: 'duress' });
   });
 

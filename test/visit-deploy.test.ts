@@ -29,8 +29,22 @@ describe('A visit started before the deploy (dev server, PostgreSQL)', () => {
 
   it('When the new API checks in on a visit the old code started, before and after the worker is replaced, then each check-in is recorded', async () => {
     const legacyBundle = path.join(process.env.TEST_ROOT!, 'legacy-visit-bundle.js');
-    fs.writeFileSync(legacyBundle, (await bundleWorkflowCode({ workflowsPath: require.resolve('./support/legacy-visit-workflows'), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } })).code);
-    const options = { connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue: harness.taskQueue, activities: harness.activities, dataConverter: dataConverter(testPayloadKeys()) };
+    fs.writeFileSync(
+      legacyBundle,
+      (
+        await bundleWorkflowCode({
+          workflowsPath: require.resolve('./support/legacy-visit-workflows'),
+          logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+        })
+      ).code,
+    );
+    const options = {
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue: harness.taskQueue,
+      activities: harness.activities,
+      dataConverter: dataConverter(testPayloadKeys()),
+    };
     const app = createApp({
       config: { TEMPORAL_TASK_QUEUE: harness.taskQueue, TEMPORAL_NAMESPACE: env.namespace ?? 'default', PUBLIC_URL, LINK_SIGNING_SECRET: LINK_SECRET, ...testPayloadKeys() },
       temporal: env.client,

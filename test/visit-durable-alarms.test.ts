@@ -118,8 +118,13 @@ describe('Alarms durable on arrival (dev server, PostgreSQL, SMTP; the worker st
     const link = linkIn(alert.text);
     const tokenOf = async () => harness.db.ackToken.findFirstOrThrow({ where: { visitId, recipientRole: 'buddy' } });
 
-    const unreachable = { workflow: { getHandle: () => ({ signal: () => Promise.reject(new ServiceError('Temporal unreachable', { cause: Object.assign(new Error('UNAVAILABLE'), { code: 14 }) })) }) } };
-    const failed = await request(restartedApi(unreachable as unknown as Client)).post(link).set('Accept', 'application/json').expect(503);
+    const unreachable = {
+      workflow: { getHandle: () => ({ signal: () => Promise.reject(new ServiceError('Temporal unreachable', { cause: Object.assign(new Error('UNAVAILABLE'), { code: 14 }) })) }) },
+    };
+    const failed = await request(restartedApi(unreachable as unknown as Client))
+      .post(link)
+      .set('Accept', 'application/json')
+      .expect(503);
     expect(failed.body.error.code).toBe('temporal_busy');
     expect((await tokenOf()).usedAt).toBeNull();
 

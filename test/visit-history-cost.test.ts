@@ -17,7 +17,11 @@ function toFirstEscalation(file: string) {
   const { events } = loadHistoryFixture(file).history;
   const upTo = events.findIndex((e) => templateOf(e) === 'visit-overdue-worker');
   const before = events.slice(0, upTo + 1);
-  return { events: before.length, workflowTasks: before.filter((e) => e.workflowTaskCompletedEventAttributes).length, searchAttributeUpserts: before.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length };
+  return {
+    events: before.length,
+    workflowTasks: before.filter((e) => e.workflowTaskCompletedEventAttributes).length,
+    searchAttributeUpserts: before.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length,
+  };
 }
 
 const whole = (file: string) => loadHistoryFixture(file).history.events.length;

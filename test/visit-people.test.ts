@@ -57,7 +57,11 @@ describe('Who a visit alerts comes from the directory (Temporal dev server, Post
     await redFlagMail(`buddy-${t.tag}@example.org`);
     expect(sentTo(api.harness.smtp.messages, t.mail('manager1'))).toHaveLength(0);
 
-    const chosen = await request(api.app).post('/visits').set(t.worker).send(body(t.tag, { manager: { id: `manager1-${t.tag}` } })).expect(201);
+    const chosen = await request(api.app)
+      .post('/visits')
+      .set(t.worker)
+      .send(body(t.tag, { manager: { id: `manager1-${t.tag}` } }))
+      .expect(201);
     await request(api.app).post(`/visits/${chosen.body.visitId}/red-flag`).set(t.worker).send({}).expect(202);
     await redFlagMail(t.mail('manager1'));
   });
@@ -71,9 +75,17 @@ describe('Who a visit alerts comes from the directory (Temporal dev server, Post
     expect(noDefault.body.error.message).toContain('several managers and no default');
 
     const other = await team();
-    const notOurs = await request(api.app).post('/visits').set(t.worker).send(body(t.tag, { manager: { id: `manager1-${other.tag}` } })).expect(400);
+    const notOurs = await request(api.app)
+      .post('/visits')
+      .set(t.worker)
+      .send(body(t.tag, { manager: { id: `manager1-${other.tag}` } }))
+      .expect(400);
     expect(notOurs.body.error.details).toEqual([{ field: 'manager.id', message: `is not a manager of team ${t.id}` }]);
-    const noBuddy = await request(api.app).post('/visits').set(t.worker).send(body(t.tag, { manager: { id: `manager1-${t.tag}` }, buddy: { id: `nobody-${t.tag}` } })).expect(400);
+    const noBuddy = await request(api.app)
+      .post('/visits')
+      .set(t.worker)
+      .send(body(t.tag, { manager: { id: `manager1-${t.tag}` }, buddy: { id: `nobody-${t.tag}` } }))
+      .expect(400);
     expect(noBuddy.body.error.details.map((d: { field: string }) => d.field)).toEqual(['buddy.id']);
     await expect(setTeam(api.harness.db, { id: t.id, defaultManagerId: `manager1-${other.tag}` })).rejects.toThrow('is not an active manager');
   });
@@ -93,7 +105,14 @@ describe('Who a visit alerts comes from the directory (Temporal dev server, Post
     await request(api.app)
       .post('/deputies')
       .set(t.managers[0])
-      .send({ managerEmail: t.mail('manager1'), deputyId: `deputy-${t.tag}`, deputyEmail: t.mail('deputy'), from: new Date(now - MIN).toISOString(), until: new Date(now + 60 * MIN).toISOString(), reason: 'Annual leave' })
+      .send({
+        managerEmail: t.mail('manager1'),
+        deputyId: `deputy-${t.tag}`,
+        deputyEmail: t.mail('deputy'),
+        from: new Date(now - MIN).toISOString(),
+        until: new Date(now + 60 * MIN).toISOString(),
+        reason: 'Annual leave',
+      })
       .expect(201);
     const second = await request(api.app).post('/visits').set(t.worker).send(body(t.tag)).expect(201);
     await request(api.app).post(`/visits/${second.body.visitId}/red-flag`).set(t.worker).send({}).expect(202);
@@ -121,6 +140,10 @@ describe('Who a visit alerts comes from the directory (Temporal dev server, Post
     });
     expect(events.map((e) => e.actorId)).toEqual([`deputy-${t.tag}`, `deputy-${t.tag}`]);
     // Another practitioner of the team has no cover: still refused.
-    await request(api.app).post(`/visits/${visitId}/resolve`).set(await t.person('other', 'practitioner')).send({ outcome: 'other', rationale: 'Not mine to close' }).expect(403);
+    await request(api.app)
+      .post(`/visits/${visitId}/resolve`)
+      .set(await t.person('other', 'practitioner'))
+      .send({ outcome: 'other', rationale: 'Not mine to close' })
+      .expect(403);
   });
 });

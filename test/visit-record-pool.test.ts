@@ -16,11 +16,35 @@ describe('Recording a visit event when every pooled connection is busy (PostgreS
     const { recordVisitEvent } = createVisitActivities({ db, channel, publicUrl: PUBLIC_URL, linkSecret: LINK_SECRET });
     const id = randomUUID();
     const now = new Date().toISOString();
-    const visit = { id, workflowId: `visit-${id}`, workerId: 'w-1', team: 'pool-test', managerId: 'm-1', buddyId: null, kind: 'home', riskLevel: 'low', clientRef: 'C-1', status: 'active', plannedStartAt: null, startedAt: now, eta: now, nextDueAt: now, lastCheckInAt: null, escalationLevel: 0, incidentReason: null, incidentOwner: null, riskReviewRequested: false, closedAt: null };
+    const visit = {
+      id,
+      workflowId: `visit-${id}`,
+      workerId: 'w-1',
+      team: 'pool-test',
+      managerId: 'm-1',
+      buddyId: null,
+      kind: 'home',
+      riskLevel: 'low',
+      clientRef: 'C-1',
+      status: 'active',
+      plannedStartAt: null,
+      startedAt: now,
+      eta: now,
+      nextDueAt: now,
+      lastCheckInAt: null,
+      escalationLevel: 0,
+      incidentReason: null,
+      incidentOwner: null,
+      riskReviewRequested: false,
+      closedAt: null,
+    };
     try {
-      const busy = db.$transaction(async (tx) => {
-        await tx.$executeRawUnsafe('SELECT pg_sleep(3)');
-      }, { timeout: 10_000 });
+      const busy = db.$transaction(
+        async (tx) => {
+          await tx.$executeRawUnsafe('SELECT pg_sleep(3)');
+        },
+        { timeout: 10_000 },
+      );
       await new Promise((r) => setTimeout(r, 200));
       await recordVisitEvent({ seq: 1, type: 'started', actor: { id: 'w-1', role: 'worker' }, at: now, visibleToWorker: true, visit });
       await busy;

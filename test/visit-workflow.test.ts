@@ -60,7 +60,14 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect(minutesOf(events, 'overdue')).toEqual([]);
     expect(minutesOf(events, 'alert-sent')).toEqual([35, 40, 45, 50, 60, 70, 85, 100]);
     expect(events.filter((e) => e.type === 'alert-sent').map((e) => (e.data as { notify: string[] }).notify[0])).toEqual([
-      'worker', 'buddy', 'buddy', 'manager', 'manager', 'emergency', 'emergency', 'emergency',
+      'worker',
+      'buddy',
+      'buddy',
+      'manager',
+      'manager',
+      'emergency',
+      'emergency',
+      'emergency',
     ]);
     expect((await handle.query(visitStateQuery)).status).toBe('escalating');
 
@@ -76,7 +83,10 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
 
     await handle.signal(acknowledgeSignal, { actor: { id: 'oncall', role: 'emergency', name: 'On-call Desk' }, via: 'api' });
     await suite.env.sleep(60 * MIN);
-    const told = await suite.harness.smtp.waitFor(2, (m) => m.subject === 'On-call Desk has taken charge of the alert for Wendy Worker' && m.to[0].includes(input.visitId.slice(0, 8)));
+    const told = await suite.harness.smtp.waitFor(
+      2,
+      (m) => m.subject === 'On-call Desk has taken charge of the alert for Wendy Worker' && m.to[0].includes(input.visitId.slice(0, 8)),
+    );
     expect(told.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('manager')]);
     expect(minutesOf(await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('acknowledged')), 'alert-sent')).toHaveLength(8);
 
@@ -147,7 +157,12 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect(new Set(first.map((m) => m.to[0]))).toEqual(new Set([mail('buddy'), mail('manager'), mail('oncall')]));
     await handle.signal(acknowledgeSignal, { actor: asManager(input), via: 'api' });
     await suite.env.sleep(30 * MIN);
-    expect(count((await eventsOf(suite.harness.db, input.visitId)).map((e) => e.type), 'alert-sent')).toBe(3);
+    expect(
+      count(
+        (await eventsOf(suite.harness.db, input.visitId)).map((e) => e.type),
+        'alert-sent',
+      ),
+    ).toBe(3);
     const told = await suite.harness.smtp.waitFor(2, (m) => m.subject.startsWith('Mina Manager has taken charge') && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(told.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('oncall')]);
     await handle.signal(checkOutSignal, asWorker(input));
@@ -307,9 +322,17 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect(suite.harness.smtp.messages.filter((m) => m.subject.startsWith('Resolved') && [mail('worker'), mail('oncall')].includes(m.to[0]))).toHaveLength(0);
 
     const deliveries = await suite.harness.db.notificationDelivery.findMany({ where: { subjectId: input.visitId, template: 'visit-resolved' } });
-    expect(deliveries.map((d) => [d.recipient, d.status]).sort()).toEqual([[mail('buddy'), 'sent'], [mail('manager'), 'sent']]);
+    expect(deliveries.map((d) => [d.recipient, d.status]).sort()).toEqual([
+      [mail('buddy'), 'sent'],
+      [mail('manager'), 'sent'],
+    ]);
     const event = await suite.harness.db.visitEvent.findFirstOrThrow({ where: { visitId: input.visitId, type: 'incident-resolved' } });
-    expect(event).toMatchObject({ actorId: input.manager.id, actorRole: 'manager', reason: rationale, data: { outcome: 'worker-safe', reviewRiskAssessment: true, visitEnded: false } });
+    expect(event).toMatchObject({
+      actorId: input.manager.id,
+      actorRole: 'manager',
+      reason: rationale,
+      data: { outcome: 'worker-safe', reviewRiskAssessment: true, visitEnded: false },
+    });
     expect(await suite.harness.db.visit.findUnique({ where: { id: input.visitId } })).toMatchObject({ status: 'closed', riskReviewRequested: true, incidentReason: null });
 
     // The record agrees with the history: one row per decision the workflow recorded, and the visit as it ended.
@@ -344,7 +367,12 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     // Past the buddy's planned alerts (40, 45) and into the manager's (50), before the ETA (60).
     await suite.env.sleep(15 * MIN);
     const events = await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('acknowledged'));
-    expect(count(events.map((e) => e.type), 'alert-sent')).toBe(alertsBefore);
+    expect(
+      count(
+        events.map((e) => e.type),
+        'alert-sent',
+      ),
+    ).toBe(alertsBefore);
     expect(events.map((e) => e.type)).not.toContain('request-declined');
     expect([mail('buddy'), mail('oncall')].flatMap((a) => sentTo(suite.harness.smtp.messages, a))).toHaveLength(0);
     await handle.signal(checkInSignal, asWorker(input));
@@ -362,7 +390,10 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     await handle.signal(checkOutSignal, asWorker(input));
     await handle.signal(checkInSignal, asWorker(input));
     const declined = await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('request-declined'));
-    expect(declined.find((e) => e.type === 'request-declined')).toMatchObject({ reason: 'The visit is closed; start a new visit to keep being watched', data: { request: 'check-in' } });
+    expect(declined.find((e) => e.type === 'request-declined')).toMatchObject({
+      reason: 'The visit is closed; start a new visit to keep being watched',
+      data: { request: 'check-in' },
+    });
     expect(declined.filter((e) => e.type === 'checked-in')).toHaveLength(0);
     await handle.executeUpdate(resolveIncidentUpdate, { args: [{ ...resolution(input), outcome: 'false-alarm' }] });
     // Refused by the validator, or because the workflow has already finished: never accepted twice.

@@ -39,31 +39,66 @@ function attentionCard({ row, visit }) {
   const owner = visit?.alert?.owner ?? visit?.incident?.owner ?? null;
   const reason = visit?.alert?.reason ?? visit?.incident?.reason;
   const label = `the visit of ${title(row)}`;
-  return h('li', { class: 'card attention', 'data-visit': row.id },
+  return h(
+    'li',
+    { class: 'card attention', 'data-visit': row.id },
     // The visit itself is fresher than the list's record of it.
     h('h3', {}, pill(visit?.status ?? row.status), ` ${title(row)}`),
-    h('p', {}, reason ? `Reason: ${reason.replace(/-/g, ' ')}. ` : '', row.escalationLevel ? `Ladder step ${row.escalationLevel}. ` : '', visit?.alert?.alerted?.length ? `Alerted: ${visit.alert.alerted.join(', ')}.` : ''),
+    h(
+      'p',
+      {},
+      reason ? `Reason: ${reason.replace(/-/g, ' ')}. ` : '',
+      row.escalationLevel ? `Ladder step ${row.escalationLevel}. ` : '',
+      visit?.alert?.alerted?.length ? `Alerted: ${visit.alert.alerted.join(', ')}.` : '',
+    ),
     h('p', { 'data-testid': 'owner' }, owner ? `${owner.name} (${owner.role}) has taken charge at ${at(owner.at)}.` : 'Nobody has taken charge yet.'),
-    h('div', { class: 'row' },
-      visit?.alert && !owner ? h('button', { type: 'button', class: 'btn btn-danger-solid', 'aria-label': `Take charge of ${label}`, onclick: (e) => acknowledge(row.id, e.currentTarget) }, 'Take charge') : null,
+    h(
+      'div',
+      { class: 'row' },
+      visit?.alert && !owner
+        ? h(
+            'button',
+            { type: 'button', class: 'btn btn-danger-solid', 'aria-label': `Take charge of ${label}`, onclick: (e) => acknowledge(row.id, e.currentTarget) },
+            'Take charge',
+          )
+        : null,
       visit?.incident ? h('button', { type: 'button', class: 'btn', 'aria-label': `Resolve ${label}`, onclick: () => openResolve(row) }, 'Resolve…') : null,
     ),
   );
 }
 
 function openCard(row) {
-  return h('li', { class: 'card', 'data-visit': row.id },
+  return h(
+    'li',
+    { class: 'card', 'data-visit': row.id },
     h('h3', {}, pill(row.status), ` ${title(row)}`),
-    h('p', {}, row.nextDueAt ? `Next deadline ${at(row.nextDueAt)} (in ${countdown(row.nextDueAt)})` : `Starts before ${at(row.eta)}`, ` · ends ${at(row.eta)} · ${row.riskLevel} risk`),
+    h(
+      'p',
+      {},
+      row.nextDueAt ? `Next deadline ${at(row.nextDueAt)} (in ${countdown(row.nextDueAt)})` : `Starts before ${at(row.eta)}`,
+      ` · ends ${at(row.eta)} · ${row.riskLevel} risk`,
+    ),
   );
 }
 
 const planCards = {
-  'overdue-reviews': (p) => h('li', { class: 'card attention' }, h('h3', {}, `Plan ${short(p.id)}`), h('p', {}, `Review was due ${p.nextReviewDate}; lead ${p.leadPractitionerId}`)),
+  'overdue-reviews': (p) =>
+    h('li', { class: 'card attention' }, h('h3', {}, `Plan ${short(p.id)}`), h('p', {}, `Review was due ${p.nextReviewDate}; lead ${p.leadPractitionerId}`)),
   'reviews-due-this-week': (p) => h('li', { class: 'card' }, h('h3', {}, `Plan ${short(p.id)}`), h('p', {}, `Review due ${p.nextReviewDate}; lead ${p.leadPractitionerId}`)),
   'unscheduled-awaiting-decision': (r) =>
-    h('li', { class: 'card' }, h('h3', {}, `Plan ${short(r.planId)}`), h('p', {}, `Decide by ${String(r.decisionDueDate).slice(0, 10)}${r.onBehalfOfAdult ? ' · asked on behalf of the adult' : ''}`)),
-  'restrictive-measures': (m) => h('li', { class: 'card' }, h('h3', {}, `Plan ${short(m.planId)}: ${m.type.replace(/_/g, ' ')}`), h('p', {}, `Review by ${m.reviewDate ?? 'no date set'}${m.legalAdviceRef ? '' : ' · no legal advice recorded'}`)),
+    h(
+      'li',
+      { class: 'card' },
+      h('h3', {}, `Plan ${short(r.planId)}`),
+      h('p', {}, `Decide by ${String(r.decisionDueDate).slice(0, 10)}${r.onBehalfOfAdult ? ' · asked on behalf of the adult' : ''}`),
+    ),
+  'restrictive-measures': (m) =>
+    h(
+      'li',
+      { class: 'card' },
+      h('h3', {}, `Plan ${short(m.planId)}: ${m.type.replace(/_/g, ' ')}`),
+      h('p', {}, `Review by ${m.reviewDate ?? 'no date set'}${m.legalAdviceRef ? '' : ' · no legal advice recorded'}`),
+    ),
 };
 
 async function refresh() {

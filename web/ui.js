@@ -57,9 +57,24 @@ export async function attempt(label, request, { notices = $('notices'), buttons 
     const again = err instanceof ApiError && (err.status === 0 || err.status >= 500 || err.status === 429);
     notice.append(
       h('p', {}, h('strong', {}, `${label} failed. `), message, again ? ' Check your signal and try again.' : ''),
-      h('div', { class: 'row' },
+      h(
+        'div',
+        { class: 'row' },
         // A refusal (4xx) would be refused again: the person changes something instead.
-        again ? h('button', { type: 'button', class: 'btn btn-primary', onclick: () => { notice.remove(); void attempt(label, request, { notices, buttons, quiet }); } }, `Retry: ${label}`) : null,
+        again
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn btn-primary',
+                onclick: () => {
+                  notice.remove();
+                  void attempt(label, request, { notices, buttons, quiet });
+                },
+              },
+              `Retry: ${label}`,
+            )
+          : null,
         h('button', { type: 'button', class: 'btn', onclick: () => notice.remove() }, 'Dismiss'),
       ),
     );
@@ -84,7 +99,9 @@ export function markInvalid(form, fields) {
 export function bindSession(onChange) {
   $('signin').replaceChildren(
     h('h1', { id: 'signin-title' }, 'Sign in'),
-    h('form', { id: 'signin-form' },
+    h(
+      'form',
+      { id: 'signin-form' },
       h('label', { for: 'signin-email' }, 'Email'),
       h('input', { id: 'signin-email', name: 'email', type: 'email', autocomplete: 'username', required: true }),
       h('label', { for: 'signin-password' }, 'Password'),

@@ -32,7 +32,9 @@ async function loadToday() {
   list.replaceChildren(
     ...(mine.length
       ? mine.map((v) =>
-          h('li', { class: 'card' },
+          h(
+            'li',
+            { class: 'card' },
             h('p', {}, h('span', { class: `pill ${v.status}` }, STATUS_WORDS[v.status] ?? v.status), ` until ${clock(v.eta)}`),
             v.id !== visit?.visitId
               ? h('button', { type: 'button', class: 'btn', onclick: () => openVisit(v.id), 'aria-label': `Open the visit ending ${clock(v.eta)}` }, 'Open')
@@ -73,7 +75,11 @@ function describe(v) {
     case 'escalating':
       if (v.alert.reason === 'red-flag') return { tone: 'danger', headline: 'Red flag raised: your buddy and your manager are being alerted.', detail: taken.trim() };
       if (v.alert.alerted.every((r) => r === 'worker')) return { tone: 'danger', headline: 'Check-in missed.', detail: "Tap I'm OK now, or your buddy will be alerted." };
-      return { tone: 'danger', headline: `Escalation started: ${v.alert.alerted.filter((r) => r !== 'worker').join(' and ') || 'you'} alerted.`, detail: `If you are safe, tap I'm OK now.${taken}` };
+      return {
+        tone: 'danger',
+        headline: `Escalation started: ${v.alert.alerted.filter((r) => r !== 'worker').join(' and ') || 'you'} alerted.`,
+        detail: `If you are safe, tap I'm OK now.${taken}`,
+      };
     case 'incident':
       // The worker was heard from after the alert (or it is a red flag being handled): the manager closes it.
       return v.alert && v.alert.reason === 'red-flag'
@@ -171,7 +177,13 @@ async function startVisit(event) {
     markInvalid(form, missing);
     if (missing.some((m) => m.includes('.'))) $('contacts').open = true;
     form.querySelector('[aria-invalid="true"]')?.focus();
-    $('notices').replaceChildren(h('div', { class: 'notice', role: 'alert' }, h('p', {}, `Please fill in: ${missing.map((m) => form.querySelector(`[name="${m}"]`)?.labels?.[0]?.textContent?.trim() ?? m).join(', ')}.`)));
+    $('notices').replaceChildren(
+      h(
+        'div',
+        { class: 'notice', role: 'alert' },
+        h('p', {}, `Please fill in: ${missing.map((m) => form.querySelector(`[name="${m}"]`)?.labels?.[0]?.textContent?.trim() ?? m).join(', ')}.`),
+      ),
+    );
     return;
   }
   const duressCode = String(data.get('duressCode') ?? '').trim();
@@ -202,7 +214,13 @@ async function startVisit(event) {
   // The directory chose the manager and the on-call contact: the worker sees whom they are.
   if (started.alerts) {
     const { buddy, manager, emergency } = started.alerts;
-    $('notices').replaceChildren(h('div', { class: 'notice done', role: 'status', 'data-testid': 'alerts' }, h('p', {}, `Visit started. Alerts go to ${buddy} (your buddy), ${manager} (your manager) and ${emergency} (on call).`)));
+    $('notices').replaceChildren(
+      h(
+        'div',
+        { class: 'notice done', role: 'status', 'data-testid': 'alerts' },
+        h('p', {}, `Visit started. Alerts go to ${buddy} (your buddy), ${manager} (your manager) and ${emergency} (on call).`),
+      ),
+    );
   }
   store(CONTACTS_KEY, contacts);
   if (duressCode) store(CODED_KEY, [...stored(CODED_KEY, []), started.visitId].slice(-20));

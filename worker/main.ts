@@ -12,7 +12,6 @@ import { createEmailChannel } from '../lib/mailer';
 import { createWorker, workerTuning } from './create-worker';
 import { ensureRetentionSchedule } from './retention-schedule';
 
-
 async function main() {
   const config = loadConfig(workerEnvSchema);
   const log = createLogger('worker', { level: config.LOG_LEVEL, env: config.NODE_ENV });

@@ -33,7 +33,11 @@ export async function declinedSupportWorkflow(input: DeclinedSupportInput): Prom
   const policy = { ...DECLINED_SUPPORT_DEFAULTS_BEFORE_RESOLUTION, ...input.policy };
   const startedMs = Date.now();
   const everyMs = policy.followUpEveryDays * DAY_MS;
-  const followUps: EscalationLadder<DeclinedSupportRecipient> = { startMs: startedMs + everyMs, steps: [{ notify: ['leadPractitioner'], waitMs: everyMs, repeats: policy.followUpCount }], lastStepRepeats: false };
+  const followUps: EscalationLadder<DeclinedSupportRecipient> = {
+    startMs: startedMs + everyMs,
+    steps: [{ notify: ['leadPractitioner'], waitMs: everyMs, repeats: policy.followUpCount }],
+    lastStepRepeats: false,
+  };
   const dueAt = (n: number) => plannedSend(followUps, n)!.at;
   const workflowId = workflowInfo().workflowId;
   const state: DeclinedSupportState = {
@@ -68,7 +72,11 @@ export async function declinedSupportWorkflow(input: DeclinedSupportInput): Prom
     },
     {
       validator: ({ outcome, note }: ContactRequest) =>
-        refuseIf([...open(), ...((CONTACT_OUTCOMES as readonly string[]).includes(outcome) ? [] : [`outcome must be one of ${CONTACT_OUTCOMES.join(', ')}`]), ...required(note, 'what happened')]),
+        refuseIf([
+          ...open(),
+          ...((CONTACT_OUTCOMES as readonly string[]).includes(outcome) ? [] : [`outcome must be one of ${CONTACT_OUTCOMES.join(', ')}`]),
+          ...required(note, 'what happened'),
+        ]),
     },
   );
   setHandler(
@@ -82,7 +90,12 @@ export async function declinedSupportWorkflow(input: DeclinedSupportInput): Prom
     },
     {
       validator: ({ reason, planId, note }: ConvertRequest) =>
-        refuseIf([...open(), ...((CONVERSION_REASONS as readonly string[]).includes(reason) ? [] : [`reason must be one of ${CONVERSION_REASONS.join(', ')}`]), ...required(planId, 'the plan'), ...required(note, 'why')]),
+        refuseIf([
+          ...open(),
+          ...((CONVERSION_REASONS as readonly string[]).includes(reason) ? [] : [`reason must be one of ${CONVERSION_REASONS.join(', ')}`]),
+          ...required(planId, 'the plan'),
+          ...required(note, 'why'),
+        ]),
     },
   );
   setHandler(
@@ -114,7 +127,10 @@ export async function declinedSupportWorkflow(input: DeclinedSupportInput): Prom
     describe: (m) => `follow-up prompt ${String(m.data.number)} to the lead practitioner`,
     delivered: (m) => record({ type: 'follow_up_due', summary: prompted(m.data.number) }),
     undelivered: (m, error, told) =>
-      record({ type: 'notification_failed', summary: `Follow-up ${String(m.data.number)} could not be delivered to the lead practitioner${told ? '; manager told' : ''}: ${error}` }),
+      record({
+        type: 'notification_failed',
+        summary: `Follow-up ${String(m.data.number)} could not be delivered to the lead practitioner${told ? '; manager told' : ''}: ${error}`,
+      }),
   });
 
   for (let n = 1; n <= policy.followUpCount; n++) {

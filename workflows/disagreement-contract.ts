@@ -21,7 +21,13 @@ export interface DisagreementPolicy {
  * What a disagreement raised without a complete policy was given (before the API resolved policy
  * at start): frozen, so such a disagreement replays and runs on as it began.
  */
-export const DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION: Readonly<DisagreementPolicy> = { responseWorkingDays: 5, escalateEveryDays: 2, notifyHourUtc: 9, nonWorkingDates: [], continueAsNewAfterEvents: 200 };
+export const DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION: Readonly<DisagreementPolicy> = {
+  responseWorkingDays: 5,
+  escalateEveryDays: 2,
+  notifyHourUtc: 9,
+  nonWorkingDates: [],
+  continueAsNewAfterEvents: 200,
+};
 /** Today's defaults: change them here; a running disagreement keeps the policy it was raised with. */
 export const defaultDisagreementPolicy: DisagreementPolicy = { ...DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION };
 /** The complete policy a new disagreement is started with. */

@@ -108,7 +108,12 @@ export async function disagreementWorkflow(input: DisagreementInput): Promise<Di
   /** Time to hand over: only while nothing is in flight, so no send or record is left behind. */
   const handOver = () => handsOver && (workflowInfo().continueAsNewSuggested || (state.eventsThisRun ?? 0) >= policy.continueAsNewAfterEvents) && outbox.idle() && writing === 0;
   for (;;) {
-    if (await doneBeforeDeadline(() => decided() || handOver(), () => ladder().atMs)) {
+    if (
+      await doneBeforeDeadline(
+        () => decided() || handOver(),
+        () => ladder().atMs,
+      )
+    ) {
       if (decided()) break;
       await condition(allHandlersFinished);
       // The ladder's place (keys sent) and the record count travel in the state.

@@ -78,7 +78,13 @@ function reviewAlarms(track: ReviewTrack, kind: 'review' | 'one-to-one', reminde
   const latePassed = passed.at(-1);
   const late: Alarm[] =
     track.lateRemindersAtOnce && latePassed
-      ? [{ ...latePassed, atMs: track.setAtMs, data: { ...latePassed.data, ...(latePassed.data.daysBefore === undefined ? {} : { daysBefore: daysBetween(track.setAtMs, dueMs) }) } }]
+      ? [
+          {
+            ...latePassed,
+            atMs: track.setAtMs,
+            data: { ...latePassed.data, ...(latePassed.data.daysBefore === undefined ? {} : { daysBefore: daysBetween(track.setAtMs, dueMs) }) },
+          },
+        ]
       : [];
   return [...late, ...beforeDue.filter((a) => a.atMs >= track.setAtMs), ...(overdue ? [overdue] : [])];
 }
@@ -97,14 +103,16 @@ export function owedAlarms(state: PlanState, policy: PlanPolicy): Alarm[] {
     .filter((r) => !r.decision)
     .flatMap((r) => {
       const dueMs = notifyAt(r.decisionDueDate, policy);
-      return nextLadderStep(
-        decisionDueLadder(`unscheduled-${r.id}`, dueMs, policy.unscheduledEscalateEveryDays, 'plan-unscheduled-decision-due', {
-          requestId: r.id,
-          decisionDueDate: r.decisionDueDate,
-          reasons: r.reasons,
-        }),
-        sent,
-      ) ?? [];
+      return (
+        nextLadderStep(
+          decisionDueLadder(`unscheduled-${r.id}`, dueMs, policy.unscheduledEscalateEveryDays, 'plan-unscheduled-decision-due', {
+            requestId: r.id,
+            decisionDueDate: r.decisionDueDate,
+            reasons: r.reasons,
+          }),
+          sent,
+        ) ?? []
+      );
     });
   const actions = state.content.actions
     .filter((a) => !a.completedAt)
@@ -112,7 +120,13 @@ export function owedAlarms(state: PlanState, policy: PlanPolicy): Alarm[] {
       const data = { actionId: a.id, description: a.description, dueDate: a.dueDate };
       const dueMs = notifyAt(a.dueDate, policy);
       return [
-        { key: `action-${a.id}:remind`, atMs: dueMs - policy.actionReminderDaysBefore * DAY_MS, to: a.owner.email ? { email: a.owner.email } : 'leadPractitioner', template: 'plan-action-reminder', data },
+        {
+          key: `action-${a.id}:remind`,
+          atMs: dueMs - policy.actionReminderDaysBefore * DAY_MS,
+          to: a.owner.email ? { email: a.owner.email } : 'leadPractitioner',
+          template: 'plan-action-reminder',
+          data,
+        },
         { key: `action-${a.id}:overdue`, atMs: dueMs + DAY_MS, to: 'leadPractitioner', template: 'plan-action-overdue', data },
       ];
     });

@@ -1,14 +1,4 @@
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  patched,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  uuid4,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PlanChange } from '../activities/plans';
 import { SA } from '../config/search-attributes';
@@ -62,8 +52,7 @@ const { deliverNotification, recordPlanChange } = proxyActivities<Activities>(UN
 const SENDS_BESIDE_TIMETABLE = 'plan-sends-beside-timetable';
 
 const refuseIf = refusing('PlanRuleViolation');
-const requireRole = (by: DecisionBy, roles: string[], what: string) =>
-  roles.includes(by.actorRole) ? [] : [`only a ${roles.join(' or ')} may ${what}`];
+const requireRole = (by: DecisionBy, roles: string[], what: string) => (roles.includes(by.actorRole) ? [] : [`only a ${roles.join(' or ')} may ${what}`]);
 
 /** Who hears when a message cannot be delivered: the manager, and the safeguarding lead when it was the manager's. */
 const NEXT_AFTER: Record<keyof PlanContacts, keyof PlanContacts> = { leadPractitioner: 'manager', manager: 'safeguardingLead', safeguardingLead: 'manager' };
@@ -176,7 +165,12 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
       state.liveAt = now();
       if (state.review) state.review = { ...state.review, setAtMs: Date.now(), ...(lateRemindersAtOnce() ? { lateRemindersAtOnce: true } : {}) };
       syncOneToOneTrack();
-      await record({ type: 'went_live', by, summary: 'The plan went live', decision: { kind: 'go_live', decision: 'live', rationale: 'restrictive measures have recorded legal advice' } });
+      await record({
+        type: 'went_live',
+        by,
+        summary: 'The plan went live',
+        decision: { kind: 'go_live', decision: 'live', rationale: 'restrictive measures have recorded legal advice' },
+      });
       return summary();
     },
     {
@@ -253,7 +247,12 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     },
     {
       validator: ({ newDate, rationale, by }: RescheduleReviewRequest) =>
-        refuseIf([...mustBe('live', 'have its review moved'), ...requireRole(by, ['manager'], 'move a review'), ...notBefore(newDate, 'the review date'), ...required(rationale, 'the rationale')]),
+        refuseIf([
+          ...mustBe('live', 'have its review moved'),
+          ...requireRole(by, ['manager'], 'move a review'),
+          ...notBefore(newDate, 'the review date'),
+          ...required(rationale, 'the rationale'),
+        ]),
     },
   );
 
@@ -371,7 +370,12 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     endPlanUpdate,
     async ({ ending, by }) => {
       end(ending, by);
-      await record({ type: 'ended', by, summary: `Plan ended: ${ending.ground}`, decision: { kind: 'end_plan', decision: ending.ground, rationale: ending.rationale, adultViews: ending.adultViews } });
+      await record({
+        type: 'ended',
+        by,
+        summary: `Plan ended: ${ending.ground}`,
+        decision: { kind: 'end_plan', decision: ending.ground, rationale: ending.rationale, adultViews: ending.adultViews },
+      });
       return summary();
     },
     { validator: ({ ending, by }: EndPlanRequest) => refuseIf([...mustBe('live', 'end'), ...endingRules(ending, by)]) },

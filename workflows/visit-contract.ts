@@ -206,6 +206,7 @@ export function extensionRefusal(state: VisitState, policy: VisitPolicy, newEta:
   if (!(eta > nowMs)) return 'The new ETA is in the past';
   if (!(eta > Date.parse(state.eta))) return `The new ETA must be later than the current ETA ${state.eta}`;
   if (state.extensions.count >= policy.maxExtensions) return `No more extensions: at most ${policy.maxExtensions} per visit`;
-  if (state.extensions.totalMs + eta - Date.parse(state.eta) > policy.maxTotalExtensionMs) return `Extensions may add at most ${policy.maxTotalExtensionMs / 60_000} minutes in all`;
+  if (state.extensions.totalMs + eta - Date.parse(state.eta) > policy.maxTotalExtensionMs)
+    return `Extensions may add at most ${policy.maxTotalExtensionMs / 60_000} minutes in all`;
   return null;
 }

@@ -211,8 +211,19 @@ export async function legacyVisitWorkflow(input: VisitInput): Promise<VisitState
         }
         const eventSeq = record('alert-sent', SYSTEM, { reason: alert.reason, data: { step: index + 1, repeat: repeat + 1, notify: step.notify } });
         const about = { step: index + 1, repeat: repeat + 1, reason: alert.reason };
-        notify(step.notify.filter((r) => r === 'worker'), 'visit-overdue-worker', eventSeq, about);
-        notify(step.notify.filter((r) => r !== 'worker'), template, eventSeq, about, true);
+        notify(
+          step.notify.filter((r) => r === 'worker'),
+          'visit-overdue-worker',
+          eventSeq,
+          about,
+        );
+        notify(
+          step.notify.filter((r) => r !== 'worker'),
+          template,
+          eventSeq,
+          about,
+          true,
+        );
         const answered = await condition(stopped, step.waitMs);
         if (answered) return;
       }

@@ -71,7 +71,17 @@ const TEMPLATES: Record<LadderKind, { responders: string; worker: string }> = {
 };
 
 function firstMemory(input: VisitInput): VisitMemory {
-  return { state: firstVisitState(input, Date.now()), seq: 0, awaitingWorker: false, duressRaised: false, remindedFor: null, startReminded: false, ladder: null, indexed: '', runs: 1 };
+  return {
+    state: firstVisitState(input, Date.now()),
+    seq: 0,
+    awaitingWorker: false,
+    duressRaised: false,
+    remindedFor: null,
+    startReminded: false,
+    ladder: null,
+    indexed: '',
+    runs: 1,
+  };
 }
 
 /**
@@ -213,7 +223,12 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
       }
       const eventSeq = record('alert-sent', SYSTEM, { reason: alert.reason, data: { step: send.step, repeat: send.repeat, notify: send.notify } });
       const about = { step: send.step, repeat: send.repeat, reason: alert.reason };
-      notify(send.notify.filter((r) => r === 'worker'), TEMPLATES[ladder.kind].worker, eventSeq, about);
+      notify(
+        send.notify.filter((r) => r === 'worker'),
+        TEMPLATES[ladder.kind].worker,
+        eventSeq,
+        about,
+      );
       notify(responders, TEMPLATES[ladder.kind].responders, eventSeq, about, true);
     }
     return due.next?.at ?? null;
@@ -340,7 +355,12 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
     openIncident(alert.reason);
     state.incident!.owner ??= owner;
     const eventSeq = record('acknowledged', req.actor, { data: { via: req.via } });
-    notify(alert.alerted.filter((r) => r !== 'worker' && r !== req.actor.role), 'visit-taken-charge', eventSeq, { ownerName: owner.name, ownerRole: owner.role });
+    notify(
+      alert.alerted.filter((r) => r !== 'worker' && r !== req.actor.role),
+      'visit-taken-charge',
+      eventSeq,
+      { ownerName: owner.name, ownerRole: owner.role },
+    );
   });
 
   setHandler(

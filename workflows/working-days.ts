@@ -18,7 +18,7 @@ export function isWorkingDay(date: string, nonWorkingDates: readonly string[]): 
 /** The date `days` working days after `date` (weekends and listed dates do not count). */
 export function addWorkingDays(date: string, days: number, nonWorkingDates: readonly string[]): string {
   let current = date;
-  for (let counted = 0; counted < days; ) {
+  for (let counted = 0; counted < days;) {
     current = addDays(current, 1);
     if (isWorkingDay(current, nonWorkingDates)) counted++;
   }

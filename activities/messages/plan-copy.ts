@@ -13,8 +13,24 @@ export interface PlanCopyInput {
 
 // Easy read uses plain headings the adult can follow; the standard copy uses the procedure's terms.
 const HEADINGS = {
-  standard: { risks: 'Specific risks and their likely impact', proactive: 'Proactive measures', reactive: 'Reactive (contingency) measures', actions: 'Actions', monitoring: 'How the plan is monitored', review: 'Review', voice: "The adult's views, wishes and desired outcomes" },
-  easy_read: { risks: 'What could go wrong', proactive: 'What we will do to keep you safe', reactive: 'What we will do if something goes wrong', actions: 'Who will do what, and when', monitoring: 'How we will check the plan is working', review: 'When we will look at the plan again', voice: 'What you told us matters to you' },
+  standard: {
+    risks: 'Specific risks and their likely impact',
+    proactive: 'Proactive measures',
+    reactive: 'Reactive (contingency) measures',
+    actions: 'Actions',
+    monitoring: 'How the plan is monitored',
+    review: 'Review',
+    voice: "The adult's views, wishes and desired outcomes",
+  },
+  easy_read: {
+    risks: 'What could go wrong',
+    proactive: 'What we will do to keep you safe',
+    reactive: 'What we will do if something goes wrong',
+    actions: 'Who will do what, and when',
+    monitoring: 'How we will check the plan is working',
+    review: 'When we will look at the plan again',
+    voice: 'What you told us matters to you',
+  },
 };
 
 const STYLE: Record<PreferredFormat, string> = {
@@ -33,7 +49,12 @@ export function renderPlanCopy(input: PlanCopyInput): string {
   const keep = <T extends { id: string }>(items: T[]) => items.filter((i) => !omitted.has(i.id));
   const h = input.format === 'easy_read' ? HEADINGS.easy_read : HEADINGS.standard;
   const { content } = input;
-  const measures = (kind: 'proactive' | 'reactive') => list(keep(content.measures).filter((m) => m.kind === kind).map((m) => escapeHtml(m.description)));
+  const measures = (kind: 'proactive' | 'reactive') =>
+    list(
+      keep(content.measures)
+        .filter((m) => m.kind === kind)
+        .map((m) => escapeHtml(m.description)),
+    );
   const notes = [
     ...(omitted.size ? ['Some parts of the plan have been left out of this copy.'] : []),
     ...(input.language ? [`This copy is to be provided in ${input.language}; a translation has been requested.`] : []),
@@ -46,10 +67,20 @@ export function renderPlanCopy(input: PlanCopyInput): string {
     section(h.risks, list(keep(content.risks).map((r) => `${escapeHtml(r.description)}: ${escapeHtml(r.likelyImpact)}`))),
     section(h.proactive, measures('proactive')),
     section(h.reactive, measures('reactive')),
-    section(h.actions, list(keep(content.actions).map((a) => `${escapeHtml(a.description)} (${escapeHtml(a.owner.name)}${a.owner.agency ? `, ${escapeHtml(a.owner.agency)}` : ''}, by ${escapeHtml(a.dueDate)})`))),
+    section(
+      h.actions,
+      list(
+        keep(content.actions).map(
+          (a) => `${escapeHtml(a.description)} (${escapeHtml(a.owner.name)}${a.owner.agency ? `, ${escapeHtml(a.owner.agency)}` : ''}, by ${escapeHtml(a.dueDate)})`,
+        ),
+      ),
+    ),
     section(h.monitoring, `<p>${escapeHtml(content.monitoring)}</p>`),
     section(h.review, `<p>${input.nextReviewDate ? escapeHtml(input.nextReviewDate) : 'The plan has ended.'}</p>`),
-    section(h.voice, `<p>${escapeHtml(content.adult.views)}</p><p>${escapeHtml(content.adult.wishes)}</p>${list(content.adult.desiredOutcomes.map((o) => escapeHtml(o.description)))}`),
+    section(
+      h.voice,
+      `<p>${escapeHtml(content.adult.views)}</p><p>${escapeHtml(content.adult.wishes)}</p>${list(content.adult.desiredOutcomes.map((o) => escapeHtml(o.description)))}`,
+    ),
   ].join('\n');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Safeguarding plan</title></head><body style="${STYLE[input.format]}">\n${body}\n</body></html>`;
 }

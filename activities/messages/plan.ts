@@ -11,7 +11,7 @@ export const planTemplates = {
     subject: `Safeguarding plan ${reviewKind(data)} due in ${String(data.daysBefore)} days`,
     paragraphs: [
       `The ${reviewKind(data)} ${String(data.reviewNumber)} of safeguarding ${planRef(data)} is due on ${String(data.dueDate)}.`,
-      "Please arrange it with the adult in the way that works best for them, and gather the views of everyone involved.",
+      'Please arrange it with the adult in the way that works best for them, and gather the views of everyone involved.',
     ],
     action: openPlan(data, publicUrl),
   })),

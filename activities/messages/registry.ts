@@ -18,7 +18,10 @@ export type MessageTemplate = (data: Record<string, unknown>, ctx: RenderContext
 
 /** Builds a template from a subject, paragraphs and an optional call to action, in both formats. */
 export function simpleTemplate(
-  build: (data: Record<string, unknown>, ctx: RenderContext) => {
+  build: (
+    data: Record<string, unknown>,
+    ctx: RenderContext,
+  ) => {
     subject: string;
     paragraphs: string[];
     action?: { label: string; url: string };

@@ -33,7 +33,9 @@ const OUTCOME: Record<string, string> = {
 
 /** A resolution message carries the gist; the full rationale stays in the visit's record. */
 function summary(text: unknown, max = 300): string {
-  const s = String(text ?? '').replace(/\s+/g, ' ').trim();
+  const s = String(text ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return s.length <= max ? s : `${s.slice(0, max - 1).trimEnd()}…`;
 }
 
@@ -46,9 +48,7 @@ export const visitTemplates = {
   'visit-reminder': simpleTemplate((d, ctx) => ({
     subject: d.dueKind === 'check-out' ? `Your visit is due to end at ${when(d.dueAt, ctx)}` : `Check-in due at ${when(d.dueAt, ctx)}`,
     paragraphs: [
-      d.dueKind === 'check-out'
-        ? 'Check out when you leave, or give a new ETA if you are running late.'
-        : 'Please check in in the app before then.',
+      d.dueKind === 'check-out' ? 'Check out when you leave, or give a new ETA if you are running late.' : 'Please check in in the app before then.',
       'If we do not hear from you, your buddy and then your manager will be alerted.',
     ],
     action: imOk(d),

@@ -32,8 +32,7 @@ export interface VisitPeople {
   emergencyContact: Contact;
 }
 
-const activeUser = (db: Db, id: string) =>
-  db.user.findFirst({ where: { id, disabledAt: null }, select: { id: true, name: true, email: true, role: true, teamId: true } });
+const activeUser = (db: Db, id: string) => db.user.findFirst({ where: { id, disabledAt: null }, select: { id: true, name: true, email: true, role: true, teamId: true } });
 
 const howToFix = (team: string, option: string) => `an admin sets it with \`npm run users -- team --id ${team} ${option}\``;
 
@@ -72,7 +71,8 @@ async function buddyOf(db: Db, worker: DirectoryWorker, choice: BuddyChoice): Pr
 export async function visitPeople(db: Db, worker: DirectoryWorker, choice: { managerId?: string; buddy: BuddyChoice }): Promise<VisitPeople> {
   const team = await db.team.findUnique({ where: { id: worker.teamId } });
   if (!team) throw conflict(`Team ${worker.teamId} is not in the directory`);
-  if (!team.onCallEmail) throw conflict(`Team ${team.id} has no on-call contact for the last step of the ladder: ${howToFix(team.id, '--on-call-email <email> --on-call-name <name>')}`);
+  if (!team.onCallEmail)
+    throw conflict(`Team ${team.id} has no on-call contact for the last step of the ladder: ${howToFix(team.id, '--on-call-email <email> --on-call-name <name>')}`);
   const manager = await managerOf(db, team.id, choice.managerId, team.defaultManagerId);
   return {
     worker: { id: worker.id, name: worker.name, email: worker.email },

@@ -94,7 +94,10 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (isDatabaseUnavailable(err)) {
       // Nothing was recorded: the client may retry the same request once the database is back.
       log.warn({ method: req.method, path: req.path }, 'database unavailable');
-      res.status(503).set('Retry-After', '5').json({ error: { code: 'database_unavailable', message: 'The database is unavailable, so nothing was recorded; try again in a few seconds.' } });
+      res
+        .status(503)
+        .set('Retry-After', '5')
+        .json({ error: { code: 'database_unavailable', message: 'The database is unavailable, so nothing was recorded; try again in a few seconds.' } });
       return;
     }
     const bodyError = bodyParserError(err);

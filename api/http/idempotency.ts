@@ -34,7 +34,9 @@ export function idempotency(db: Db): RequestHandler {
       ]);
     }
     const actorId = actorOf(req).id;
-    const requestHash = createHash('sha256').update(`${req.method} ${req.path}\n${canonical(req.body)}`).digest('hex');
+    const requestHash = createHash('sha256')
+      .update(`${req.method} ${req.path}\n${canonical(req.body)}`)
+      .digest('hex');
     const claimed = await db.idempotentRequest.createMany({ data: [{ actorId, key, method: req.method, path: req.path, requestHash }], skipDuplicates: true });
     if (claimed.count === 0) {
       const prior = await db.idempotentRequest.findUnique({ where: { actorId_key: { actorId, key } } });
@@ -48,9 +50,10 @@ export function idempotency(db: Db): RequestHandler {
     const where = { actorId_key: { actorId, key } };
     const send = res.json.bind(res);
     res.json = (body: unknown) => {
-      const done = res.statusCode < 300
-        ? db.idempotentRequest.update({ where, data: { status: res.statusCode, response: body as Prisma.InputJsonValue } })
-        : db.idempotentRequest.delete({ where });
+      const done =
+        res.statusCode < 300
+          ? db.idempotentRequest.update({ where, data: { status: res.statusCode, response: body as Prisma.InputJsonValue } })
+          : db.idempotentRequest.delete({ where });
       done.then(() => send(body), next);
       return res;
     };

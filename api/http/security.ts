@@ -31,8 +31,7 @@ const limiter = (windowMs: number, limit: number, what: string): RequestHandler 
   });
 
 /** Sign-in attempts: LOGIN_RATE_LIMIT per 15 minutes. */
-export const loginLimiter = (config: AppDeps['config']) =>
-  limiter(15 * 60_000, config.LOGIN_RATE_LIMIT ?? apiSecurityDefaults.LOGIN_RATE_LIMIT, 'sign-in attempts');
+export const loginLimiter = (config: AppDeps['config']) => limiter(15 * 60_000, config.LOGIN_RATE_LIMIT ?? apiSecurityDefaults.LOGIN_RATE_LIMIT, 'sign-in attempts');
 
 /** Acknowledgement links (a token in the URL): ACK_RATE_LIMIT per minute. */
 export const ackLimiter = (config: AppDeps['config']) => limiter(60_000, config.ACK_RATE_LIMIT ?? apiSecurityDefaults.ACK_RATE_LIMIT, 'link requests');

@@ -26,13 +26,6 @@ export async function temporalCall<T>(what: string, call: () => Promise<T>): Pro
 }
 
 /** Starts a workflow whose id may be used once ever, even after it closed: a reused id is 409. */
-export async function startOnce<W extends Workflow>(
-  temporal: Client,
-  what: string,
-  workflow: W,
-  options: WorkflowStartOptions<W>,
-): Promise<void> {
-  await temporalCall(what, () =>
-    temporal.workflow.start(workflow, { ...options, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE }),
-  );
+export async function startOnce<W extends Workflow>(temporal: Client, what: string, workflow: W, options: WorkflowStartOptions<W>): Promise<void> {
+  await temporalCall(what, () => temporal.workflow.start(workflow, { ...options, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE }));
 }

@@ -7,7 +7,8 @@ export function parse<S extends z.ZodType>(schema: S, req: Request, where: 'body
   // express.json leaves other types unread: say so, instead of "expected object, received undefined".
   // An empty body (Content-Length: 0) is no body, whatever its type.
   const sent = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0;
-  if (where === 'body' && sent && !req.is('application/json')) throw new AppError(415, 'unsupported_media_type', 'The body must be JSON: send it with Content-Type: application/json');
+  if (where === 'body' && sent && !req.is('application/json'))
+    throw new AppError(415, 'unsupported_media_type', 'The body must be JSON: send it with Content-Type: application/json');
   const result = schema.safeParse(req[where]);
   if (!result.success) throw validationError(result.error, where);
   return result.data;

@@ -30,9 +30,7 @@ export function errorResponses(...statuses: number[]) {
     429: 'Too many requests; retry later',
     503: 'A dependency is unavailable; retry later',
   };
-  return Object.fromEntries(
-    statuses.map((s) => [s, { description: descriptions[s] ?? 'Error', content: { 'application/json': { schema: ErrorBody } } }]),
-  );
+  return Object.fromEntries(statuses.map((s) => [s, { description: descriptions[s] ?? 'Error', content: { 'application/json': { schema: ErrorBody } } }]));
 }
 
 export function buildOpenApiDocument() {

@@ -78,7 +78,10 @@ export function adminRoutes({ db, log }: AppDeps): Router {
     const expiresAt = body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null;
     const issued = await issueToken(db, user.id, { kind: 'api', name: body.name, expiresAt });
     log.info({ event: 'token_issued', by: actor.id, userId: user.id, tokenId: issued.id }, 'token issued');
-    res.status(201).set('Cache-Control', 'no-store').json({ id: issued.id, token: issued.token, expiresAt: iso(issued.expiresAt) });
+    res
+      .status(201)
+      .set('Cache-Control', 'no-store')
+      .json({ id: issued.id, token: issued.token, expiresAt: iso(issued.expiresAt) });
   });
 
   router.post('/admin/tokens/:tokenId/revoke', async (req, res) => {

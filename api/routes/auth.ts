@@ -11,7 +11,11 @@ import { documentPaths } from '../openapi/paths';
 import { LoginBody, Session, SessionUser } from '../schemas/auth';
 
 const doc = documentPaths('auth');
-doc('post', '/auth/login', `Sign in with email and password: a bearer token that expires after ${SESSION_HOURS} h (operators and admins: also the /codec cookie)`, { body: LoginBody, ok: Session, errors: [400, 401, 429] });
+doc('post', '/auth/login', `Sign in with email and password: a bearer token that expires after ${SESSION_HOURS} h (operators and admins: also the /codec cookie)`, {
+  body: LoginBody,
+  ok: Session,
+  errors: [400, 401, 429],
+});
 doc('post', '/auth/logout', 'Sign out: the token used for this request stops working', { errors: [401] });
 doc('get', '/auth/me', 'Who the token belongs to', { ok: SessionUser, errors: [401] });
 

@@ -7,10 +7,7 @@ import { registry } from '../openapi/registry';
 import type { AppDeps } from '../deps';
 
 const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
-const Health = registry.register(
-  'Health',
-  z.object({ status: z.enum(['ok', 'degraded']), checks: z.object({ temporal: Check, worker: Check, database: Check, mail: Check }) }),
-);
+const Health = registry.register('Health', z.object({ status: z.enum(['ok', 'degraded']), checks: z.object({ temporal: Check, worker: Check, database: Check, mail: Check }) }));
 
 registry.registerPath({
   method: 'get',
@@ -27,10 +24,7 @@ const TIMEOUT_MS = 3_000;
 async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof Check>> {
   const started = Date.now();
   try {
-    await Promise.race([
-      probe(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref()),
-    ]);
+    await Promise.race([probe(), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref())]);
     return { ok: true, latencyMs: Date.now() - started };
   } catch (err) {
     return { ok: false, latencyMs: Date.now() - started, error: err instanceof Error ? err.message : String(err) };

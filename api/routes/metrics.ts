@@ -116,7 +116,7 @@ async function workerMetrics(url: string | undefined): Promise<string> {
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     return `${(await res.text()).trimEnd()}\n# HELP carewatch_worker_metrics_up Whether the worker's metrics answered\n# TYPE carewatch_worker_metrics_up gauge\ncarewatch_worker_metrics_up 1\n`;
   } catch {
-    return '# HELP carewatch_worker_metrics_up Whether the worker\'s metrics answered\n# TYPE carewatch_worker_metrics_up gauge\ncarewatch_worker_metrics_up 0\n';
+    return "# HELP carewatch_worker_metrics_up Whether the worker's metrics answered\n# TYPE carewatch_worker_metrics_up gauge\ncarewatch_worker_metrics_up 0\n";
   }
 }
 

@@ -7,7 +7,15 @@ import type { z } from 'zod';
 import { mayDecideWithoutConsent } from '../../domain/msp/without-consent';
 import type { Db } from '../../lib/db';
 import { declinedSupportWorkflow } from '../../workflows/declined-support';
-import { resolveDeclinedSupportPolicy, closeDeclinedSupportUpdate, convertToPlanUpdate, declinedSupportQuery, declinedSupportWorkflowId, recordContactUpdate, type DeclinedSupportState } from '../../workflows/declined-support-contract';
+import {
+  resolveDeclinedSupportPolicy,
+  closeDeclinedSupportUpdate,
+  convertToPlanUpdate,
+  declinedSupportQuery,
+  declinedSupportWorkflowId,
+  recordContactUpdate,
+  type DeclinedSupportState,
+} from '../../workflows/declined-support-contract';
 import { disagreementWorkflow } from '../../workflows/disagreement';
 import { disagreementQuery, disagreementWorkflowId, resolveDisagreementPolicy, respondToDisagreementUpdate } from '../../workflows/disagreement-contract';
 import { planStateQuery, planWorkflowId } from '../../workflows/plan-contract';
@@ -36,23 +44,47 @@ import {
 const doc = documentPaths('making-safeguarding-personal');
 const C = '/declined-support/{caseId}';
 const write = [400, 401, 403, 404, 409];
-doc('post', '/declined-support', 'Record declined support; follow-up contacts are scheduled (keep the door open)', { body: CreateDeclinedSupportBody, okStatus: 201, errors: [400, 401, 403, 409] });
+doc('post', '/declined-support', 'Record declined support; follow-up contacts are scheduled (keep the door open)', {
+  body: CreateDeclinedSupportBody,
+  okStatus: 201,
+  errors: [400, 401, 403, 409],
+});
 doc('get', C, 'A declined-support case with its follow-ups and contacts', { params: CaseParams, errors: [401, 403, 404] });
 doc('post', `${C}/contacts`, 'Record a follow-up contact and what happened', { params: CaseParams, body: ContactBody, errors: write });
 doc('post', `${C}/convert`, 'Convert to a plan: the adult agrees or a consent caveat arises; follow-ups stop', { params: CaseParams, body: ConvertBody, errors: write });
 doc('post', `${C}/close`, 'Close the case (manager), with a rationale', { params: CaseParams, body: CloseBody, errors: write });
-doc('post', '/actions-without-consent', "Record an action taken without the adult's consent; refused without one of the five grounds", { body: ActionWithoutConsentBody, okStatus: 201, errors: [400, 401, 403, 404] });
-doc('get', '/actions-without-consent', "Actions taken without consent for a plan or case", { query: ActionsQuery, errors: [400, 401, 403, 404] });
-doc('post', '/deputies', 'Designate a deputy for a period (manager): messages and decisions due to the manager go to them', { body: DeputyBody, okStatus: 201, errors: [400, 401, 403] });
+doc('post', '/actions-without-consent', "Record an action taken without the adult's consent; refused without one of the five grounds", {
+  body: ActionWithoutConsentBody,
+  okStatus: 201,
+  errors: [400, 401, 403, 404],
+});
+doc('get', '/actions-without-consent', 'Actions taken without consent for a plan or case', { query: ActionsQuery, errors: [400, 401, 403, 404] });
+doc('post', '/deputies', 'Designate a deputy for a period (manager): messages and decisions due to the manager go to them', {
+  body: DeputyBody,
+  okStatus: 201,
+  errors: [400, 401, 403],
+});
 doc('get', '/deputies', "The team's covers, with what each deputy received", { errors: [401, 403] });
-doc('post', '/plans/{planId}/disagreements', 'Record a professional disagreement with a plan decision', { params: PlanIdParams, body: DisagreementBody, okStatus: 201, errors: write });
-doc('post', '/disagreements/{disagreementId}/response', "The manager's final decision and rationale", { params: DisagreementParams, body: DisagreementResponseBody, errors: write });
+doc('post', '/plans/{planId}/disagreements', 'Record a professional disagreement with a plan decision', {
+  params: PlanIdParams,
+  body: DisagreementBody,
+  okStatus: 201,
+  errors: write,
+});
+doc('post', '/disagreements/{disagreementId}/response', "The manager's final decision and rationale", {
+  params: DisagreementParams,
+  body: DisagreementResponseBody,
+  errors: write,
+});
 doc('get', '/disagreement-lists/unresolved', 'Disagreements awaiting a final decision (for the safeguarding lead; a manager sees their team)', { errors: [401, 403] });
 
 const isStaffOf = (a: Actor, team: string) => ((a.role === 'manager' || a.role === 'practitioner') && a.team === team) || a.role === 'safeguarding_lead';
 
 async function teamOfSubject(db: Db, subject: { type: 'plan' | 'declined_support'; id: string }): Promise<string> {
-  const row = subject.type === 'plan' ? await db.plan.findUnique({ where: { id: subject.id }, select: { team: true } }) : await db.declinedSupport.findUnique({ where: { id: subject.id }, select: { team: true } });
+  const row =
+    subject.type === 'plan'
+      ? await db.plan.findUnique({ where: { id: subject.id }, select: { team: true } })
+      : await db.declinedSupport.findUnique({ where: { id: subject.id }, select: { team: true } });
   if (!row) throw notFound(subject.type === 'plan' ? 'Plan' : 'Declined-support case');
   return row.team;
 }

@@ -31,7 +31,11 @@ import {
 const doc = documentPaths('operator');
 const W = '/operator/workflows/{workflowId}';
 const read = [400, 401, 403, 404];
-doc('get', '/operator/workflows', 'List visits and plans by their search attributes (a named view or filters)', { query: WorkflowFilterQuery, ok: WorkflowList, errors: [400, 401, 403] });
+doc('get', '/operator/workflows', 'List visits and plans by their search attributes (a named view or filters)', {
+  query: WorkflowFilterQuery,
+  ok: WorkflowList,
+  errors: [400, 401, 403],
+});
 doc('get', '/operator/workflows/count', 'Count visits and plans by their search attributes', { query: WorkflowFilterQuery, ok: WorkflowCount, errors: [400, 401, 403] });
 doc('get', '/operator/workflows/failing', 'Open workflows whose activities keep failing, with attempts and last error', { query: FailingQuery, errors: [400, 401, 403] });
 doc('get', `${W}/timeline`, "The workflow's history in domain words, every run", { params: WorkflowParams, ok: Timeline, errors: read });
@@ -44,7 +48,11 @@ doc('post', `${W}/resync`, "Re-sync the database record from the workflow's stat
 doc('post', '/operator/reconcile', 'Reconcile many workflows (by ids, or the open ones of a kind) and report every difference', { body: ReconcileBody, errors: [400, 401, 403] });
 doc('get', '/operator/audit/verify', "Verify the audit trail's hash chain; names the first broken entry", { ok: ChainReport, errors: [401, 403] });
 doc('get', '/chronology/visits/{visitId}', "A visit's chronology as an HTML document for a review", { params: VisitChronologyParams, okType: 'text/html', errors: read });
-doc('get', '/chronology/plans/{planId}', "A plan's chronology as an HTML document for a review (Safeguarding Adults Review)", { params: PlanChronologyParams, okType: 'text/html', errors: read });
+doc('get', '/chronology/plans/{planId}', "A plan's chronology as an HTML document for a review (Safeguarding Adults Review)", {
+  params: PlanChronologyParams,
+  okType: 'text/html',
+  errors: read,
+});
 
 /** Operators and admins run the machinery; every action they take carries their reason. */
 export function operatorRoutes({ temporal, db, config, channel }: AppDeps): Router {
@@ -150,7 +158,10 @@ export function operatorRoutes({ temporal, db, config, channel }: AppDeps): Rout
     const actor = actorOf(req);
     const chronology = await load();
     if (!chronology) throw notFound('Case');
-    ensure(actor.role === 'admin' || actor.role === 'safeguarding_lead' || managesTeam(actor, chronology.team), 'Chronologies are for safeguarding leads, admins and the team manager');
+    ensure(
+      actor.role === 'admin' || actor.role === 'safeguarding_lead' || managesTeam(actor, chronology.team),
+      'Chronologies are for safeguarding leads, admins and the team manager',
+    );
     await audit(db, { actor, action: 'chronology.exported', target });
     res.type('html').send(chronologyHtml(chronology, `${actor.id} (${actor.role})`));
   }

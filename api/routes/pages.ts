@@ -111,5 +111,8 @@ export function imOkOfferPage(recipient: string): string {
 
 /** After the "I'm OK" button: the check-in is kept and the visit acts on it at once. */
 export function imOkDonePage(): string {
-  return htmlPage('Checked in', `<h1>Thank you: you are checked in</h1>\n<p>Any alert about you stops. Keep the app open for your next check-in.</p>\n<p><a href="/app/worker">Open the app</a></p>`);
+  return htmlPage(
+    'Checked in',
+    `<h1>Thank you: you are checked in</h1>\n<p>Any alert about you stops. Keep the app open for your next check-in.</p>\n<p><a href="/app/worker">Open the app</a></p>`,
+  );
 }

@@ -60,11 +60,21 @@ const write = [400, 401, 403, 404, 409];
 doc('post', '/plans', 'Record a plan (a draft until it goes live)', { body: CreatePlanBody, okStatus: 201, errors: [400, 401, 403, 409] });
 doc('get', P, 'A plan with its timeline, reviews, decisions and copies', { params: PlanParams, errors: [401, 403, 404] });
 doc('post', `${P}/go-live`, 'Put the plan live: refused while a restrictive measure lacks legal advice', { params: PlanParams, ok: PlanSummary, errors: [401, 403, 404, 409] });
-doc('post', `${P}/measures/{measureId}/legal-advice`, 'Record legal advice for a restrictive measure', { params: MeasureParams, body: LegalAdviceBody, ok: PlanSummary, errors: write });
+doc('post', `${P}/measures/{measureId}/legal-advice`, 'Record legal advice for a restrictive measure', {
+  params: MeasureParams,
+  body: LegalAdviceBody,
+  ok: PlanSummary,
+  errors: write,
+});
 doc('post', `${P}/reviews`, 'Record a review and its outcome', { params: PlanParams, body: ReviewBody, ok: PlanSummary, errors: write });
 doc('post', `${P}/review-date`, 'Move the next review (manager)', { params: PlanParams, body: RescheduleBody, ok: PlanSummary, errors: write });
 doc('post', `${P}/unscheduled-reviews`, 'Request an unscheduled review, with evidence', { params: PlanParams, body: UnscheduledRequestBody, okStatus: 201, errors: write });
-doc('post', `${P}/unscheduled-reviews/{requestId}/decision`, 'Decide an unscheduled review request (manager)', { params: RequestParams, body: UnscheduledDecisionBody, ok: PlanSummary, errors: write });
+doc('post', `${P}/unscheduled-reviews/{requestId}/decision`, 'Decide an unscheduled review request (manager)', {
+  params: RequestParams,
+  body: UnscheduledDecisionBody,
+  ok: PlanSummary,
+  errors: write,
+});
 doc('post', `${P}/one-to-one-reviews`, 'Review one-to-one support on its own cycle', { params: PlanParams, body: OneToOneReviewBody, ok: PlanSummary, errors: write });
 doc('post', `${P}/actions/{actionId}/complete`, 'Mark an action complete', { params: ActionParams, body: CompleteActionBody, ok: PlanSummary, errors: write });
 doc('post', `${P}/end`, 'End the plan on one of the three grounds (manager)', { params: PlanParams, body: EndPlanBody, ok: PlanSummary, errors: write });
@@ -182,7 +192,9 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
   updateRoute('decide_unscheduled_review', '/plans/:planId/unscheduled-reviews/:requestId/decision', UnscheduledDecisionBody, ({ handle, by, body, req }) =>
     handle.executeUpdate(decideUnscheduledReviewUpdate, { args: [{ ...body, requestId: parse(RequestParams, req, 'params').requestId, by }] }),
   );
-  updateRoute('review_one_to_one', '/plans/:planId/one-to-one-reviews', OneToOneReviewBody, ({ handle, by, body }) => handle.executeUpdate(recordOneToOneReviewUpdate, { args: [{ ...body, by }] }));
+  updateRoute('review_one_to_one', '/plans/:planId/one-to-one-reviews', OneToOneReviewBody, ({ handle, by, body }) =>
+    handle.executeUpdate(recordOneToOneReviewUpdate, { args: [{ ...body, by }] }),
+  );
   updateRoute('complete_action', '/plans/:planId/actions/:actionId/complete', CompleteActionBody, ({ handle, by, body, req }) =>
     handle.executeUpdate(completeActionUpdate, { args: [{ ...body, actionId: parse(ActionParams, req, 'params').actionId, by }] }),
   );
@@ -217,7 +229,8 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
     const live = { team: actor.team!, status: 'live' };
     const plan = { id: true, nextReviewDate: true, reviewNumber: true, leadPractitionerId: true } as const;
     const lists = {
-      'reviews-due-this-week': () => db.plan.findMany({ where: { ...live, nextReviewDate: { gte: today, lte: addDays(today, 6) } }, select: plan, orderBy: { nextReviewDate: 'asc' } }),
+      'reviews-due-this-week': () =>
+        db.plan.findMany({ where: { ...live, nextReviewDate: { gte: today, lte: addDays(today, 6) } }, select: plan, orderBy: { nextReviewDate: 'asc' } }),
       'overdue-reviews': () => db.plan.findMany({ where: { ...live, nextReviewDate: { lt: today } }, select: plan, orderBy: { nextReviewDate: 'asc' } }),
       'unscheduled-awaiting-decision': () =>
         db.planReviewRequest.findMany({

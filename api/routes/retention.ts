@@ -39,7 +39,11 @@ const Review = z.object({
 });
 
 const doc = documentPaths('retention');
-doc('get', '/retention/reviews', 'Records past their retention period, awaiting a decision (or by status)', { query: ListQuery, ok: z.object({ items: z.array(Review) }), errors: [400, 401, 403] });
+doc('get', '/retention/reviews', 'Records past their retention period, awaiting a decision (or by status)', {
+  query: ListQuery,
+  ok: z.object({ items: z.array(Review) }),
+  errors: [400, 401, 403],
+});
 doc('post', '/retention/reviews/{reviewId}/decision', 'Record a disposal decision with its rationale; disposal runs at the next review run', {
   params: ReviewParams,
   body: DecisionBody,

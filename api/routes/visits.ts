@@ -67,16 +67,44 @@ const P = '/visits/{visitId}';
 doc('post', '/visits', 'Start a visit now, or schedule one ahead', { body: StartVisitBody, okStatus: 201, errors: [400, 401, 403, 409] });
 doc('get', '/visits', "List visits by status: a manager's team, or a worker's own", { query: ListVisitsQuery, ok: VisitList, errors: [400, 401, 403] });
 doc('get', P, 'A visit with its timeline', { params: VisitParams, ok: VisitView, errors: [401, 403, 404] });
-doc('post', `${P}/check-in`, 'Check in (the first check-in starts a scheduled visit): kept at once, acted on by the visit', { params: VisitParams, body: CheckInBody, ok: Accepted, okStatus: 202, errors: [400, 401, 403, 404, 409] });
+doc('post', `${P}/check-in`, 'Check in (the first check-in starts a scheduled visit): kept at once, acted on by the visit', {
+  params: VisitParams,
+  body: CheckInBody,
+  ok: Accepted,
+  okStatus: 202,
+  errors: [400, 401, 403, 404, 409],
+});
 doc('post', `${P}/extend`, 'Running late: a new expected end time, within policy', { params: VisitParams, body: ExtendBody, errors: [400, 401, 403, 404, 409] });
-doc('post', `${P}/check-out`, 'End the visit safe: kept at once, acted on by the visit', { params: VisitParams, body: CheckInBody, ok: Accepted, okStatus: 202, errors: [400, 401, 403, 404, 409] });
-doc('post', `${P}/red-flag`, 'Raise a red flag: kept at once, even with no worker running; buddy and manager are alerted', { params: VisitParams, body: RedFlagBody, ok: Accepted, okStatus: 202, errors: [400, 401, 403, 404, 409] });
+doc('post', `${P}/check-out`, 'End the visit safe: kept at once, acted on by the visit', {
+  params: VisitParams,
+  body: CheckInBody,
+  ok: Accepted,
+  okStatus: 202,
+  errors: [400, 401, 403, 404, 409],
+});
+doc('post', `${P}/red-flag`, 'Raise a red flag: kept at once, even with no worker running; buddy and manager are alerted', {
+  params: VisitParams,
+  body: RedFlagBody,
+  ok: Accepted,
+  okStatus: 202,
+  errors: [400, 401, 403, 404, 409],
+});
 doc('post', `${P}/acknowledge`, 'Take charge of the alert under way, or of an overdue visit', { params: VisitParams, ok: Accepted, okStatus: 202, errors: [401, 403, 404, 409] });
 doc('post', `${P}/resolve`, 'Resolve the open incident with an outcome and rationale (manager)', { params: VisitParams, body: ResolveBody, errors: [400, 401, 403, 404, 409] });
 doc('get', '/visits/ack/{token}', 'The page behind an acknowledgement link (changes nothing)', { params: AckParams, errors: [400, 403, 410] });
-doc('post', '/visits/ack/{token}', 'Take charge through a signed, single-use, expiring link', { params: AckParams, ok: Accepted, okStatus: 202, errors: [400, 403, 404, 409, 410] });
+doc('post', '/visits/ack/{token}', 'Take charge through a signed, single-use, expiring link', {
+  params: AckParams,
+  ok: Accepted,
+  okStatus: 202,
+  errors: [400, 403, 404, 409, 410],
+});
 doc('get', '/visits/ok/{token}', "The page behind a worker's I'm OK link (changes nothing)", { params: AckParams, errors: [400, 403, 404, 410] });
-doc('post', '/visits/ok/{token}', "Check in through the signed, single-use I'm OK link of a reminder or alert", { params: AckParams, ok: Accepted, okStatus: 202, errors: [400, 403, 404, 409, 410] });
+doc('post', '/visits/ok/{token}', "Check in through the signed, single-use I'm OK link of a reminder or alert", {
+  params: AckParams,
+  ok: Accepted,
+  okStatus: 202,
+  errors: [400, 403, 404, 409, 410],
+});
 
 /** The visit as last recorded, seen at `nowMs`: past its deadline with nothing under way, it is overdue. */
 function seenAt(state: VisitState, nowMs: number): VisitState {
@@ -130,7 +158,10 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     const actor = actorOf(req);
     const body = parse(StartVisitBody, req);
     const workerId = actor.role === 'worker' ? (body.worker?.id ?? actor.id) : body.worker?.id;
-    if (!workerId) throw new AppError(400, 'invalid_request', 'Invalid body: worker.id: required when a manager schedules a visit', [{ field: 'worker.id', message: 'required when a manager schedules a visit' }]);
+    if (!workerId)
+      throw new AppError(400, 'invalid_request', 'Invalid body: worker.id: required when a manager schedules a visit', [
+        { field: 'worker.id', message: 'required when a manager schedules a visit' },
+      ]);
     const worker = await db.user.findFirst({ where: { id: workerId, disabledAt: null }, select: { id: true, teamId: true, name: true, email: true } });
     ensure(mayStartVisit(actor, worker), 'A worker starts only their own visits; a manager schedules visits for workers of their team');
     const { policy, problems } = resolvePolicy(body.riskLevel, policyOverrides(body.policy));
@@ -182,7 +213,13 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     // Overdue is an open visit past its deadline: the workflow spends no event on saying so.
     const late = { status: 'open', nextDueAt: { lte: now } };
     const byStatus =
-      query.status === 'overdue' ? { OR: [{ status: 'overdue' }, late] } : query.status === 'open' ? { status: 'open', OR: [{ nextDueAt: null }, { nextDueAt: { gt: now } }] } : query.status ? { status: query.status } : {};
+      query.status === 'overdue'
+        ? { OR: [{ status: 'overdue' }, late] }
+        : query.status === 'open'
+          ? { status: 'open', OR: [{ nextDueAt: null }, { nextDueAt: { gt: now } }] }
+          : query.status
+            ? { status: query.status }
+            : {};
     const rows = await db.visit.findMany({ where: { ...scope, ...byStatus }, orderBy: { eta: 'asc' }, take: query.limit });
     const asSeenBy = (r: (typeof rows)[number]) =>
       'workerId' in scope && r.incidentReason === 'duress'
@@ -237,7 +274,10 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
   /** A refused link use: a page for a browser, a 409 for anyone else. */
   function refuseLink(req: Request, res: Response, why: string, owner: Owner | null | undefined, timeZone?: string): void {
     if (req.accepts(['json', 'html']) !== 'html') throw conflict(why);
-    res.status(409).type('html').send(owner ? ackTakenPage(owner, false, timeZone) : ackRefusedPage(why));
+    res
+      .status(409)
+      .type('html')
+      .send(owner ? ackTakenPage(owner, false, timeZone) : ackRefusedPage(why));
   }
 
   /** A link is spent only once the message it carries is kept: a failed signal leaves it usable. */

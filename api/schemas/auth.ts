@@ -10,13 +10,13 @@ const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digit
 
 export const LoginBody = registry.register('Login', z.strictObject({ email, password: z.string().min(1).max(200) }));
 
-export const UserView = registry.register(
-  'User',
-  z.object({ id: z.string(), name: z.string(), email: z.string(), role: Role, team: z.string().nullable() }),
-);
+export const UserView = registry.register('User', z.object({ id: z.string(), name: z.string(), email: z.string(), role: Role, team: z.string().nullable() }));
 
 /** The signed-in person, with the clock their pages show times in (their team's). */
-export const SessionUser = registry.register('SessionUser', UserView.extend({ timeZone: z.string().openapi({ description: "IANA zone of the user's team; Europe/London without a team" }) }));
+export const SessionUser = registry.register(
+  'SessionUser',
+  UserView.extend({ timeZone: z.string().openapi({ description: "IANA zone of the user's team; Europe/London without a team" }) }),
+);
 
 export const Session = registry.register('Session', z.object({ token: z.string(), expiresAt: z.string().nullable(), user: SessionUser }));
 

@@ -20,7 +20,11 @@ export const CreateDeclinedSupportBody = registry.register(
       coercionNotes: text().openapi({ description: 'What that consideration found' }),
       adultViews: text(),
     }),
-    policy: z.object({ followUpEveryDays: z.number().int().min(1).max(180), followUpCount: z.number().int().min(0).max(24) }).partial().strict().optional(),
+    policy: z
+      .object({ followUpEveryDays: z.number().int().min(1).max(180), followUpCount: z.number().int().min(0).max(24) })
+      .partial()
+      .strict()
+      .optional(),
   }),
 );
 export const ContactBody = z.object({ outcome: z.enum(CONTACT_OUTCOMES), note: text() });
@@ -67,7 +71,11 @@ export const DisagreementBody = registry.register(
     what: text(),
     why: text(),
     evidence: text(),
-    policy: z.object({ responseWorkingDays: z.number().int().min(1).max(20), escalateEveryDays: z.number().int().min(1).max(30) }).partial().strict().optional(),
+    policy: z
+      .object({ responseWorkingDays: z.number().int().min(1).max(20), escalateEveryDays: z.number().int().min(1).max(30) })
+      .partial()
+      .strict()
+      .optional(),
   }),
 );
 export const DisagreementResponseBody = z.object({ finalDecision: text(), rationale: text() });

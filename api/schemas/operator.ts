@@ -11,7 +11,10 @@ export const WorkflowFilterQuery = z
     kind: z.enum(['visit', 'plan']).optional(),
     status: category.optional(),
     team: category.optional(),
-    open: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    open: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional(),
     deadlineBefore: z.iso.datetime({ offset: true }).optional(),
     escalationAtLeast: z.coerce.number().int().min(0).max(20).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -37,7 +40,10 @@ const Reason = z.string().trim().min(5, 'say why (at least 5 characters)').max(1
 export const ReasonBody = registry.register('OperatorReason', z.object({ reason: Reason }).strict());
 export const RetryBody = registry.register(
   'RetryNow',
-  z.object({ reason: Reason, activityIds: z.array(z.string().min(1).max(200)).max(50).optional() }).strict().openapi({ description: 'Without activityIds, every pending activity is retried now.' }),
+  z
+    .object({ reason: Reason, activityIds: z.array(z.string().min(1).max(200)).max(50).optional() })
+    .strict()
+    .openapi({ description: 'Without activityIds, every pending activity is retried now.' }),
 );
 export const ReconcileBody = registry.register(
   'Reconcile',

@@ -49,7 +49,10 @@ const Outcome = z.strictObject({ id, description: text(1000) });
 export const PlanContent = registry.register(
   'PlanContent',
   z.strictObject({
-    risks: z.array(z.strictObject({ id, description: text(), likelyImpact: text() })).min(1).max(50),
+    risks: z
+      .array(z.strictObject({ id, description: text(), likelyImpact: text() }))
+      .min(1)
+      .max(50),
     measures: z.array(Measure).max(50),
     actions: z.array(Action).max(100),
     monitoring: text(),
@@ -62,7 +65,9 @@ export const PlanContent = registry.register(
       language: text(50).optional(),
     }),
     involved: z
-      .array(z.strictObject({ name: text(200), role: z.enum(['adult', 'advocate', 'representative', 'family', 'friend', 'agency', 'alleged_person']), agency: text(200).optional() }))
+      .array(
+        z.strictObject({ name: text(200), role: z.enum(['adult', 'advocate', 'representative', 'family', 'friend', 'agency', 'alleged_person']), agency: text(200).optional() }),
+      )
       .max(50),
   }),
 );
@@ -118,7 +123,11 @@ export const ReviewBody = registry.register(
     rationale: text(),
     adultViews: text(),
     consent: Consent.openapi({ description: 'Consent and capacity confirmed again at every review' }),
-    participants: z.array(z.strictObject({ name: text(200), role: z.enum(['adult', 'advocate', 'representative', 'family', 'friend', 'agency', 'alleged_person']), agency: text(200).optional() })).max(50),
+    participants: z
+      .array(
+        z.strictObject({ name: text(200), role: z.enum(['adult', 'advocate', 'representative', 'family', 'friend', 'agency', 'alleged_person']), agency: text(200).optional() }),
+      )
+      .max(50),
     allegedPersonInvolvement: AllegedPerson.optional(),
     nextReviewDate: futureDate.optional(),
     amendedMeasures: z.array(Measure).max(50).optional(),
@@ -170,7 +179,10 @@ export const ListParams = z.object({ list: z.enum(PLAN_LISTS) });
 
 export const ReportQuery = z.strictObject({ from: date, to: date, team: id.optional() });
 
-export const PlanSummary = registry.register('PlanSummary', z.object({ status: z.enum(['draft', 'live', 'ended']), nextReviewDate: date.nullable(), reviewNumber: z.number().int() }));
+export const PlanSummary = registry.register(
+  'PlanSummary',
+  z.object({ status: z.enum(['draft', 'live', 'ended']), nextReviewDate: date.nullable(), reviewNumber: z.number().int() }),
+);
 
 /** Counts of 1 to 4 are shown as "<5" so no adult can be recognised in a report. */
 const Count = z.union([z.number().int(), z.literal('<5')]);

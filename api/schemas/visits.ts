@@ -38,9 +38,16 @@ export const PolicyOverridesBody = z
     checkInIntervalMinutes: minutes(8 * 60),
     reminderBeforeMinutes: minutes(120),
     graceMinutes: minutes(120),
-    ladder: z.array(z.strictObject({ notify: z.enum(['worker', 'buddy', 'manager', 'emergency']), waitMinutes: minutes(120), repeats: z.number().int().min(1).max(5) })).min(1).max(8),
+    ladder: z
+      .array(z.strictObject({ notify: z.enum(['worker', 'buddy', 'manager', 'emergency']), waitMinutes: minutes(120), repeats: z.number().int().min(1).max(5) }))
+      .min(1)
+      .max(8),
     maxExtensions: z.number().int().min(0).max(10),
-    maxTotalExtensionMinutes: z.number().int().min(0).max(8 * 60),
+    maxTotalExtensionMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(8 * 60),
     redFlagAlertsEmergency: z.boolean(),
     notStartedAlertMinutes: minutes(240),
   })
@@ -70,7 +77,10 @@ export const StartVisitBody = registry.register(
         .optional()
         .openapi({ description: "A manager of the worker's team; without it, the team's default manager" }),
       emergencyContact: fromDirectory("the team's on-call contact"),
-      duressCode: z.string().regex(/^\d{4,8}$/, 'must be 4 to 8 digits').optional(),
+      duressCode: z
+        .string()
+        .regex(/^\d{4,8}$/, 'must be 4 to 8 digits')
+        .optional(),
       secondPersonPresent: z.boolean().default(false),
       policy: PolicyOverridesBody.optional(),
     })
@@ -124,23 +134,25 @@ export const AckParams = z.object({ token: z.string().min(10).max(1000) });
 
 export const CheckInBody = registry.register(
   'CheckIn',
-  z.strictObject({ code: z.string().regex(/^\d{4,8}$/, 'must be 4 to 8 digits').optional() }),
+  z.strictObject({
+    code: z
+      .string()
+      .regex(/^\d{4,8}$/, 'must be 4 to 8 digits')
+      .optional(),
+  }),
 );
 export const ExtendBody = registry.register(
   'Extend',
-  z
-    .strictObject({ eta: isoTime, reason: z.string().trim().min(3).max(500) })
-    .refine((v) => Date.parse(v.eta) > Date.now(), { path: ['eta'], message: 'must be in the future' }),
+  z.strictObject({ eta: isoTime, reason: z.string().trim().min(3).max(500) }).refine((v) => Date.parse(v.eta) > Date.now(), { path: ['eta'], message: 'must be in the future' }),
 );
 export const RedFlagBody = registry.register('RedFlag', z.strictObject({ reason: z.string().trim().min(1).max(1000).default('Red flag raised') }));
 export const ResolveBody = registry.register(
   'ResolveIncident',
-  z
-    .strictObject({
-      outcome: z.enum(['worker-safe', 'worker-harmed', 'client-harmed', 'false-alarm', 'visit-cancelled', 'other']),
-      rationale: z.string().trim().min(10).max(4000),
-      reviewRiskAssessment: z.boolean().default(false),
-    }),
+  z.strictObject({
+    outcome: z.enum(['worker-safe', 'worker-harmed', 'client-harmed', 'false-alarm', 'visit-cancelled', 'other']),
+    rationale: z.string().trim().min(10).max(4000),
+    reviewRiskAssessment: z.boolean().default(false),
+  }),
 );
 
 export const VisitStatusEnum = z.enum(['scheduled', 'open', 'overdue', 'escalating', 'incident', 'closed']);
@@ -181,7 +193,16 @@ export const VisitList = registry.register(
   'VisitList',
   z.object({
     visits: z.array(
-      z.object({ id: z.string(), status: VisitStatusEnum, kind: z.string(), riskLevel: z.string(), workerId: z.string(), eta: z.string(), nextDueAt: z.string().nullable(), escalationLevel: z.number() }),
+      z.object({
+        id: z.string(),
+        status: VisitStatusEnum,
+        kind: z.string(),
+        riskLevel: z.string(),
+        workerId: z.string(),
+        eta: z.string(),
+        nextDueAt: z.string().nullable(),
+        escalationLevel: z.number(),
+      }),
     ),
   }),
 );

@@ -2,10 +2,7 @@ import { allegedPersonProblems, type AllegedPersonInvolvement } from './alleged-
 import type { Consent, PlanContent } from './types';
 
 export type CopyRecipient =
-  | { kind: 'adult' }
-  | { kind: 'requested_by_adult'; name: string; relationship: string }
-  | { kind: 'agency'; name: string }
-  | { kind: 'alleged_person'; name: string };
+  { kind: 'adult' } | { kind: 'requested_by_adult'; name: string; relationship: string } | { kind: 'agency'; name: string } | { kind: 'alleged_person'; name: string };
 
 export interface CopyRequest {
   recipient: CopyRecipient;

@@ -26,9 +26,7 @@ export function endingProblems(ending: Ending, adult: Pick<AdultVoice, 'desiredO
   }
   const marked = new Set(ending.outcomes.map((o) => o.outcomeId));
   return [
-    ...(ending.ground === 'managed_through_other_means' && !ending.carePlanRef?.trim()
-      ? ['the care and support plan that now holds the strategies must be referenced']
-      : []),
+    ...(ending.ground === 'managed_through_other_means' && !ending.carePlanRef?.trim() ? ['the care and support plan that now holds the strategies must be referenced'] : []),
     ...(ending.ground === 'adult_has_capacity_and_declines' && ending.capacityConfirmed !== true
       ? ['ending because the adult declines needs their capacity for that decision confirmed']
       : []),

@@ -4,14 +4,7 @@ import { endingProblems, type Ending } from './ending';
 import { measureProblems, restrictiveCount } from './measures';
 import type { Action, Consent, InvolvedPerson, Measure, PlanContent } from './types';
 
-export const REVIEW_OUTCOMES = [
-  'continue_unchanged',
-  'amend_more_effective',
-  'amend_less_restrictive',
-  'continue_further_enquiries',
-  'end',
-  'supplementary_action',
-] as const;
+export const REVIEW_OUTCOMES = ['continue_unchanged', 'amend_more_effective', 'amend_less_restrictive', 'continue_further_enquiries', 'end', 'supplementary_action'] as const;
 export type ReviewOutcome = (typeof REVIEW_OUTCOMES)[number];
 
 export interface ReviewRecord {

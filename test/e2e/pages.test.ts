@@ -135,7 +135,9 @@ describe('Web pages in headless Chromium', () => {
       await phone.getByRole('button', { name: 'Start visit' }).click();
       await phone.getByText('You are being watched.').waitFor();
       // A function, not a string: the page's Content-Security-Policy forbids eval.
-      await phone.waitForFunction(() => /^\d+:\d\d$/.test((globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } }).document.getElementById('countdown').textContent));
+      await phone.waitForFunction(() =>
+        /^\d+:\d\d$/.test((globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } }).document.getElementById('countdown').textContent),
+      );
       expect(await axeViolations(phone)).toEqual([]);
       await shot(phone, 'worker-visit-started');
       const visit = await db.visit.findFirstOrThrow({ where: { workerId: worker.id, clientRef: `C-${tag}` } });

@@ -52,7 +52,12 @@ describe('People on the pages in headless Chromium', () => {
     // Signed out: London, the default.
     expect(await clocks(page, [...spring, ...autumn])).toEqual(['00:30 GMT', '02:30 BST', '01:30 BST', '01:30 GMT']);
     // Signed in: the zone of the person's team, from their session.
-    await page.evaluate(() => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('carewatch.session', JSON.stringify({ token: 'cw_x', expiresAt: null, user: { timeZone: 'Europe/Paris' } })));
+    await page.evaluate(() =>
+      (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem(
+        'carewatch.session',
+        JSON.stringify({ token: 'cw_x', expiresAt: null, user: { timeZone: 'Europe/Paris' } }),
+      ),
+    );
     expect(await clocks(page, autumn)).toEqual(['02:30 CEST', '02:30 CET']);
     expect(await clocks(page, spring, 'Europe/London')).toEqual(['00:30 GMT', '02:30 BST']);
     await context.close();
@@ -67,8 +72,16 @@ describe('People on the pages in headless Chromium', () => {
     const wendy = await as(`wendy-${tag}`, 'worker', team, { name: 'Wendy Worker', email: `wendy-${tag}@example.org` });
     const omar = await as(`omar-${tag}`, 'worker', team, { name: 'Omar Osei', email: `omar-${tag}@example.org` });
     const manager = await as(`manager-${tag}`, 'manager', team, { name: 'Mina Manager', email: `manager-${tag}@example.org` });
-    const first = await request(api.app).post('/visits').set(wendy).send(startBody(`${tag}-1`, { clientRef: `C-W-${tag}` })).expect(201);
-    await request(api.app).post('/visits').set(omar).send(startBody(`${tag}-2`, { clientRef: `C-O-${tag}` })).expect(201);
+    const first = await request(api.app)
+      .post('/visits')
+      .set(wendy)
+      .send(startBody(`${tag}-1`, { clientRef: `C-W-${tag}` }))
+      .expect(201);
+    await request(api.app)
+      .post('/visits')
+      .set(omar)
+      .send(startBody(`${tag}-2`, { clientRef: `C-O-${tag}` }))
+      .expect(201);
     await request(api.app).post(`/visits/${first.body.visitId}/red-flag`).set(wendy).send({}).expect(202);
     const listed = async () => (await request(api.app).get('/dashboard/visits').set(manager).expect(200)).body;
     // The rows are written beside the workflows: wait for both.
@@ -76,7 +89,10 @@ describe('People on the pages in headless Chromium', () => {
 
     // Workers see no names, another team's manager only their own team; the team's manager sees them.
     await request(api.app).get('/dashboard/visits').set(wendy).expect(403);
-    const elsewhere = await request(api.app).get('/dashboard/visits').set(await as(`boss-${tag}`, 'manager', `other-${tag}`)).expect(200);
+    const elsewhere = await request(api.app)
+      .get('/dashboard/visits')
+      .set(await as(`boss-${tag}`, 'manager', `other-${tag}`))
+      .expect(200);
     expect(elsewhere.body).toMatchObject({ team: `other-${tag}`, visits: [] });
     const body = await listed();
     expect(body).toMatchObject({ team, timeZone: 'Europe/London' });

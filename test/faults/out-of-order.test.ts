@@ -76,9 +76,17 @@ test('When requests come twice or out of order through the real API process, the
   const planManager = await stack.as(`mgr-${tag}`, 'manager', team);
   const today = toDateString(Date.now());
   const planId = await livePlan(stack.apiUrl, practitioner, planManager);
-  await refused('go-live twice', () => api().post(`/plans/${planId}/go-live`).set(planManager), async () => (await api().get(`/plans/${planId}`).set(planManager).expect(200)).body.state);
+  await refused(
+    'go-live twice',
+    () => api().post(`/plans/${planId}/go-live`).set(planManager),
+    async () => (await api().get(`/plans/${planId}`).set(planManager).expect(200)).body.state,
+  );
   const ending = review('end', today).ending!;
-  await api().post(`/plans/${planId}/end`).set(planManager).send({ ...ending, ground: 'managed_through_other_means', carePlanRef: 'CSP-1', risk: 'reduced' }).expect(200);
+  await api()
+    .post(`/plans/${planId}/end`)
+    .set(planManager)
+    .send({ ...ending, ground: 'managed_through_other_means', carePlanRef: 'CSP-1', risk: 'reduced' })
+    .expect(200);
   const plan = async () => {
     const body = (await api().get(`/plans/${planId}`).set(planManager).expect(200)).body;
     return { state: body.state, timeline: body.timeline.length };

@@ -24,7 +24,11 @@ test('When PostgreSQL is down, the API answers writes with 503 and a clear messa
   const writes = [
     () => api().post(`/visits/${input.visitId}/check-in`).set(worker).send({}),
     () => api().post(`/visits/${input.visitId}/red-flag`).set(worker).send({ reason: 'Shouting upstairs' }),
-    () => api().post(`/visits/${input.visitId}/extend`).set(worker).send({ eta: new Date(Date.now() + 90 * 60_000).toISOString(), reason: 'Client needs more time' }),
+    () =>
+      api()
+        .post(`/visits/${input.visitId}/extend`)
+        .set(worker)
+        .send({ eta: new Date(Date.now() + 90 * 60_000).toISOString(), reason: 'Client needs more time' }),
   ];
   const answers = [];
   let slowestMs = 0;
@@ -49,7 +53,14 @@ test('When PostgreSQL is down, the API answers writes with 503 and a clear messa
 
   const events = await eventually(async () => {
     const rows = await stack.db.visitEvent.findMany({ where: { visitId: input.visitId }, orderBy: { seq: 'asc' } });
-    return rows.some((e) => e.type === 'alert-sent') && count(rows.map((e) => e.type), 'checked-in') === 2 && rows;
+    return (
+      rows.some((e) => e.type === 'alert-sent') &&
+      count(
+        rows.map((e) => e.type),
+        'checked-in',
+      ) === 2 &&
+      rows
+    );
   }, 90_000);
   const recordedMs = Date.now() - upAt;
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
@@ -59,7 +70,10 @@ test('When PostgreSQL is down, the API answers writes with 503 and a clear messa
   const deliveries = await deliveriesOf(stack, input.visitId);
   expect(sendingFaults(deliveries)).toEqual({ duplicated: [], lost: [] });
   expect(Math.max(...deliveries.map((d) => d.attempts))).toBeGreaterThan(0);
-  await api().post(`/visits/${input.visitId}/acknowledge`).set(await stack.as(input.manager.id!, 'manager', input.team)).expect(202);
+  await api()
+    .post(`/visits/${input.visitId}/acknowledge`)
+    .set(await stack.as(input.manager.id!, 'manager', input.team))
+    .expect(202);
   report(
     `PostgreSQL down ${upAt - downAt} ms (restart ${upAt - restartAt} ms): ${answers.filter((r) => r.status === 503).length}/${answers.length} API writes answered 503 database_unavailable, slowest in ${slowestMs} ms; ` +
       `${events.length} visit events recorded without a gap ${recordedMs} ms after it came back; red-flag alerts delivered ${deliveredMs} ms after, ${Math.max(...copiesPerKey(deliveries))} copy per key`,

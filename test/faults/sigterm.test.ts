@@ -30,7 +30,10 @@ test('When the API gets SIGTERM, the request in flight is answered, new ones are
   await new Promise((r) => setTimeout(r, 300));
   const stopping = stack.api.stop('SIGTERM');
   await new Promise((r) => setTimeout(r, 500));
-  const refused = await fetch(`${stack.apiUrl}/healthz`).then(() => 'answered', (err: Error) => err.message);
+  const refused = await fetch(`${stack.apiUrl}/healthz`).then(
+    () => 'answered',
+    (err: Error) => err.message,
+  );
   inFlight.finish();
   const answer = await inFlight.answered;
   const exit = await stopping;
@@ -76,5 +79,7 @@ test('When the worker gets SIGTERM with a send in flight, it finishes the send, 
   await takeCharge(visit.handle);
   const deliveries = await deliveriesOf(stack, visit.input.visitId);
   expect(sendingFaults(deliveries)).toEqual({ duplicated: [], lost: [] });
-  report(`worker SIGTERM: the send in flight finished and was delivered, exit code ${exit.code} ${exit.ms} ms after the signal (1000 ms of it blocked on purpose); ladder resumed after restart, ${Math.max(...copiesPerKey(deliveries))} copy per key`);
+  report(
+    `worker SIGTERM: the send in flight finished and was delivered, exit code ${exit.code} ${exit.ms} ms after the signal (1000 ms of it blocked on purpose); ladder resumed after restart, ${Math.max(...copiesPerKey(deliveries))} copy per key`,
+  );
 });

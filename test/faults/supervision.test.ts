@@ -18,7 +18,7 @@ const alive = (pid: number) => {
   }
 };
 
-test('When npm start\'s worker, then its API, is SIGKILLed, each is restarted and logged while the others keep running; a SIGTERM then stops everything', async () => {
+test("When npm start's worker, then its API, is SIGKILLed, each is restarted and logged while the others keep running; a SIGTERM then stops everything", async () => {
   const [port, smtpPort, webPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const dataDir = fs.mkdtempSync(path.join(process.env.TEST_ROOT!, 'start-'));
   const taskQueue = `supervised-${randomUUID()}`;
@@ -44,7 +44,11 @@ test('When npm start\'s worker, then its API, is SIGKILLed, each is restarted an
   const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
   /** Pids of the processes that logged `msg`, in order. */
   const pidsOf = (msg: string) => [...output.matchAll(new RegExp(`\\{[^\\n]*"msg":"${msg}"[^\\n]*`, 'g'))].map((m) => JSON.parse(m[0]).pid as number);
-  const health = () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0);
+  const health = () =>
+    fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.status,
+      () => 0,
+    );
   const seen: number[] = [];
   try {
     await eventually(async () => output.includes('CareWatch is running') && pidsOf('worker running').length && pidsOf('API listening').length, 120_000);
@@ -76,7 +80,9 @@ test('When npm start\'s worker, then its API, is SIGKILLed, each is restarted an
     launcher.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(seen.filter(alive)).toEqual([]);
-    report(`npm start supervision: SIGKILLed worker running again after ${(workerBackMs / 1000).toFixed(1)} s, API restarted; launcher and mail sink untouched; SIGTERM stopped all ${seen.length} processes it had started`);
+    report(
+      `npm start supervision: SIGKILLed worker running again after ${(workerBackMs / 1000).toFixed(1)} s, API restarted; launcher and mail sink untouched; SIGTERM stopped all ${seen.length} processes it had started`,
+    );
   } finally {
     if (launcher.exitCode === null) {
       launcher.kill('SIGKILL');

@@ -22,7 +22,7 @@ async function shardOwner(stack: Stack, databaseUrl: string, workflowId: string)
   }
 }
 
-test('When the Temporal node that owns a visit\'s shard is SIGKILLed mid-ladder, the other node takes the shard and every alert is still sent exactly once', async () => {
+test("When the Temporal node that owns a visit's shard is SIGKILLed mid-ladder, the other node takes the shard and every alert is still sent exactly once", async () => {
   const stack = stackOf();
   expect(stack.temporalNodes).toHaveLength(2);
   let killed: { node: ServerNode; shard: number } | undefined;

@@ -7,7 +7,7 @@ const stackOf = useStack({ temporal: testBackend() === 'cluster' ? 'cluster' : '
 
 const DOWN_MS = 5_000;
 
-test('When the Temporal server\'s PostgreSQL restarts mid-ladder, the ladder goes on and every alert is sent exactly once', async () => {
+test("When the Temporal server's PostgreSQL restarts mid-ladder, the ladder goes on and every alert is sent exactly once", async () => {
   const stack = stackOf();
   const run = await ladderThroughFault(stack, async () => {
     const downAt = Date.now();

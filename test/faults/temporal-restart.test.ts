@@ -9,7 +9,7 @@ const stackOf = useStack();
 
 const DUE_MS = 12_000;
 
-test('When Temporal (the dev server on its file, or the real server\'s nodes) stops and restarts, timers still fire and nothing accepted before the stop is lost', async () => {
+test("When Temporal (the dev server on its file, or the real server's nodes) stops and restarts, timers still fire and nothing accepted before the stop is lost", async () => {
   const stack = stackOf();
   const api = () => request(stack.apiUrl);
   const team = 'faults-restart';
@@ -34,7 +34,10 @@ test('When Temporal (the dev server on its file, or the real server\'s nodes) st
   await stack.startTemporal();
   const upAt = Date.now();
 
-  const overdue = await eventually(async () => (await deliveriesOf(stack, visit.input.visitId)).find((d) => d.template === 'visit-overdue-worker' && d.received.length)?.received[0], 60_000);
+  const overdue = await eventually(
+    async () => (await deliveriesOf(stack, visit.input.visitId)).find((d) => d.template === 'visit-overdue-worker' && d.received.length)?.received[0],
+    60_000,
+  );
   const lateMs = overdue.receivedAt.getTime() - overdueAt;
   expect(lateMs).toBeGreaterThan(-1_000);
   expect(lateMs).toBeLessThan(15_000);

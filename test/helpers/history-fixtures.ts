@@ -50,7 +50,11 @@ export function loadHistoryFixture(file: string): { workflowId: string; history:
   return { workflowId, history: History.decode(Buffer.from(history, 'base64')) };
 }
 
-export const fixturesStartingWith = (prefix: string) => fs.readdirSync(FIXTURES).filter((f) => f.startsWith(prefix)).sort();
+export const fixturesStartingWith = (prefix: string) =>
+  fs
+    .readdirSync(FIXTURES)
+    .filter((f) => f.startsWith(prefix))
+    .sort();
 
 /** Every stored history, by file name: each must replay on the code of today. */
 export const historyFixtures = () => fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json') && f.includes('-history-'));

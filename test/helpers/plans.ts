@@ -69,7 +69,14 @@ export function declinedSupportInput(overrides: Partial<DeclinedSupportInput> = 
   return {
     caseId,
     team: 'east',
-    refusal: { declined: 'A plan', optionsExplained: 'Plan; advocacy', implicationsExplained: 'Nobody checks her money', coercionConsidered: true, coercionNotes: 'Seen alone', adultViews: 'Does not want a plan' },
+    refusal: {
+      declined: 'A plan',
+      optionsExplained: 'Plan; advocacy',
+      implicationsExplained: 'Nobody checks her money',
+      coercionConsidered: true,
+      coercionNotes: 'Seen alone',
+      adultViews: 'Does not want a plan',
+    },
     leadPractitioner: { id: 'prac-1', email: `lead-${caseId.slice(0, 8)}@example.org` },
     createdBy: practitioner,
     ...overrides,
@@ -84,7 +91,11 @@ export function disagreementInput(overrides: Partial<DisagreementInput> = {}): D
     disagreementId,
     planId: randomUUID(),
     team: 'east',
-    contacts: { leadPractitioner: { id: 'prac-1', email: `lead-${tag}@example.org` }, manager: { id: 'mgr-1', email: `manager-${tag}@example.org` }, safeguardingLead: { id: 'sg-1', email: `sg-${tag}@example.org` } },
+    contacts: {
+      leadPractitioner: { id: 'prac-1', email: `lead-${tag}@example.org` },
+      manager: { id: 'mgr-1', email: `manager-${tag}@example.org` },
+      safeguardingLead: { id: 'sg-1', email: `sg-${tag}@example.org` },
+    },
     decisionRef: 'Review 1',
     what: 'Supervised contact continues',
     why: 'The adult is distressed by it',
@@ -113,7 +124,13 @@ export function review(outcome: ReviewOutcome, today: string, overrides: Partial
     supplementary_action: { supplementaryActions: [{ id: 'a2', description: 'Referral to the debt advice service', owner: { name: 'Sam Lee' }, dueDate: addDays(today, 20) }] },
     end: {
       nextReviewDate: undefined,
-      ending: { ground: 'risks_no_longer_exist', outcomes: [{ outcomeId: 'o1', achieved: 'fully' }], risk: 'removed', rationale: 'Nephew moved abroad; accounts secured', adultViews: 'Happy for the plan to end' },
+      ending: {
+        ground: 'risks_no_longer_exist',
+        outcomes: [{ outcomeId: 'o1', achieved: 'fully' }],
+        risk: 'removed',
+        rationale: 'Nephew moved abroad; accounts secured',
+        adultViews: 'Happy for the plan to end',
+      },
     },
   };
   return { ...base, ...byOutcome[outcome], ...overrides };

@@ -74,8 +74,7 @@ export interface VisitSuite {
 export function visitSuite(overrides?: Parameters<typeof createHarness>[0]): VisitSuite {
   const suite = timeSkippingSuite(overrides);
   return Object.assign(suite, {
-    start: (input: VisitInput) =>
-      suite.env.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: suite.harness.taskQueue, args: [input] }),
+    start: (input: VisitInput) => suite.env.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: suite.harness.taskQueue, args: [input] }),
   });
 }
 

@@ -116,7 +116,15 @@ async function startRunTemporal(backend: TemporalBackend, cli: string, root: str
   const nodePorts = await freeNodePorts(NODES[backend]);
   const port = backend === 'server' ? nodePorts[0].frontend : await freePort();
   const log = fs.createWriteStream(path.join(os.tmpdir(), `carewatch-test-temporal-${process.pid}.log`));
-  return startTemporal({ backend, dir: path.join(root, 'temporal'), port, namespace: 'default', db: temporalDatabaseFromUrl(databaseUrl), nodePorts, onLog: (line) => log.write(`${line}\n`) });
+  return startTemporal({
+    backend,
+    dir: path.join(root, 'temporal'),
+    port,
+    namespace: 'default',
+    db: temporalDatabaseFromUrl(databaseUrl),
+    nodePorts,
+    onLog: (line) => log.write(`${line}\n`),
+  });
 }
 
 const quietLogger = {

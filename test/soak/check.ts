@@ -227,10 +227,5 @@ function table(v: Side, p: Side, input: CheckInput): string {
     ['accepted and in the database', (s) => s.inDatabase],
   ];
   const faults = [...groupBy(input.faults, (f) => f.name)].map(([name, fs]) => `${name} ×${fs.length} (${seconds(fs.reduce((t, f) => t + f.e - f.s, 0))} s)`).join(', ');
-  return [
-    `faults: ${faults || 'none'}`,
-    '| figure | visits | plans |',
-    '|---|---|---|',
-    ...rows.map(([name, value]) => `| ${name} | ${value(v)} | ${value(p)} |`),
-  ].join('\n');
+  return [`faults: ${faults || 'none'}`, '| figure | visits | plans |', '|---|---|---|', ...rows.map(([name, value]) => `| ${name} | ${value(v)} | ${value(p)} |`)].join('\n');
 }

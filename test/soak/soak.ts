@@ -79,7 +79,16 @@ async function persist<T>(what: () => Promise<T>, until: number): Promise<T> {
 }
 
 const FAULTS: { offset: number; name: string; halts?: boolean; realServer?: boolean; run(stack: Stack, until: number, cycle: number): Promise<void> }[] = [
-  { offset: 20_000, name: 'SMTP relay down (421)', run: (s) => window(() => s.smtp.setDown(true), () => s.smtp.setDown(false), 20_000) },
+  {
+    offset: 20_000,
+    name: 'SMTP relay down (421)',
+    run: (s) =>
+      window(
+        () => s.smtp.setDown(true),
+        () => s.smtp.setDown(false),
+        20_000,
+      ),
+  },
   { offset: 40_000, name: 'worker SIGKILL', halts: true, run: (s, until) => killWorker(s, until) },
   // The real server only (the dev server is one process on SQLite): one node killed (on a cluster the other carries on), its PostgreSQL restarted.
   {
@@ -89,16 +98,72 @@ const FAULTS: { offset: number; name: string; halts?: boolean; realServer?: bool
     realServer: true,
     run: (s, until, cycle) => {
       const node = s.temporalNodes[cycle % s.temporalNodes.length];
-      return restart(() => node.stop('SIGKILL'), () => node.start(), 3_000, until);
+      return restart(
+        () => node.stop('SIGKILL'),
+        () => node.start(),
+        3_000,
+        until,
+      );
     },
   },
-  { offset: 72_000, name: 'service PostgreSQL restarted', run: (s, until) => restart(() => s.stopPostgres(), () => s.startPostgres(), 8_000, until) },
+  {
+    offset: 72_000,
+    name: 'service PostgreSQL restarted',
+    run: (s, until) =>
+      restart(
+        () => s.stopPostgres(),
+        () => s.startPostgres(),
+        8_000,
+        until,
+      ),
+  },
   // Longer than the send lease and the activity's limit: a hung attempt must not end in a second copy.
-  { offset: 90_000, name: 'SMTP relay hung (70 s per message)', run: (s) => window(() => s.smtp.setDelay(70_000), () => s.smtp.setDelay(0), 8_000) },
+  {
+    offset: 90_000,
+    name: 'SMTP relay hung (70 s per message)',
+    run: (s) =>
+      window(
+        () => s.smtp.setDelay(70_000),
+        () => s.smtp.setDelay(0),
+        8_000,
+      ),
+  },
   { offset: 100_000, name: 'worker SIGKILL', halts: true, run: (s, until) => killWorker(s, until) },
-  { offset: 117_000, name: 'Temporal restarted', halts: true, run: (s, until) => restart(() => s.stopTemporal(), () => s.startTemporal(), 4_000, until) },
-  { offset: 135_000, name: 'SMTP relay slow (3 s per message)', run: (s) => window(() => s.smtp.setDelay(3_000), () => s.smtp.setDelay(0), 15_000) },
-  { offset: 150_000, name: "Temporal's PostgreSQL restarted", halts: true, realServer: true, run: (s, until) => restart(() => s.stopTemporalPostgres(), () => s.startTemporalPostgres(), 6_000, until) },
+  {
+    offset: 117_000,
+    name: 'Temporal restarted',
+    halts: true,
+    run: (s, until) =>
+      restart(
+        () => s.stopTemporal(),
+        () => s.startTemporal(),
+        4_000,
+        until,
+      ),
+  },
+  {
+    offset: 135_000,
+    name: 'SMTP relay slow (3 s per message)',
+    run: (s) =>
+      window(
+        () => s.smtp.setDelay(3_000),
+        () => s.smtp.setDelay(0),
+        15_000,
+      ),
+  },
+  {
+    offset: 150_000,
+    name: "Temporal's PostgreSQL restarted",
+    halts: true,
+    realServer: true,
+    run: (s, until) =>
+      restart(
+        () => s.stopTemporalPostgres(),
+        () => s.startTemporalPostgres(),
+        6_000,
+        until,
+      ),
+  },
   { offset: 160_000, name: 'worker SIGKILL', halts: true, run: (s, until) => killWorker(s, until) },
 ];
 /** The schedule above repeats every this long for longer runs. */
@@ -163,9 +228,14 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
     for (;;) {
       attempts++;
       try {
-        const res = await fetch(`${api}${path}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(20_000) });
+        const res = await fetch(`${api}${path}`, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(20_000),
+        });
         status = res.status;
-        message = status >= 400 ? ((await res.json().catch(() => ({}))) as { error?: { message?: string } }).error?.message ?? '' : (await res.arrayBuffer(), '');
+        message = status >= 400 ? (((await res.json().catch(() => ({}))) as { error?: { message?: string } }).error?.message ?? '') : (await res.arrayBuffer(), '');
       } catch {
         status = 0;
       }
@@ -361,7 +431,26 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
     fs.writeFileSync(`${options.dump}.worker.log`, stack.worker.output());
     fs.writeFileSync(`${options.dump}.api.log`, stack.api.output());
   }
-  if (options.dump) fs.writeFileSync(options.dump, JSON.stringify({ t0, cutAt, faults, visits, plans, actions, expectations, deliveries, events: await stack.db.visitEvent.findMany({ select: { visitId: true, seq: true, type: true, at: true, data: true } }), received: stack.smtp.messages.map(({ text: _text, html: _html, ...m }) => m) }, null, 1));
+  if (options.dump)
+    fs.writeFileSync(
+      options.dump,
+      JSON.stringify(
+        {
+          t0,
+          cutAt,
+          faults,
+          visits,
+          plans,
+          actions,
+          expectations,
+          deliveries,
+          events: await stack.db.visitEvent.findMany({ select: { visitId: true, seq: true, type: true, at: true, data: true } }),
+          received: stack.smtp.messages.map(({ text: _text, html: _html, ...m }) => m),
+        },
+        null,
+        1,
+      ),
+    );
   return check({
     expectations,
     received: stack.smtp.messages,
@@ -437,7 +526,11 @@ const DB_TYPES: Record<string, string> = {
 async function databaseCounts(stack: Stack): Promise<ActionCounts> {
   const types = Object.keys(DB_TYPES);
   const rows = [
-    ...(await stack.db.visitEvent.groupBy({ by: ['visitId', 'type'], where: { type: { in: types } }, _count: true })).map((r) => ({ subject: r.visitId, type: r.type, n: r._count })),
+    ...(await stack.db.visitEvent.groupBy({ by: ['visitId', 'type'], where: { type: { in: types } }, _count: true })).map((r) => ({
+      subject: r.visitId,
+      type: r.type,
+      n: r._count,
+    })),
     ...(await stack.db.planEvent.groupBy({ by: ['planId', 'type'], where: { type: { in: types } }, _count: true })).map((r) => ({ subject: r.planId, type: r.type, n: r._count })),
   ];
   const counts: ActionCounts = new Map();
