@@ -175,7 +175,7 @@ export function check(input: CheckInput): SoakResult {
     if (!input.refused.has(d.recipient.toLowerCase())) continue;
     const side = d.subjectType === 'plan' ? sides.plan : sides.visit;
     side.refusedSends++;
-    if (d.status === 'failed' && /550/.test(d.lastError ?? '')) side.refusedRecorded++;
+    if ((d.status === 'rejected' || d.status === 'failed') && /550/.test(d.lastError ?? '')) side.refusedRecorded++;
   }
 
   for (const [subjectKind, logs] of groupBy(
