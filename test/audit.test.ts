@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendAudit, audit, chainAuditEntries, verifyAuditChain } from '../lib/audit';
 import type { Db } from '../lib/db';
+import { eventually } from './helpers/eventually';
 import { testDb } from './helpers/temporal';
 
 /** Changes entries the way only a superuser can: with triggers switched off for the session. */
@@ -25,20 +26,25 @@ describe('The audit trail (PostgreSQL)', () => {
 
   const actor = { id: 'mgr-1', role: 'manager' };
   const entriesOf = (targetId: string) => db.auditEntry.findMany({ where: { targetId }, orderBy: { position: 'asc' } });
+  /** The target's entries once all are chained: another test file's open transaction may hold the chainer back a moment. */
+  const chainedEntriesOf = (targetId: string) =>
+    eventually(async () => {
+      await chainAll(db);
+      const rows = await entriesOf(targetId);
+      return rows.every((r) => r.position !== null) && rows;
+    }, 30_000);
 
   /** Three chained entries about one target; tampering uses the middle one, never the chain's tail. */
   async function chainedThree() {
     const target = { type: 'plan', id: randomUUID() };
     for (const rationale of ['The adult asked for a copy', 'Risks reduced', 'Reviewed']) await audit(db, { actor, action: 'plan.decided', target, rationale });
-    await chainAll(db);
-    return entriesOf(target.id);
+    return chainedEntriesOf(target.id);
   }
 
   it('When twenty entries are appended at once, then once chained the chain never forks and verifies whole', async () => {
     const target = { type: 'visit', id: randomUUID() };
     await Promise.all(Array.from({ length: 20 }, (_, i) => audit(db, { actor, action: 'visit.read', target, data: { i } })));
-    await chainAll(db);
-    const rows = await entriesOf(target.id);
+    const rows = await chainedEntriesOf(target.id);
     expect(rows).toHaveLength(20);
     const all = await db.auditEntry.findMany({ where: { position: { not: null } }, orderBy: { position: 'asc' }, select: { position: true, prevHash: true, hash: true } });
     all.slice(1).forEach((row, i) => expect(row.prevHash).toBe(all[i].hash));
@@ -89,8 +95,7 @@ describe('The audit trail (PostgreSQL)', () => {
       expect(report).toMatchObject({ ok: true });
       expect(report.pending).toBeGreaterThanOrEqual(1);
     });
-    await chainAll(db);
-    const [[earlyRow], [lateRow]] = await Promise.all([entriesOf(early.id), entriesOf(late.id)]);
+    const [[earlyRow], [lateRow]] = await Promise.all([chainedEntriesOf(early.id), chainedEntriesOf(late.id)]);
     expect(earlyRow.position).toBeLessThan(lateRow.position!);
     await expect(verifyAuditChain(db)).resolves.toMatchObject({ ok: true });
   });

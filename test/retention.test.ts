@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import type { ScheduleHandle } from '@temporalio/client';
+import { Client, type ScheduleHandle } from '@temporalio/client';
 import { yearsBefore } from '../activities/retention';
+import { newPayloadKey } from '../lib/codec';
+import { dataConverter } from '../lib/data-converter';
 import { ensureRetentionSchedule } from '../worker/retention-schedule';
 import { as, startApi, type ApiHarness } from './helpers/api';
 import { eventually } from './helpers/eventually';
@@ -88,6 +90,23 @@ describe('Retention: a scheduled review lists records past their period; only a 
     });
     expect(again.scheduleId).toBe(schedule.scheduleId);
     expect((await schedule.describe()).spec.calendars?.[0]).toMatchObject({ dayOfMonth: [{ start: 2, end: 2, step: 1 }] });
+  });
+
+  it('When the schedule was written under a payload key this worker does not hold, then it is written anew, not left to stop the worker (issue 15 hole 5)', async () => {
+    const theirs = new Client({
+      connection: api.env.client.connection,
+      namespace: api.env.client.options.namespace,
+      dataConverter: dataConverter({ PAYLOAD_KEYS: newPayloadKey('another-stack'), PAYLOAD_ACTIVE_KEY_ID: 'another-stack' }),
+    });
+    const options = { scheduleId: `retention-foreign-${tag}`, taskQueue: api.harness.taskQueue, cron: '0 0 1 1 *', policy: { planYears: 8, visitYears: 6 } };
+    const foreign = await ensureRetentionSchedule(theirs, options);
+    try {
+      await expect(api.env.client.schedule.getHandle(foreign.scheduleId).describe()).rejects.toThrow(/not configured/);
+      const ours = await ensureRetentionSchedule(api.env.client, { ...options, cron: '0 0 3 1 *' });
+      expect((await ours.describe()).spec.calendars?.[0]).toMatchObject({ dayOfMonth: [{ start: 3, end: 3, step: 1 }] });
+    } finally {
+      await api.env.client.schedule.getHandle(options.scheduleId).delete();
+    }
   });
 
   it('When the review runs, then records past their period are listed and nothing is deleted; a decision is needed first', async () => {

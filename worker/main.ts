@@ -22,11 +22,12 @@ async function main() {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   await requireSearchAttributes(connection, config.TEMPORAL_NAMESPACE, config.TEMPORAL_ADDRESS);
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  // The retention review is optional at start: nothing about it may keep visits from escalating.
   await ensureRetentionSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) }), {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     cron: config.RETENTION_REVIEW_CRON,
     policy: { planYears: config.RETENTION_PLAN_YEARS, visitYears: config.RETENTION_VISIT_YEARS },
-  });
+  }).catch((err: unknown) => log.error({ event: 'retention_schedule_failed', err }, 'retention review schedule not updated; visits and plans run regardless'));
   await clientConnection.close();
   const worker = await createWorker({
     connection,

@@ -24,12 +24,24 @@ export async function ensureRetentionSchedule(client: Client, options: Retention
     taskQueue: options.taskQueue,
     args: [options.policy],
   };
+  const create = () => client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' } });
   try {
-    return await client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' } });
+    return await create();
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     const handle = client.schedule.getHandle(scheduleId);
-    await handle.update((previous) => ({ ...previous, spec, action }));
-    return handle;
+    try {
+      await handle.update((previous) => ({ ...previous, spec, action }));
+      return handle;
+    } catch (readErr) {
+      if (!undecryptable(readErr)) throw readErr;
+      // Written under a payload key this worker no longer holds (rotated out, or another
+      // stack's): it holds only our own configuration, so it is written anew under ours.
+      await handle.delete();
+      return create();
+    }
   }
 }
+
+/** The codec's refusals: a key id it does not hold, or a payload its key does not open. */
+const undecryptable = (err: unknown) => err instanceof Error && /which is not configured|unable to authenticate data/.test(err.message);

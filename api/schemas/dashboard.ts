@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { registry } from '../openapi/registry';
-import { VisitStatusEnum } from './visits';
+import { VisitSummary } from './visits';
 
 export const DashboardQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(200) });
 
@@ -10,17 +10,9 @@ export const DashboardVisits = registry.register(
     team: z.string(),
     timeZone: z.string().openapi({ description: "The team's IANA zone: the dashboard shows times on this clock" }),
     visits: z.array(
-      z.object({
-        id: z.string(),
-        status: VisitStatusEnum,
-        kind: z.string(),
-        riskLevel: z.string(),
-        workerId: z.string(),
+      VisitSummary.extend({
         workerName: z.string().openapi({ description: "The worker's name in the directory (their id if they left the team)" }),
         clientRef: z.string(),
-        eta: z.string(),
-        nextDueAt: z.string().nullable(),
-        escalationLevel: z.number(),
       }),
     ),
   }),

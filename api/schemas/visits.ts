@@ -189,20 +189,15 @@ export const Accepted = registry.register(
     owner: Owner.optional(),
   }),
 );
-export const VisitList = registry.register(
-  'VisitList',
-  z.object({
-    visits: z.array(
-      z.object({
-        id: z.string(),
-        status: VisitStatusEnum,
-        kind: z.string(),
-        riskLevel: z.string(),
-        workerId: z.string(),
-        eta: z.string(),
-        nextDueAt: z.string().nullable(),
-        escalationLevel: z.number(),
-      }),
-    ),
-  }),
-);
+/** One visit in a list: what a manager scans for, without its timeline. */
+export const VisitSummary = z.object({
+  id: z.string(),
+  status: VisitStatusEnum,
+  kind: z.string(),
+  riskLevel: z.string(),
+  workerId: z.string(),
+  eta: z.string(),
+  nextDueAt: z.string().nullable(),
+  escalationLevel: z.number(),
+});
+export const VisitList = registry.register('VisitList', z.object({ visits: z.array(VisitSummary) }));
