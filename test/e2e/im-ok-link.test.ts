@@ -1,33 +1,19 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import { chromiumPath } from '../../infra/chromium';
-import { startApi, type ApiHarness } from '../helpers/api';
+import type { ApiHarness } from '../helpers/api';
 import { directoryParties, eventsOf, startBody } from '../helpers/visits';
+import { pagesSuite } from './pages-suite';
 
 // Issue 16: a worker reminded by email checks in from the message itself. Opening the link
 // changes nothing (mail scanners open links); the button on its page checks in, once.
 describe("The worker's I'm OK link, from the email in the SMTP sink to a check-in (headless Chromium)", () => {
   let api: ApiHarness;
-  let server: Server;
   let base: string;
   let browser: Browser;
-
-  beforeAll(async () => {
-    api = await startApi();
-    server = createServer((req, res) => api.app(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const executablePath = chromiumPath();
-    if (!executablePath) throw new Error('Chromium is missing: npm test provisions it (scripts/provision.ts --for-tests)');
-    browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
-    await api?.close();
+  const pages = pagesSuite();
+  beforeAll(() => {
+    ({ api, base, browser } = pages);
   });
 
   it("When the worker opens the reminder's I'm OK link, then nothing changes until they press the button, which checks them in once", async () => {

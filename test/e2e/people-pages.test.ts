@@ -1,35 +1,21 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { setPassword } from '../../api/http/accounts';
-import { chromiumPath } from '../../infra/chromium';
-import { as, startApi, type ApiHarness } from '../helpers/api';
+import { as, type ApiHarness } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
 import { startBody } from '../helpers/visits';
+import { pagesSuite } from './pages-suite';
 
 // What people meet on the pages (issue 16): times on their team's clock with the zone named,
 // and a dashboard that names the team's workers and the client references.
 describe('People on the pages in headless Chromium', () => {
   let api: ApiHarness;
-  let server: Server;
   let base: string;
   let browser: Browser;
-
-  beforeAll(async () => {
-    api = await startApi();
-    server = createServer((req, res) => api.app(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const executablePath = chromiumPath();
-    if (!executablePath) throw new Error('Chromium is missing: npm test provisions it (scripts/provision.ts --for-tests)');
-    browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
-    await api?.close();
+  const pages = pagesSuite();
+  beforeAll(() => {
+    ({ api, base, browser } = pages);
   });
 
   /** The pages' own clock, in a browser set to another zone than the team's. */

@@ -102,12 +102,15 @@ export async function ladderThroughFault(stack: Stack, fault: (visit: Awaited<Re
 
   const deliveries = await deliveriesOf(stack, visit.input.visitId);
   const alerts = alertsReceived(deliveries);
+  // In ladder order. The manager's two alerts may be one: repeats that all fell due while the
+  // fault lasted go out once, at once (workflows/escalation-timetable.ts).
+  const managerAlerts = alerts.filter((a) => a.to === visit.mail('manager')).length;
+  expect(managerAlerts === 1 || managerAlerts === 2).toBe(true);
   expect(alerts.map((a) => a.to)).toEqual([
     visit.mail('worker'),
     visit.mail('buddy'),
-    visit.mail('manager'),
-    visit.mail('manager'),
-    ...alerts.slice(4).map(() => visit.mail('oncall')),
+    ...Array.from({ length: managerAlerts }, () => visit.mail('manager')),
+    ...alerts.slice(2 + managerAlerts).map(() => visit.mail('oncall')),
   ]);
   expect(sendingFaults(deliveries)).toEqual({ duplicated: [], lost: [] });
   expect(Math.max(...copiesPerKey(deliveries))).toBe(1);
