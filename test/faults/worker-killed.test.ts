@@ -14,7 +14,8 @@ test('When the worker is SIGKILLed mid-ladder and restarted, the ladder goes on 
     await stack.startWorker();
     return { downAt, upAt: Date.now() };
   });
-  expect(run.alerts.length).toBeGreaterThanOrEqual(6);
+  // worker, buddy, manager (its repeats may be caught up as one), then on-call twice.
+  expect(run.alerts.length).toBeGreaterThanOrEqual(5);
   const firstAfter = run.alerts.find((a) => a.at >= run.upAt)!;
   const dueAt = run.alerts[run.alerts.indexOf(firstAfter) - 1].at + STEP_MS;
   // Late only by the time no worker was running: a restarted worker waits out the dead one's
