@@ -1,25 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import type { ApiHarness } from '../helpers/api';
 import { directoryParties, eventsOf, startBody } from '../helpers/visits';
 import { pagesSuite } from './pages-suite';
 
 // Issue 16: a worker reminded by email checks in from the message itself. Opening the link
 // changes nothing (mail scanners open links); the button on its page checks in, once.
 describe("The worker's I'm OK link, from the email in the SMTP sink to a check-in (headless Chromium)", () => {
-  let api: ApiHarness;
-  let base: string;
-  let browser: Browser;
   const pages = pagesSuite();
-  beforeAll(() => {
-    ({ api, base, browser } = pages);
-  });
 
   it("When the worker opens the reminder's I'm OK link, then nothing changes until they press the button, which checks them in once", async () => {
     const tag = randomUUID().slice(0, 8);
     const { worker } = await directoryParties(tag);
-    const started = await request(api.app)
+    const started = await request(pages.api.app)
       .post('/visits')
       .set(worker)
       // A check-in every minute, reminded a minute before: the first reminder goes at once.
@@ -27,27 +19,27 @@ describe("The worker's I'm OK link, from the email in the SMTP sink to a check-i
       .expect(201);
     const visitId: string = started.body.visitId;
 
-    const [reminder] = await api.harness.smtp.waitFor(1, (m) => m.to[0] === `worker-${tag}@example.org` && m.subject.startsWith('Check-in due at'), 30_000);
+    const [reminder] = await pages.api.harness.smtp.waitFor(1, (m) => m.to[0] === `worker-${tag}@example.org` && m.subject.startsWith('Check-in due at'), 30_000);
     const link = new URL(/I'm OK: (http:\/\/carewatch\.test\/visits\/ok\/\S+)/.exec(reminder.text)![1]).pathname;
     expect(reminder.html).toContain(`href="http://carewatch.test${link}"`);
 
-    const page = await (await browser.newContext()).newPage();
-    await page.goto(`${base}${link}`);
+    const page = await (await pages.browser.newContext()).newPage();
+    await page.goto(`${pages.base}${link}`);
     await page.getByRole('heading', { name: 'Are you OK, Wendy Worker?' }).waitFor();
     await new Promise((r) => setTimeout(r, 1_000));
-    expect((await eventsOf(api.harness.db, visitId)).map((e) => e.type)).not.toContain('checked-in');
+    expect((await eventsOf(pages.api.harness.db, visitId)).map((e) => e.type)).not.toContain('checked-in');
 
     await page.getByRole('button', { name: "I'm OK" }).click();
     await page.getByRole('heading', { name: 'Thank you: you are checked in' }).waitFor();
-    const events = await eventsOf(api.harness.db, visitId, (t) => t.includes('checked-in'));
+    const events = await eventsOf(pages.api.harness.db, visitId, (t) => t.includes('checked-in'));
     expect(events.find((e) => e.type === 'checked-in')).toMatchObject({ actorId: `worker-${tag}`, actorRole: 'worker' });
 
     // Single-use: the same link again is refused, and takes nobody's charge either.
-    await page.goto(`${base}${link}`);
+    await page.goto(`${pages.base}${link}`);
     await page.getByRole('button', { name: "I'm OK" }).click();
     await page.getByRole('heading', { name: 'This link cannot be used' }).waitFor();
     expect(await page.textContent('body')).toContain('This link has already been used');
-    await request(api.app).post(link.replace('/visits/ok/', '/visits/ack/')).set('Accept', 'application/json').expect(404);
-    expect((await eventsOf(api.harness.db, visitId)).filter((e) => e.type === 'checked-in')).toHaveLength(1);
+    await request(pages.api.app).post(link.replace('/visits/ok/', '/visits/ack/')).set('Accept', 'application/json').expect(404);
+    expect((await eventsOf(pages.api.harness.db, visitId)).filter((e) => e.type === 'checked-in')).toHaveLength(1);
   });
 });

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { setPassword } from '../../api/http/accounts';
-import { as, type ApiHarness } from '../helpers/api';
+import { as } from '../helpers/api';
 import { eventually } from '../helpers/eventually';
 import { startBody } from '../helpers/visits';
 import { pagesSuite } from './pages-suite';
@@ -10,13 +10,7 @@ import { pagesSuite } from './pages-suite';
 // What people meet on the pages (issue 16): times on their team's clock with the zone named,
 // and a dashboard that names the team's workers and the client references.
 describe('People on the pages in headless Chromium', () => {
-  let api: ApiHarness;
-  let base: string;
-  let browser: Browser;
   const pages = pagesSuite();
-  beforeAll(() => {
-    ({ api, base, browser } = pages);
-  });
 
   /** The pages' own clock, in a browser set to another zone than the team's. */
   async function clocks(page: Page, times: string[], timeZone?: string): Promise<string[]> {
@@ -30,9 +24,9 @@ describe('People on the pages in headless Chromium', () => {
   }
 
   it("When a page shows times either side of a BST change, then they are the team's UK times with the zone, whatever the device's zone", async () => {
-    const context = await browser.newContext({ timezoneId: 'Asia/Tokyo' });
+    const context = await pages.browser.newContext({ timezoneId: 'Asia/Tokyo' });
     const page = await context.newPage();
-    await page.goto(`${base}/app/dashboard`);
+    await page.goto(`${pages.base}/app/dashboard`);
     const spring = ['2026-03-29T00:30:00Z', '2026-03-29T01:30:00Z'];
     const autumn = ['2026-10-25T00:30:00Z', '2026-10-25T01:30:00Z'];
     // Signed out: London, the default.
@@ -54,28 +48,28 @@ describe('People on the pages in headless Chromium', () => {
     const team = `dash-${tag}`;
     const hourOf = (ms: number) => Math.floor(ms / 3_600_000);
     const startedHour = hourOf(Date.now());
-    const db = api.harness.db;
+    const db = pages.api.harness.db;
     const wendy = await as(`wendy-${tag}`, 'worker', team, { name: 'Wendy Worker', email: `wendy-${tag}@example.org` });
     const omar = await as(`omar-${tag}`, 'worker', team, { name: 'Omar Osei', email: `omar-${tag}@example.org` });
     const manager = await as(`manager-${tag}`, 'manager', team, { name: 'Mina Manager', email: `manager-${tag}@example.org` });
-    const first = await request(api.app)
+    const first = await request(pages.api.app)
       .post('/visits')
       .set(wendy)
       .send(startBody(`${tag}-1`, { clientRef: `C-W-${tag}` }))
       .expect(201);
-    await request(api.app)
+    await request(pages.api.app)
       .post('/visits')
       .set(omar)
       .send(startBody(`${tag}-2`, { clientRef: `C-O-${tag}` }))
       .expect(201);
-    await request(api.app).post(`/visits/${first.body.visitId}/red-flag`).set(wendy).send({}).expect(202);
-    const listed = async () => (await request(api.app).get('/dashboard/visits').set(manager).expect(200)).body;
+    await request(pages.api.app).post(`/visits/${first.body.visitId}/red-flag`).set(wendy).send({}).expect(202);
+    const listed = async () => (await request(pages.api.app).get('/dashboard/visits').set(manager).expect(200)).body;
     // The rows are written beside the workflows: wait for both.
     await eventually(async () => (await db.visit.count({ where: { team } })) === 2);
 
     // Workers see no names, another team's manager only their own team; the team's manager sees them.
-    await request(api.app).get('/dashboard/visits').set(wendy).expect(403);
-    const elsewhere = await request(api.app)
+    await request(pages.api.app).get('/dashboard/visits').set(wendy).expect(403);
+    const elsewhere = await request(pages.api.app)
       .get('/dashboard/visits')
       .set(await as(`boss-${tag}`, 'manager', `other-${tag}`))
       .expect(200);
@@ -89,9 +83,9 @@ describe('People on the pages in headless Chromium', () => {
 
     // In the browser: names and references, never "worker 4fdde034 · visit ca777ebc".
     await setPassword(db, `manager-${tag}`, 'correct horse battery staple');
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/Los_Angeles' });
+    const context = await pages.browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/Los_Angeles' });
     const page = await context.newPage();
-    await page.goto(`${base}/app/dashboard`);
+    await page.goto(`${pages.base}/app/dashboard`);
     await page.getByLabel('Email', { exact: true }).fill(`manager-${tag}@example.org`);
     await page.getByLabel('Password', { exact: true }).fill('correct horse battery staple');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -106,9 +100,9 @@ describe('People on the pages in headless Chromium', () => {
 
     // The worker's phone says whom the directory will alert.
     await setPassword(db, `omar-${tag}`, 'correct horse battery staple');
-    const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const phoneContext = await pages.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
     const phone = await phoneContext.newPage();
-    await phone.goto(`${base}/app/`);
+    await phone.goto(`${pages.base}/app/`);
     await phone.getByLabel('Email', { exact: true }).fill(`omar-${tag}@example.org`);
     await phone.getByLabel('Password', { exact: true }).fill('correct horse battery staple');
     await phone.getByRole('button', { name: 'Sign in', exact: true }).click();
