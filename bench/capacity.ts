@@ -88,12 +88,12 @@ async function measureSize(
   // Every workflow is open before the first alert is due: start time, with a margin, then the reminder's lead.
   const firstDue = t0 + (size / startRate.perSecond) * 1300 + 5_000 + policy.reminderBeforeMs + policy.graceMs;
   const dueAtMs = Array.from({ length: size }, (_, i) => firstDue + (i * windowMs) / size);
-  const before = await statements.total([stack.pids[who]]);
+  const before = await statements.total(stack.pids[who]);
   const starts: Starts = { aheadMs: Infinity, lateIfWithinMs, late: 0 };
   const alerts = await start(dueAtMs, starts);
   startRate.perSecond = Math.max(5, size / ((Date.now() - t0) / 1000));
   const lateness = await awaitAlerts(stack.sink, alerts, subject, dueAtMs[dueAtMs.length - 1] + settleMs);
-  const after = await statements.total([stack.pids[who]]);
+  const after = await statements.total(stack.pids[who]);
   const processes = sampler.window(firstDue, Date.now());
   const history = await sampledCounts(
     deps.client,

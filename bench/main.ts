@@ -1,6 +1,7 @@
-// `npm run bench [-- --quick] [--visits N] [--minutes W] [--rate R] [--capacity]`: brings the
-// stack up on the bench's own ports, runs the scenarios (and with --capacity the capacity
-// search), prints the tables and saves the figures.
+// `npm run bench [-- --quick] [--temporal=dev,server,cluster] [--workers N] [--visits N] …`:
+// for each backend in turn brings the stack up on the bench's own ports (a fresh Temporal on
+// a new store each time), runs the scenarios and the capacity search, then prints one table
+// with a column per backend and saves all the figures in one results file.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,8 +18,14 @@ import { planLongevity } from './longevity';
 import { parseOptions, type BenchOptions } from './options';
 import { benchPolicy } from './policy';
 import { ProcessSampler, type ProcessFigures } from './process-stats';
-import { machine, saveResults, table, type Row } from './report';
+import { columnsTable, machine, saveResults, table, type Row } from './report';
 import { startStack, type Stack } from './stack';
+import { breakdownTable, latenessBreakdown, type Breakdown } from './breakdown';
+import type { TemporalBackend } from '../infra/temporal-backend';
+import type { LongevityFigures } from './longevity';
+import type { CheckInFigures } from './checkins';
+import type { Db } from '../lib/db';
+import { FIRST_ESCALATION_TEMPLATE } from './baseline-activities';
 
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,6 +46,8 @@ interface Escalations {
   processes: Record<string, ProcessFigures>;
   /** Per visit from start to first escalation (ours) or to its one alert (baseline). */
   costs: { ours: Costs; baseline: Costs };
+  /** Where the first alerts' lateness went, stage by stage. */
+  breakdown: { ours: Breakdown; baseline: Breakdown };
 }
 
 /**
@@ -50,6 +59,7 @@ interface Escalations {
 async function escalations(
   stack: Stack,
   client: Client,
+  db: Db,
   sampler: ProcessSampler,
   statements: StatementCounts,
   options: BenchOptions,
@@ -60,7 +70,7 @@ async function escalations(
   const policy = benchPolicy(options.graceSeconds * 1000);
   const settleMs = options.quick ? 15_000 : 120_000;
   const from = Date.now();
-  const statementsBefore = await statements.total([stack.pids.worker, stack.pids.baseline]);
+  const statementsBefore = await statements.total([...stack.pids.worker, ...stack.pids.baseline]);
   const firstDeadlines = () => deadlines(Date.now() + aheadMs + 5_000);
   const ourDeadlines = firstDeadlines();
   const slot = sideBySide && ourDeadlines.length > 1 ? (ourDeadlines[1] - ourDeadlines[0]) / 2 : 0;
@@ -78,7 +88,7 @@ async function escalations(
     say(`WARNING: ${ourStarts.late + baselineStarts.late} workflows started late: the server could not start them as fast as the scenario asks`);
   const processes = sampler.window(from, Date.now());
   // Statements of both workers over the scenario: the baseline's worker has no database, so all are ours.
-  const statementsAfter = await statements.total([stack.pids.worker, stack.pids.baseline]);
+  const statementsAfter = await statements.total([...stack.pids.worker, ...stack.pids.baseline]);
   const perVisit = statementsBefore === null || statementsAfter === null ? null : Math.round(((statementsAfter - statementsBefore) / ours.expected) * 10) / 10;
   const sampled = async (alerts: Promise<ExpectedAlert[]>, subject: string | null) =>
     sampledCounts(
@@ -86,7 +96,11 @@ async function escalations(
       arrived(stack.sink, await alerts, subject).map((a) => a.workflowId),
     );
   const costs = { ours: { ...(await sampled(ourAlerts, FIRST_ESCALATION_SUBJECT)), statements: perVisit }, baseline: { ...(await sampled(baselineAlerts, null)), statements: 0 } };
-  return { ours, baseline, lateStarts: { ours: ourStarts.late, baseline: baselineStarts.late }, processes, costs };
+  const breakdown = {
+    ours: await latenessBreakdown(client, stack.sink, await ourAlerts, FIRST_ESCALATION_SUBJECT, { db, template: FIRST_ESCALATION_TEMPLATE }),
+    baseline: await latenessBreakdown(client, stack.sink, await baselineAlerts, null, null),
+  };
+  return { ours, baseline, lateStarts: { ours: ourStarts.late, baseline: baselineStarts.late }, processes, costs, breakdown };
 }
 
 const ratio = (ours: number, base: number) => Math.round((ours / base) * 100) / 100;
@@ -131,21 +145,62 @@ async function orError<T>(scenario: () => Promise<T>): Promise<T | { error: stri
   }
 }
 
-async function main() {
-  const options = parseOptions(process.argv.slice(2));
+type CheckIns = (CheckInFigures & { processes: Record<string, ProcessFigures>; costs: { ours: Costs; baseline: Costs } }) | { error: string };
+
+/** What one backend's stack measured. */
+interface BackendRun {
+  backend: TemporalBackend;
+  steady: Escalations;
+  burst: Escalations;
+  checkIns: CheckIns;
+  capacity?: { ours: CapacityCurve; baseline: CapacityCurve };
+  temporal: Stack['temporalIssues'] & { log: string };
+}
+
+async function checkInScenario(stack: Stack, client: Client, db: Db, sampler: ProcessSampler, statements: StatementCounts, options: BenchOptions): Promise<CheckIns> {
+  return orError(async () => {
+    const walkers = await openVisitsWithTokens(db, client, Math.min(200, Math.ceil(options.rate)), benchPolicy(options.graceSeconds * 1000));
+    await sleep(2_000);
+    // A few walkers' histories before and after, divided by the check-ins each of them sent.
+    const sample = walkers.slice(0, 3).map((w) => visitWorkflowId(w.visitId));
+    const historyBefore = await Promise.all(sample.map((id) => historyCounts(client, id)));
+    const counted = [...stack.pids.worker, ...stack.pids.api];
+    const statementsBefore = await statements.total(counted);
+    const checkInFrom = Date.now();
+    const figures = await checkInTraffic(stack.apiUrl, walkers, options.rate, options.checkInSeconds);
+    const processes = sampler.window(checkInFrom, Date.now());
+    await sleep(2_000);
+    const statementsAfter = await statements.total(counted);
+    const historyAfter = await Promise.all(sample.map((id) => historyCounts(client, id)));
+    const sentTo = (i: number) => Math.floor(figures.sent / walkers.length) + (i < figures.sent % walkers.length ? 1 : 0);
+    const perCheckIn: HistoryCounts = meanCounts(sample.map((_, i) => scale(countsDelta(historyBefore[i], historyAfter[i]), 1 / sentTo(i))));
+    const costs: Costs = {
+      ...perCheckIn,
+      sampled: sample.length,
+      statements: statementsBefore === null || statementsAfter === null ? null : Math.round(((statementsAfter - statementsBefore) / figures.sent) * 10) / 10,
+    };
+    return { ...figures, processes, costs: { ours: costs, baseline: { ...(await baselineCheckInCounts(client)), statements: 0 } } };
+  });
+}
+
+/**
+ * One backend: a stack of its own (fresh Temporal, store, PostgreSQL and sink), the
+ * scenarios, the capacity search, and the plan's longevity when `longevity` asks for it
+ * (it runs on the time-skipping server, so once per bench is enough).
+ */
+async function runBackend(
+  backend: TemporalBackend,
+  options: BenchOptions,
+  statements: StatementCounts,
+  longevity: boolean,
+): Promise<{ run: BackendRun; longevity?: LongevityFigures | { error: string } }> {
   // Steady load: each visit opens this long before its deadline, as visits open through a day.
   const steadyAheadMs = options.quick ? 10_000 : 60_000;
-  const benchStarted = Date.now();
-  const tuning = Object.fromEntries(TUNING_VARIABLES.filter((v) => process.env[v]).map((v) => [v, process.env[v]]));
-  say(`options ${JSON.stringify(options)}; tuning ${JSON.stringify(tuning)}`);
-  // Every process the stack starts counts its database statements, and BENCH_CPU_PROF_DIR profiles the worker (bench/preload.cjs).
-  const statementsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'carewatch-bench-statements-'));
-  Object.assign(process.env, StatementCounts.preload(statementsDir));
-  const statements = new StatementCounts(statementsDir);
-  const stack = await startStack(options.basePort, {}, options.temporal);
+  const stack = await startStack(options.basePort, { backend, workers: options.workers });
   // Ctrl-C or a kill must not leave the bench's servers behind.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stack.stop().finally(() => process.exit(130)));
-  say(`measuring processes ${JSON.stringify(stack.pids)} on Temporal ${stack.temporalBackend}`);
+  const interrupted = () => void stack.stop().finally(() => process.exit(130));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, interrupted);
+  say(`measuring processes ${JSON.stringify(stack.pids)} on Temporal ${backend}`);
   const sampler = new ProcessSampler(stack.pids);
   sampler.start();
   let connection: Connection | undefined;
@@ -154,10 +209,11 @@ async function main() {
     connection = await Connection.connect({ address: stack.temporalAddress });
     const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter(stack.payloadKeys) });
     const spreadMs = options.spreadMinutes * 60_000;
-    say(`steady: ${options.visits} visits, deadlines over ${options.spreadMinutes} min, baseline side by side`);
+    say(`${backend} steady: ${options.visits} visits, deadlines over ${options.spreadMinutes} min, baseline side by side`);
     const steady = await escalations(
       stack,
       client,
+      db,
       sampler,
       statements,
       options,
@@ -165,11 +221,12 @@ async function main() {
       true,
       steadyAheadMs,
     );
-    say(`burst: ${options.burst} deadlines in one second, ours then the baseline`);
+    say(`${backend} burst: ${options.burst} deadlines in one second, ours then the baseline`);
     // Every burst workflow starts before the burst: allow ~25 starts/s (measured on a loaded machine).
     const burst = await escalations(
       stack,
       client,
+      db,
       sampler,
       statements,
       options,
@@ -177,32 +234,10 @@ async function main() {
       false,
       (options.quick ? 5_000 : 15_000) + options.burst * 40,
     );
+    say(`${backend} check-ins: ${options.rate}/s for ${options.checkInSeconds} s through the API`);
+    const checkIns = await checkInScenario(stack, client, db, sampler, statements, options);
 
-    say(`check-ins: ${options.rate}/s for ${options.checkInSeconds} s through the API`);
-    const checkIns = await orError(async () => {
-      const walkers = await openVisitsWithTokens(db, client, Math.min(200, Math.ceil(options.rate)), benchPolicy(options.graceSeconds * 1000));
-      await sleep(2_000);
-      // A few walkers' histories before and after, divided by the check-ins each of them sent.
-      const sample = walkers.slice(0, 3).map((w) => visitWorkflowId(w.visitId));
-      const historyBefore = await Promise.all(sample.map((id) => historyCounts(client, id)));
-      const statementsBefore = await statements.total([stack.pids.worker, stack.pids.api]);
-      const checkInFrom = Date.now();
-      const figures = await checkInTraffic(stack.apiUrl, walkers, options.rate, options.checkInSeconds);
-      const processes = sampler.window(checkInFrom, Date.now());
-      await sleep(2_000);
-      const statementsAfter = await statements.total([stack.pids.worker, stack.pids.api]);
-      const historyAfter = await Promise.all(sample.map((id) => historyCounts(client, id)));
-      const sentTo = (i: number) => Math.floor(figures.sent / walkers.length) + (i < figures.sent % walkers.length ? 1 : 0);
-      const perCheckIn: HistoryCounts = meanCounts(sample.map((_, i) => scale(countsDelta(historyBefore[i], historyAfter[i]), 1 / sentTo(i))));
-      const costs: Costs = {
-        ...perCheckIn,
-        sampled: sample.length,
-        statements: statementsBefore === null || statementsAfter === null ? null : Math.round(((statementsAfter - statementsBefore) / figures.sent) * 10) / 10,
-      };
-      return { ...figures, processes, costs: { ours: costs, baseline: { ...(await baselineCheckInCounts(client)), statements: 0 } } };
-    });
-
-    let capacity: { ours: CapacityCurve; baseline: CapacityCurve } | undefined;
+    let capacity: BackendRun['capacity'];
     if (options.capacity) {
       const deps = {
         stack,
@@ -218,81 +253,129 @@ async function main() {
       capacity = { ours, baseline };
     }
 
-    say(`plan longevity: ${options.planMonths} monthly reviews on the time-skipping server`);
-    const longevity = await orError(() =>
-      planLongevity({
-        months: options.planMonths,
-        databaseUrl: stack.databaseUrl,
-        smtpUrl: stack.sink.url,
-        publicUrl: stack.publicUrl,
-        linkSecret: 'bench-link-signing-secret-of-32-chars-or-more',
-        payloadKeys: stack.payloadKeys,
-      }),
-    );
-
-    const rows: Row[] = [
-      ['steady', 'visits / spread min / started ahead s', `${options.visits} / ${options.spreadMinutes} / ${steadyAheadMs / 1000}`],
-      ...escalationRows('steady', steady),
-      ['burst', 'visits in one second', options.burst],
-      ...escalationRows('burst', burst),
-      ...('error' in checkIns
-        ? [['check-ins', 'failed', checkIns.error] as Row]
-        : [
-            ['check-ins', 'rate/s × s (sent)', `${checkIns.rate} × ${checkIns.seconds} (${checkIns.sent})`] as Row,
-            ['check-ins', 'p50 / p99 / max ms', `${checkIns.p50Ms} / ${checkIns.p99Ms} / ${checkIns.maxMs}`, 'p99 ≤ 50'] as Row,
-            ['check-ins', 'errors / late client starts', `${checkIns.errors} / ${checkIns.lateStarts}`, 'errors 0'] as Row,
-            ...processRows('check-ins', checkIns.processes),
-          ]),
-      ...('error' in longevity
-        ? [['plan', 'failed', longevity.error] as Row]
-        : [
-            ['plan', 'months (reviews) / runs', `${longevity.months} / ${longevity.runs}`] as Row,
-            ['plan', 'history events per run', longevity.eventsPerRun.join(', ')] as Row,
-            ['plan', 'emails sent / wall s', `${longevity.emailsSent} / ${longevity.wallSeconds}`] as Row,
-          ]),
-      ...costRows('per visit to first escalation', steady.costs),
-      ...('error' in checkIns ? [] : costRows('per check-in', checkIns.costs)),
-      ...(capacity
-        ? ([['capacity', 'open visits at p99 ≤ 1 s, none missing (ours / baseline)', `${capacity.ours.capacity} / ${capacity.baseline.capacity}`, 'ours ≥ 10000']] as Row[])
-        : []),
-      [
-        'temporal',
-        `${stack.temporalBackend}: server warnings / errors / deadline exceeded`,
-        `${stack.temporalIssues.warn} / ${stack.temporalIssues.error} / ${stack.temporalIssues.deadlineExceeded}`,
-      ],
-    ];
-    const file = saveResults(options.quick ? 'quick' : 'full', {
-      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-      temporalBackend: stack.temporalBackend,
-      machine: machine(),
-      options,
-      tuning,
-      wallSeconds: Math.round((Date.now() - benchStarted) / 1000),
-      steady,
-      burst,
-      checkIns,
-      longevity,
-      costs: { perVisit: steady.costs, perCheckIn: 'error' in checkIns ? null : checkIns.costs },
-      capacity: capacity && {
-        ours: capacity.ours.capacity,
-        baseline: capacity.baseline.capacity,
-        ratio: ratio(capacity.ours.capacity, capacity.baseline.capacity),
-        curves: capacity,
-      },
-      temporal: { ...stack.temporalIssues, log: stack.temporalLog },
-    });
-    process.stdout.write(`${table(rows)}\n\n`);
-    if (capacity) process.stdout.write(`${capacityTable(capacity)}\n\n`);
-    say(`figures saved to ${file}`);
-    // A smoke check (CI) fails when a scenario could not run at all; times are never asserted.
-    if ('error' in checkIns || 'error' in longevity) process.exitCode = 1;
+    const plan = longevity
+      ? await orError(() => {
+          say(`plan longevity: ${options.planMonths} monthly reviews on the time-skipping server`);
+          return planLongevity({
+            months: options.planMonths,
+            databaseUrl: stack.databaseUrl,
+            smtpUrl: stack.sink.url,
+            publicUrl: stack.publicUrl,
+            linkSecret: 'bench-link-signing-secret-of-32-chars-or-more',
+            payloadKeys: stack.payloadKeys,
+          });
+        })
+      : undefined;
+    return { run: { backend, steady, burst, checkIns, capacity, temporal: { ...stack.temporalIssues, log: stack.temporalLog } }, longevity: plan };
   } finally {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, interrupted);
     sampler.stop();
     await db.$disconnect();
     await connection?.close();
     await stack.stop();
+  }
+}
+
+/** One backend's column of the table. */
+function backendRows(run: BackendRun, options: BenchOptions): Row[] {
+  const { steady, burst, checkIns, capacity } = run;
+  const steadyAheadMs = options.quick ? 10_000 : 60_000;
+  return [
+    ['steady', 'visits / spread min / started ahead s', `${options.visits} / ${options.spreadMinutes} / ${steadyAheadMs / 1000}`],
+    ...escalationRows('steady', steady),
+    ['burst', 'visits in one second', options.burst],
+    ...escalationRows('burst', burst),
+    ...('error' in checkIns
+      ? [['check-ins', 'failed', checkIns.error] as Row]
+      : [
+          ['check-ins', 'rate/s × s (sent)', `${checkIns.rate} × ${checkIns.seconds} (${checkIns.sent})`] as Row,
+          ['check-ins', 'p50 / p99 / max ms', `${checkIns.p50Ms} / ${checkIns.p99Ms} / ${checkIns.maxMs}`, 'p99 ≤ 50'] as Row,
+          ['check-ins', 'errors / late client starts', `${checkIns.errors} / ${checkIns.lateStarts}`, 'errors 0'] as Row,
+          ...processRows('check-ins', checkIns.processes),
+        ]),
+    ...costRows('per visit to first escalation', steady.costs),
+    ...('error' in checkIns ? [] : costRows('per check-in', checkIns.costs)),
+    ...(capacity
+      ? ([
+          ['capacity', 'open visits at p99 ≤ 1 s, none missing (ours / baseline)', `${capacityFigure(capacity.ours)} / ${capacityFigure(capacity.baseline)}`, 'ours ≥ 10000'],
+        ] as Row[])
+      : []),
+    ['temporal', 'server warnings / errors / deadline exceeded', `${run.temporal.warn} / ${run.temporal.error} / ${run.temporal.deadlineExceeded}`],
+  ];
+}
+
+const capacityFigure = (c: CapacityCurve) => `${c.atLeast ? '≥ ' : ''}${c.capacity}`;
+
+function longevityRows(longevity: LongevityFigures | { error: string }): Row[] {
+  if ('error' in longevity) return [['plan', 'failed', longevity.error]];
+  return [
+    ['plan', 'months (reviews) / runs', `${longevity.months} / ${longevity.runs}`],
+    ['plan', 'history events per run', longevity.eventsPerRun.join(', ')],
+    ['plan', 'emails sent / wall s', `${longevity.emailsSent} / ${longevity.wallSeconds}`],
+  ];
+}
+
+async function main() {
+  const options = parseOptions(process.argv.slice(2));
+  const benchStarted = Date.now();
+  const tuning = Object.fromEntries(TUNING_VARIABLES.filter((v) => process.env[v]).map((v) => [v, process.env[v]]));
+  say(`options ${JSON.stringify(options)}; tuning ${JSON.stringify(tuning)}`);
+  // Every process the stack starts counts its database statements, and BENCH_CPU_PROF_DIR profiles the worker (bench/preload.cjs).
+  const statementsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'carewatch-bench-statements-'));
+  Object.assign(process.env, StatementCounts.preload(statementsDir));
+  const statements = new StatementCounts(statementsDir);
+  const runs: BackendRun[] = [];
+  let longevity: LongevityFigures | { error: string } | undefined;
+  try {
+    for (const backend of options.temporal) {
+      const measured = await runBackend(backend, options, statements, longevity === undefined);
+      runs.push(measured.run);
+      longevity ??= measured.longevity;
+    }
+  } finally {
     fs.rmSync(statementsDir, { recursive: true, force: true });
   }
+  const columns = Object.fromEntries(runs.map((run) => [run.backend, backendRows(run, options)]));
+  const file = saveResults(options.quick ? 'quick' : 'full', {
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    temporalBackends: options.temporal,
+    workers: options.workers,
+    machine: machine(),
+    options,
+    tuning,
+    wallSeconds: Math.round((Date.now() - benchStarted) / 1000),
+    longevity,
+    backends: Object.fromEntries(
+      runs.map((run) => [
+        run.backend,
+        {
+          steady: run.steady,
+          burst: run.burst,
+          checkIns: run.checkIns,
+          costs: { perVisit: run.steady.costs, perCheckIn: 'error' in run.checkIns ? null : run.checkIns.costs },
+          capacity: run.capacity && {
+            ours: run.capacity.ours.capacity,
+            baseline: run.capacity.baseline.capacity,
+            ratio: ratio(run.capacity.ours.capacity, run.capacity.baseline.capacity),
+            curves: run.capacity,
+          },
+          temporal: run.temporal,
+        },
+      ]),
+    ),
+  });
+  process.stdout.write(`${columnsTable(columns)}\n\n`);
+  if (longevity) process.stdout.write(`${table(longevityRows(longevity))}\n\n`);
+  const breakdowns = runs.flatMap((r) =>
+    (['steady', 'burst'] as const).flatMap((scenario) =>
+      (['ours', 'baseline'] as const).map((design) => ({ label: `${r.backend} ${scenario}, ${design}`, breakdown: r[scenario].breakdown[design] })),
+    ),
+  );
+  process.stdout.write(`Where the first alerts' lateness went (sampled alerts, stage by stage):\n\n${breakdownTable(breakdowns)}\n\n`);
+  for (const run of runs) if (run.capacity) process.stdout.write(`Capacity on ${run.backend} (${options.workers} worker process(es)):\n\n${capacityTable(run.capacity)}\n\n`);
+  say(`figures saved to ${file}`);
+  // A smoke check (CI) fails when a scenario could not run at all; times are never asserted.
+  if (runs.some((r) => 'error' in r.checkIns) || (longevity && 'error' in longevity)) process.exitCode = 1;
 }
 
 runMain('bench', main);

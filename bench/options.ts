@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { backendFromArgs, type TemporalBackend } from '../infra/temporal-backend';
+import { backendFromArgs, TEMPORAL_BACKENDS, type TemporalBackend } from '../infra/temporal-backend';
 
 /** Sizes of one bench run; `--quick` shrinks every scenario to a CI smoke check. */
 export interface BenchOptions {
@@ -15,13 +15,15 @@ export interface BenchOptions {
   graceSeconds: number;
   /** First port of the block the bench's own servers listen on. */
   basePort: number;
-  /** Also search capacity (bench/capacity.ts): sizes from `capacityFrom`, doubling up to `capacityMax`, deadlines over `capacityMinutes`. */
+  /** Search capacity (bench/capacity.ts): sizes from `capacityFrom`, doubling up to `capacityMax`, deadlines over `capacityMinutes`. On by default, off with `--quick` or `--no-capacity`. */
   capacity: boolean;
   capacityFrom: number;
   capacityMax: number;
   capacityMinutes: number;
-  /** Which Temporal the run measures (`--temporal=dev|server|cluster`), started fresh for the run. */
-  temporal: TemporalBackend;
+  /** Which Temporals the run measures, in turn (`--temporal=dev,server,cluster`, the default), each started fresh on a new store. */
+  temporal: TemporalBackend[];
+  /** Worker processes polling the service's task queue (`--workers`), so capacity can be measured per added worker. */
+  workers: number;
 }
 
 const positive = (name: string, raw: string | undefined, fallback: number): number => {
@@ -30,6 +32,20 @@ const positive = (name: string, raw: string | undefined, fallback: number): numb
   if (!(value > 0)) throw new Error(`--${name} must be a positive number, got "${raw}"`);
   return value;
 };
+
+const wholeNumber = (name: string, raw: string | undefined, fallback: number): number => {
+  const value = positive(name, raw, fallback);
+  if (!Number.isInteger(value)) throw new Error(`--${name} must be a whole number, got "${raw}"`);
+  return value;
+};
+
+/** A comma-separated list of backends, each named once, in the order given; all of them when unset. */
+function backends(raw: string | undefined): TemporalBackend[] {
+  if (raw === undefined) return [...TEMPORAL_BACKENDS];
+  const names = raw.split(',').map((name) => backendFromArgs([`--temporal=${name.trim()}`], 'dev'));
+  if (new Set(names).size !== names.length) throw new Error(`--temporal names a backend twice: "${raw}"`);
+  return names;
+}
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -44,13 +60,16 @@ export function parseOptions(argv: string[]): BenchOptions {
       'plan-months': { type: 'string' },
       grace: { type: 'string' },
       'base-port': { type: 'string' },
-      capacity: { type: 'boolean', default: false },
+      capacity: { type: 'boolean' },
+      'no-capacity': { type: 'boolean' },
       'capacity-from': { type: 'string' },
       'capacity-max': { type: 'string' },
       'capacity-minutes': { type: 'string' },
       temporal: { type: 'string' },
+      workers: { type: 'string' },
     },
   });
+  if (values.capacity && values['no-capacity']) throw new Error('--capacity and --no-capacity contradict each other');
   const quick = values.quick ?? false;
   return {
     quick,
@@ -63,8 +82,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     graceSeconds: positive('grace', values.grace, quick ? 5 : 30),
     // Below 32768: the real server's membership ports (basePort + 24 on) must fit a smallint.
     basePort: positive('base-port', values['base-port'], 27000),
-    temporal: backendFromArgs(values.temporal ? [`--temporal=${values.temporal}`] : [], 'dev'),
-    capacity: values.capacity ?? false,
+    temporal: backends(values.temporal),
+    workers: wholeNumber('workers', values.workers, 1),
+    capacity: values.capacity ?? (!quick && !values['no-capacity']),
     capacityFrom: positive('capacity-from', values['capacity-from'], 250),
     capacityMax: positive('capacity-max', values['capacity-max'], 32_000),
     capacityMinutes: positive('capacity-minutes', values['capacity-minutes'], quick ? 0.25 : 2),

@@ -30,13 +30,24 @@ function read(pid: number): Sample | null {
   }
 }
 
-/** Samples RSS and CPU of named processes from /proc, and summarises any window of the run. */
+/** One sample of a group of processes: their CPU time and RSS added up (null when none is running). */
+function readGroup(pids: number[]): Sample | null {
+  const samples = pids.map(read).filter((s): s is Sample => s !== null);
+  if (!samples.length) return null;
+  return { at: Date.now(), cpuSeconds: samples.reduce((a, s) => a + s.cpuSeconds, 0), rssBytes: samples.reduce((a, s) => a + s.rssBytes, 0) };
+}
+
+/**
+ * Samples RSS and CPU of named groups of processes (all worker processes, all Temporal
+ * nodes) from /proc, and summarises any window of the run; a group's figures are its
+ * processes' added up, so two workers at one core each show 200 %.
+ */
 export class ProcessSampler {
   private samples = new Map<string, Sample[]>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly pids: Record<string, number>,
+    private readonly groups: Record<string, number[]>,
     private readonly intervalMs = 500,
   ) {}
 
@@ -50,15 +61,15 @@ export class ProcessSampler {
   }
 
   private sampleAll(): void {
-    for (const [name, pid] of Object.entries(this.pids)) {
-      const sample = read(pid);
+    for (const [name, pids] of Object.entries(this.groups)) {
+      const sample = readGroup(pids);
       if (!sample) continue;
       if (!this.samples.has(name)) this.samples.set(name, []);
       this.samples.get(name)!.push(sample);
     }
   }
 
-  /** Figures per process between two instants (ms since the epoch). */
+  /** Figures per group between two instants (ms since the epoch). */
   window(from: number, to: number): Record<string, ProcessFigures> {
     this.sampleAll();
     const result: Record<string, ProcessFigures> = {};

@@ -13,6 +13,29 @@ export function table(rows: Row[]): string {
   return lines.join('\n');
 }
 
+/**
+ * One table with a value column per run (one per backend): rows are joined by scenario and
+ * figure in the order first seen; a figure a run lacks is left blank.
+ */
+export function columnsTable(columns: Record<string, Row[]>): string {
+  const names = Object.keys(columns);
+  const joined = new Map<string, { scenario: string; figure: string; target?: string; values: Map<string, string | number> }>();
+  for (const [name, rows] of Object.entries(columns)) {
+    for (const [scenario, figure, value, target] of rows) {
+      const key = `${scenario}\u0000${figure}`;
+      if (!joined.has(key)) joined.set(key, { scenario, figure, target, values: new Map() });
+      const row = joined.get(key)!;
+      row.target ??= target;
+      row.values.set(name, value);
+    }
+  }
+  const lines = [`| scenario | figure | ${names.join(' | ')} | target |`, `| --- | --- | ${names.map(() => '---').join(' | ')} | --- |`];
+  for (const { scenario, figure, target, values } of joined.values()) {
+    lines.push(`| ${scenario} | ${figure} | ${names.map((n) => (values.has(n) ? fmt(values.get(n)!) : '')).join(' | ')} | ${target ?? ''} |`);
+  }
+  return lines.join('\n');
+}
+
 export function machine() {
   return {
     cores: os.cpus().length,

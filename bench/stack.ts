@@ -28,8 +28,8 @@ export interface Stack {
   sink: BenchSink;
   /** Every Temporal client of the run encrypts payloads with these, as the service does. */
   payloadKeys: PayloadKeyConfig;
-  /** worker, api, baseline and temporal (a cluster's nodes: temporal, temporal-2). */
-  pids: Record<string, number>;
+  /** Process ids by role: worker (one per worker process), api, baseline, temporal (one per node). */
+  pids: Record<'worker' | 'api' | 'baseline' | 'temporal', number[]>;
   /** The Temporal server's warnings and errors so far (kept in `temporalLog`): signs of an overloaded store. */
   temporalIssues: { warn: number; error: number; deadlineExceeded: number };
   temporalLog: string;
@@ -69,7 +69,14 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startStack(basePort: number, workerEnv: NodeJS.ProcessEnv = {}, backend: TemporalBackend = 'dev'): Promise<Stack> {
+export interface StackOptions {
+  backend?: TemporalBackend;
+  /** Worker processes on the service's task queue (each with its own pool, slots and cache). */
+  workers?: number;
+  workerEnv?: NodeJS.ProcessEnv;
+}
+
+export async function startStack(basePort: number, { backend = 'dev', workers = 1, workerEnv = {} }: StackOptions = {}): Promise<Stack> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'carewatch-bench-'));
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -129,17 +136,26 @@ export async function startStack(basePort: number, workerEnv: NodeJS.ProcessEnv 
       PUBLIC_URL: apiUrl,
       LINK_SIGNING_SECRET: crypto.randomBytes(32).toString('hex'),
       ...payloadKeys,
-      WORKER_METRICS_ADDRESS: `127.0.0.1:${basePort + 6}`,
       WORKER_METRICS_URL: `http://127.0.0.1:${basePort + 6}/metrics`,
     };
-    say('bundling and starting the worker, the baseline worker and the API');
-    const [worker, baseline, api] = await Promise.all([
-      startProcess('worker', 'worker/main.ts', { ...env, ...workerEnv }, 'worker running', stops),
+    say(`bundling and starting ${workers} worker process(es), the baseline worker and the API`);
+    // Each worker serves its own metrics (basePort + 6, then + 40 on: clear of the nodes' blocks); the API relays the first's.
+    const metricsPort = (n: number) => (n === 0 ? basePort + 6 : basePort + 39 + n);
+    const [baseline, api, ...workerProcesses] = await Promise.all([
       startProcess('baseline', 'bench/baseline-worker.ts', { ...env, TEMPORAL_TASK_QUEUE: BASELINE_TASK_QUEUE }, 'worker running', stops),
       startProcess('api', 'api/main.ts', env, 'API listening', stops),
+      ...Array.from({ length: workers }, (_, n) =>
+        startProcess(
+          n === 0 ? 'worker' : `worker-${n + 1}`,
+          'worker/main.ts',
+          { ...env, ...workerEnv, WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort(n)}` },
+          'worker running',
+          stops,
+        ),
+      ),
     ]);
-    const [temporal, ...others] = server.pids();
-    if (!temporal) throw new Error('could not find the Temporal server process');
+    const temporal = server.pids();
+    if (!temporal.length) throw new Error('could not find the Temporal server process');
     return {
       dir,
       temporalAddress: server.address,
@@ -151,7 +167,7 @@ export async function startStack(basePort: number, workerEnv: NodeJS.ProcessEnv 
       temporalIssues,
       temporalLog,
       temporalBackend: backend,
-      pids: { worker: worker.pid!, api: api.pid!, baseline: baseline.pid!, temporal, ...Object.fromEntries(others.map((pid, i) => [`temporal-${i + 2}`, pid])) },
+      pids: { worker: workerProcesses.map((w) => w.pid!), api: [api.pid!], baseline: [baseline.pid!], temporal },
       stop,
     };
   } catch (err) {
