@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { audit, SYSTEM } from '../lib/audit';
@@ -89,51 +90,41 @@ export function createNotificationActivities({ db, channel, publicUrl, sendLease
       const message = renderMessage(request.template, request.data, { publicUrl, timeZone });
       const recipient = await recipientAtSendTime(db, request);
       // Recording the key first makes the database, not the activity attempt, the judge of
-      // whether this message already went out.
-      const delivery = await db.notificationDelivery.upsert({
-        where: { idempotencyKey: request.idempotencyKey },
-        update: {},
-        create: {
-          idempotencyKey: request.idempotencyKey,
-          channel: channel.name,
-          recipient,
-          template: request.template,
-          subject: message.subject,
-          subjectType: request.subjectType,
-          subjectId: request.subjectId,
-          status: 'pending',
-        },
-      });
-      const auditSent = (sentAt: Date) =>
+      // whether this message already went out. The first attempt creates the row already
+      // claimed; a later one claims it only when it failed, or when its claim was not
+      // renewed for a lease (the attempt that held it died mid-send: for an alarm, a possible
+      // duplicate with the same Message-ID is safer than silence). One statement on the
+      // common path, where an upsert and a claim took Prisma eight.
+      const claimedAt = new Date();
+      const [claimed] = await db.$queryRaw<Array<{ id: string; recipient: string }>>`
+        INSERT INTO "NotificationDelivery" ("id", "idempotencyKey", "channel", "recipient", "template", "subject", "subjectType", "subjectId", "status", "attempts", "claimedAt", "createdAt")
+        VALUES (${randomUUID()}, ${request.idempotencyKey}, ${channel.name}, ${recipient}, ${request.template}, ${message.subject}, ${request.subjectType},
+                ${request.subjectId}, 'sending', 1, ${claimedAt.toISOString()}::timestamp, (now() AT TIME ZONE 'UTC'))
+        ON CONFLICT ("idempotencyKey") DO UPDATE SET "status" = 'sending', "claimedAt" = EXCLUDED."claimedAt", "attempts" = "NotificationDelivery"."attempts" + 1
+        WHERE "NotificationDelivery"."status" IN ('pending', 'failed')
+           OR ("NotificationDelivery"."status" = 'sending' AND "NotificationDelivery"."claimedAt" < ${new Date(claimedAt.getTime() - sendLeaseMs).toISOString()}::timestamp)
+        RETURNING "id", "recipient"`;
+      const auditSent = (deliveryId: string, sentAt: Date) =>
         audit(db, {
-          key: `notification:${delivery.id}`,
+          key: `notification:${deliveryId}`,
           at: sentAt,
           actor: SYSTEM,
           action: 'notification.sent',
           target: { type: request.subjectType, id: request.subjectId },
-          data: { deliveryId: delivery.id, template: request.template },
+          data: { deliveryId, template: request.template },
         });
-      if (delivery.status === 'sent' && delivery.sentAt) {
-        // An attempt that sent and marked the row may have failed before its audit entry;
-        // the entry's key makes this a no-op when it is already there.
-        await auditSent(delivery.sentAt);
-        return { deliveryId: delivery.id, status: 'already-sent', sentAt: delivery.sentAt.toISOString() };
+      if (!claimed) {
+        const existing = await db.notificationDelivery.findUniqueOrThrow({ where: { idempotencyKey: request.idempotencyKey } });
+        if (existing.status === 'sent' && existing.sentAt) {
+          // An attempt that sent and marked the row may have failed before its audit entry;
+          // the entry's key makes this a no-op when it is already there.
+          await auditSent(existing.id, existing.sentAt);
+          return { deliveryId: existing.id, status: 'already-sent', sentAt: existing.sentAt.toISOString() };
+        }
+        if (existing.status === 'rejected') throw permanentFailure(existing.id, existing.lastError);
+        throw ApplicationFailure.retryable(`Delivery ${existing.id} is being sent by another attempt`, 'DeliveryInProgress');
       }
-      if (delivery.status === 'rejected') throw permanentFailure(delivery.id, delivery.lastError);
-      // Claim the send: only one attempt at a time may move it to "sending". A claim not
-      // renewed for a lease belongs to an attempt that died mid-send; for an alarm, a possible
-      // duplicate (same Message-ID) is safer than silence, so it is claimed again.
-      const claimedAt = new Date();
-      const claimed = await db.notificationDelivery.updateMany({
-        where: {
-          id: delivery.id,
-          OR: [{ status: { in: ['pending', 'failed'] } }, { status: 'sending', claimedAt: { lt: new Date(claimedAt.getTime() - sendLeaseMs) } }],
-        },
-        data: { status: 'sending', claimedAt, attempts: { increment: 1 } },
-      });
-      if (claimed.count === 0) {
-        throw ApplicationFailure.retryable(`Delivery ${delivery.id} is being sent by another attempt`, 'DeliveryInProgress');
-      }
+      const delivery = claimed;
       let result: Awaited<ReturnType<NotificationChannel['send']>>;
       try {
         const sending = channel.send({
@@ -166,7 +157,7 @@ export function createNotificationActivities({ db, channel, publicUrl, sendLease
         where: { id: delivery.id },
         data: { status: 'sent', sentAt, messageId: result.providerId ?? null, lastError: null },
       });
-      await auditSent(sentAt);
+      await auditSent(delivery.id, sentAt);
       return { deliveryId: delivery.id, status: 'sent', sentAt: sentAt.toISOString() };
     },
   };

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { Prisma } from '../generated/prisma/client';
 import { ackLinkUrl, imOkLinkUrl, signAckToken } from '../lib/ack-links';
-import { appendAudit } from '../lib/audit';
+import { auditInsert } from '../lib/audit';
 import { createNotificationActivities, type NotificationDeps, type NotificationResult } from './notifications';
 
 /** The visit as the database shows it; sent whole with every event so any one of them can create the row. */
@@ -74,12 +76,54 @@ export interface VisitActivityDeps extends NotificationDeps {
   linkSecret: string;
 }
 
+/** Now as Prisma writes it to a column without a zone: UTC, whatever the session's zone. */
+const UTC_NOW = Prisma.raw(`(now() AT TIME ZONE 'UTC')`);
+const json = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
+
 /**
- * A visit event waits for a pooled connection instead of failing after Prisma's 2 s (P2028,
- * seen by the hundred in the bench on a loaded machine): well inside the record's 30 s
- * start-to-close, so a retry is still the exception.
+ * The whole record of one event as one statement, so atomic without a transaction: the
+ * visit row (created by whichever event arrives first; events are recorded without the
+ * workflow waiting, so an older one may land last and then changes nothing), the event
+ * (numbered, so a retry writes nothing twice) and its audit entry. One round trip instead
+ * of Prisma's eight (an interactive transaction, an upsert as select-then-insert): the
+ * workflow task that records it is held open until it is done. Timestamps go as ISO text:
+ * these columns hold UTC without a zone, as Prisma writes them.
  */
-const RECORD_TRANSACTION = { maxWait: 10_000, timeout: 15_000 } as const;
+function recordStatement(event: VisitEventRecord): Prisma.Sql {
+  const v = event.visit;
+  return Prisma.sql`WITH visit AS (
+      INSERT INTO "Visit" ("id", "workflowId", "workerId", "team", "managerId", "buddyId", "kind", "riskLevel", "clientRef", "status",
+                           "plannedStartAt", "startedAt", "eta", "nextDueAt", "lastCheckInAt", "escalationLevel", "incidentReason",
+                           "incidentOwner", "riskReviewRequested", "closedAt", "lastSeq", "state", "createdAt", "updatedAt")
+      VALUES (${v.id}, ${v.workflowId}, ${v.workerId}, ${v.team}, ${v.managerId}, ${v.buddyId}, ${v.kind}, ${v.riskLevel}, ${v.clientRef}, ${v.status},
+              ${v.plannedStartAt}::timestamp, ${v.startedAt}::timestamp, ${v.eta}::timestamp, ${v.nextDueAt}::timestamp, ${v.lastCheckInAt}::timestamp,
+              ${v.escalationLevel}, ${v.incidentReason}, ${v.incidentOwner}, ${v.riskReviewRequested}, ${v.closedAt}::timestamp, ${event.seq},
+              ${json(v.state)}::jsonb, ${UTC_NOW}, ${UTC_NOW})
+      ON CONFLICT ("id") DO UPDATE SET
+        ("workflowId", "workerId", "team", "managerId", "buddyId", "kind", "riskLevel", "clientRef", "status", "plannedStartAt", "startedAt",
+         "eta", "nextDueAt", "lastCheckInAt", "escalationLevel", "incidentReason", "incidentOwner", "riskReviewRequested", "closedAt",
+         "lastSeq", "state", "updatedAt")
+        = (EXCLUDED."workflowId", EXCLUDED."workerId", EXCLUDED."team", EXCLUDED."managerId", EXCLUDED."buddyId", EXCLUDED."kind",
+           EXCLUDED."riskLevel", EXCLUDED."clientRef", EXCLUDED."status", EXCLUDED."plannedStartAt", EXCLUDED."startedAt", EXCLUDED."eta",
+           EXCLUDED."nextDueAt", EXCLUDED."lastCheckInAt", EXCLUDED."escalationLevel", EXCLUDED."incidentReason", EXCLUDED."incidentOwner",
+           EXCLUDED."riskReviewRequested", EXCLUDED."closedAt", EXCLUDED."lastSeq", COALESCE(EXCLUDED."state", "Visit"."state"), EXCLUDED."updatedAt")
+      WHERE "Visit"."lastSeq" < EXCLUDED."lastSeq"
+    ), event AS (
+      INSERT INTO "VisitEvent" ("id", "visitId", "seq", "type", "actorId", "actorRole", "at", "reason", "data", "visibleToWorker", "createdAt")
+      VALUES (${randomUUID()}, ${v.id}, ${event.seq}, ${event.type}, ${event.actor.id}, ${event.actor.role}, ${event.at}::timestamp,
+              ${event.reason ?? null}, ${json(event.data)}::jsonb, ${event.visibleToWorker}, ${UTC_NOW})
+      ON CONFLICT ("visitId", "seq") DO NOTHING
+    )
+    ${auditInsert({
+      key: `visit:${v.id}:${event.seq}`,
+      at: event.at,
+      actor: event.actor,
+      action: `visit.${event.type}`,
+      target: { type: 'visit', id: v.id },
+      rationale: event.reason,
+      data: { status: v.status, escalationLevel: v.escalationLevel },
+    })}`;
+}
 
 /** Activities that keep the visit's record and reach the people around it. */
 export function createVisitActivities(deps: VisitActivityDeps) {
@@ -87,37 +131,7 @@ export function createVisitActivities(deps: VisitActivityDeps) {
   const { deliverNotification } = createNotificationActivities(deps);
   return {
     async recordVisitEvent(event: VisitEventRecord): Promise<void> {
-      const data = visitRowData(event.visit);
-      await db.$transaction(async (tx) => {
-        // Any event may be the first to arrive; concurrent ones must not collide on creating the row.
-        await tx.visit.createMany({ data: [{ id: event.visit.id, ...data, lastSeq: event.seq }], skipDuplicates: true });
-        // Events are recorded without the workflow waiting, so an older one may land last.
-        await tx.visit.updateMany({ where: { id: event.visit.id, lastSeq: { lt: event.seq } }, data: { ...data, lastSeq: event.seq } });
-        await tx.visitEvent.upsert({
-          where: { visitId_seq: { visitId: event.visit.id, seq: event.seq } },
-          update: {},
-          create: {
-            visitId: event.visit.id,
-            seq: event.seq,
-            type: event.type,
-            actorId: event.actor.id,
-            actorRole: event.actor.role,
-            at: new Date(event.at),
-            reason: event.reason ?? null,
-            data: (event.data ?? undefined) as never,
-            visibleToWorker: event.visibleToWorker,
-          },
-        });
-        await appendAudit(tx, {
-          key: `visit:${event.visit.id}:${event.seq}`,
-          at: event.at,
-          actor: event.actor,
-          action: `visit.${event.type}`,
-          target: { type: 'visit', id: event.visit.id },
-          rationale: event.reason,
-          data: { status: event.visit.status, escalationLevel: event.visit.escalationLevel },
-        });
-      }, RECORD_TRANSACTION);
+      await db.$executeRaw(recordStatement(event));
     },
 
     async notifyVisitContact(request: VisitNotification): Promise<NotificationResult> {
@@ -128,19 +142,14 @@ export function createVisitActivities(deps: VisitActivityDeps) {
           : null;
       let data = request.data;
       if (link) {
-        // The token row is keyed like the message, so a retry reuses the first link.
-        const token = await db.ackToken.upsert({
-          where: { id: request.idempotencyKey },
-          update: {},
-          create: {
-            id: request.idempotencyKey,
-            visitId: request.visitId,
-            recipientRole: link.role,
-            recipient: link.recipient,
-            purpose: link.purpose,
-            expiresAt: new Date(Date.now() + link.ttlMs),
-          },
-        });
+        // The token row is keyed like the message, so a retry reuses the first link (its
+        // no-op update returns the row already there): one statement, not Prisma's five.
+        const [token] = await db.$queryRaw<Array<{ id: string; recipientRole: string; expiresAt: Date }>>`
+          INSERT INTO "AckToken" ("id", "visitId", "recipientRole", "recipient", "purpose", "expiresAt", "createdAt")
+          VALUES (${request.idempotencyKey}, ${request.visitId}, ${link.role}, ${link.recipient}, ${link.purpose},
+                  ${new Date(Date.now() + link.ttlMs).toISOString()}::timestamp, ${UTC_NOW})
+          ON CONFLICT ("id") DO UPDATE SET "visitId" = "AckToken"."visitId"
+          RETURNING "id", "recipientRole", "expiresAt"`;
         const signed = signAckToken({ tokenId: token.id, visitId: request.visitId, role: token.recipientRole, exp: token.expiresAt.getTime() }, deps.linkSecret);
         data = { ...data, [link.field]: link.url(deps.publicUrl, signed) };
       }

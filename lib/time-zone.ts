@@ -50,6 +50,8 @@ export async function teamTimeZone(db: Db, team: string | null | undefined): Pro
 
 /** The zone a message about a subject is read in: its team's. Only visit messages carry times of day. */
 export async function subjectTimeZone(db: Db, subjectType: string, subjectId: string): Promise<string> {
-  const visit = subjectType === 'visit' ? await db.visit.findUnique({ where: { id: subjectId }, select: { team: true } }) : null;
-  return teamTimeZone(db, visit?.team);
+  if (subjectType !== 'visit') return DEFAULT_TIME_ZONE;
+  // One round trip on every send: the visit's team and its zone together.
+  const rows = await db.$queryRaw<{ timeZone: string }[]>`SELECT t."timeZone" FROM "Visit" v JOIN "Team" t ON t."id" = v."team" WHERE v."id" = ${subjectId}`;
+  return rows[0]?.timeZone ?? DEFAULT_TIME_ZONE;
 }

@@ -26,10 +26,10 @@ export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 40;
 
 /**
  * Tuning from the worker's configuration; what is unset keeps the SDK's defaults, except
- * local activities: each one records a visit event in an interactive transaction, which
- * fails (Prisma P2028) when it waits over 2 s for one of the pool's connections. With at most
- * half the pool's connections running them, a transaction always finds one, and the rest
- * of the pool is left for activities, audited reads and the audit chainer.
+ * local activities: each one records a visit event, one statement on one of the pool's
+ * connections, while the workflow task that asked for it is held open. With at most half
+ * the pool's connections running them, the rest of the pool is left for activities, audited
+ * reads and the audit chainer.
  */
 export function workerTuning(config: WorkerConfig): CreateWorkerOptions['tuning'] {
   const tuning = {
