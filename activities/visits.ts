@@ -53,6 +53,8 @@ export interface VisitNotification {
   ack?: { role: string; recipient: string; ttlMs: number };
   /** Present for the worker's reminders and alerts: the message then carries a signed "I'm OK" link. */
   ok?: { recipient: string; ttlMs: number };
+  /** The event that caused the message, written before it is sent (the workflow did not record it itself). */
+  record?: VisitEventRecord;
 }
 
 const toDate = (iso: string | null) => (iso ? new Date(iso) : null);
@@ -135,6 +137,7 @@ export function createVisitActivities(deps: VisitActivityDeps) {
     },
 
     async notifyVisitContact(request: VisitNotification): Promise<NotificationResult> {
+      if (request.record) await db.$executeRaw(recordStatement(request.record));
       const link = request.ack
         ? { purpose: 'take-charge', role: request.ack.role, recipient: request.ack.recipient, ttlMs: request.ack.ttlMs, field: 'ackUrl', url: ackLinkUrl }
         : request.ok

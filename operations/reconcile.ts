@@ -8,7 +8,7 @@ import { appendAudit, type Tx } from '../lib/audit';
 import type { Db } from '../lib/db';
 import { planStateQuery, type PlanState } from '../workflows/plan-contract';
 import { visitStateQuery, type VisitState } from '../workflows/visit-contract';
-import { fetchRuns, localActivityMarks, recordedActivities, type HistoryEvent, type RecordedActivity } from './history';
+import { fetchRuns, localActivityMarks, recordedActivities, type HistoryEvent } from './history';
 import { kindOf } from './workflows';
 
 export interface Difference {
@@ -71,17 +71,28 @@ interface Recorded {
   pending: Set<string>;
 }
 
-/** What history says the workflow recorded, across every run. */
-async function recordedRefs(client: Client, runs: HistoryEvent[][], type: string): Promise<Recorded> {
-  const activities = await recordedActivities<{ seq?: number; key?: string }>(client, runs, [type]);
-  const refOf = (r: RecordedActivity<{ seq?: number; key?: string }>) => String(r.input?.seq ?? r.input?.key ?? '');
-  const done = new Set(activities.filter((r) => r.outcome === 'completed').map(refOf));
-  const pending = new Set(activities.filter((r) => r.outcome !== 'completed').map(refOf));
+/** What history says the workflow recorded, across every run (`carrier`: an activity type whose input may carry a record, as a visit's sends do). */
+async function recordedRefs(client: Client, runs: HistoryEvent[][], type: string, carrier?: string): Promise<Recorded> {
+  type Input = { seq?: number; key?: string; record?: { seq: number } };
+  const refOf = (input: Input | undefined) => String(input?.seq ?? input?.key ?? '');
+  const activities = await recordedActivities<Input>(client, runs, [type]);
+  const done = new Set(activities.filter((r) => r.outcome === 'completed').map((r) => refOf(r.input)));
+  const pending = new Set(activities.filter((r) => r.outcome !== 'completed').map((r) => refOf(r.input)));
+  // A send that carries its event writes it before sending: done once the send completed;
+  // one that gave up has it written by an activity of its own (counted above).
+  const carried = carrier ? (await recordedActivities<Input>(client, runs, [carrier])).filter((r) => r.input?.record) : [];
+  for (const r of carried) (r.outcome === 'completed' ? done : pending).add(refOf(r.input!.record));
+  for (const ref of done) pending.delete(ref);
+  const carriedRefs = new Set(carried.map((r) => refOf(r.input!.record)));
   // Visit events recorded as local activities leave a marker without their input. The workflow
   // numbers its events 1, 2, 3… as it records them and a workflow task ends only once its local
-  // activities have, so n completed markers are events 1..n.
+  // activities have, so n completed markers are the first n events no send carried.
   const marks = localActivityMarks(runs, [type]).filter((m) => !m.failure);
-  for (let seq = 1; seq <= marks.length; seq++) done.add(String(seq));
+  for (let seq = 1, left = marks.length; left > 0; seq++) {
+    if (carriedRefs.has(String(seq))) continue;
+    done.add(String(seq));
+    left--;
+  }
   return { done, pending };
 }
 
@@ -110,7 +121,7 @@ export async function reconcileWorkflow(client: Client, db: Db, workflowId: stri
   const id = caseIdOf(workflowId);
   const runs = await fetchRuns(client, workflowId);
   const open = (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-  const recorded = await recordedRefs(client, runs, kind === 'visit' ? 'recordVisitEvent' : 'recordPlanChange');
+  const recorded = kind === 'visit' ? await recordedRefs(client, runs, 'recordVisitEvent', 'notifyVisitContact') : await recordedRefs(client, runs, 'recordPlanChange');
   const auditKey = (ref: string) => (kind === 'visit' ? `visit:${id}:${ref}` : `plan:${ref}`);
   const audited = new Set((await db.auditEntry.findMany({ where: { key: { in: [...recorded.done].map(auditKey) } }, select: { key: true } })).map((a) => a.key ?? ''));
   const row =

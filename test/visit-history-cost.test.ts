@@ -21,7 +21,16 @@ function toFirstEscalation(file: string) {
     events: before.length,
     workflowTasks: before.filter((e) => e.workflowTaskCompletedEventAttributes).length,
     searchAttributeUpserts: before.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length,
+    localActivities: before.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
   };
+}
+
+/** The ladder scenario recorded on two versions of the code, each to its first escalation. */
+function firstEscalations(beforeTag: string, afterTag: string) {
+  const before = toFirstEscalation(`visit-history-${beforeTag}-ladder.json`);
+  const after = toFirstEscalation(`visit-history-${afterTag}-ladder.json`);
+  process.stdout.write(`[cost] start to first escalation: ${beforeTag} ${JSON.stringify(before)}, ${afterTag} ${JSON.stringify(after)}\n`);
+  return { before, after };
 }
 
 const whole = (file: string) => loadHistoryFixture(file).history.events.length;
@@ -30,11 +39,18 @@ const whole = (file: string) => loadHistoryFixture(file).history.events.length;
 // visit must cost fewer history events for the same policy (issue 14).
 describe('What a visit costs in history', () => {
   it('When a check-in is missed, then the first escalation takes fewer events and workflow tasks than before', () => {
-    const before = toFirstEscalation('visit-history-before-ladder.json');
-    const after = toFirstEscalation('visit-history-v2-ladder.json');
-    process.stdout.write(`[cost] start to first escalation: before ${JSON.stringify(before)}, after ${JSON.stringify(after)}\n`);
+    const { before, after } = firstEscalations('before', 'v2');
     expect(after.events).toBeLessThan(before.events);
     expect(after.workflowTasks).toBeLessThan(before.workflowTasks);
+  });
+
+  it('When the sends carry their own records, then the first escalation waits for fewer local activities, each saved marker paying for the patch once', () => {
+    const { before, after } = firstEscalations('v2', 'v3');
+    expect(after.localActivities).toBeLessThan(before.localActivities);
+    expect(after.workflowTasks).toBeLessThanOrEqual(before.workflowTasks);
+    // The patch costs its marker and the SDK's TemporalChangeVersion upsert once per run; every carried record saves a marker.
+    expect(after.searchAttributeUpserts).toBe(before.searchAttributeUpserts + 1);
+    expect(after.events).toBe(before.events - (before.localActivities - after.localActivities) + 2);
   });
 
   it('When a visit is checked into and out on time, then its whole history is no longer than before', () => {

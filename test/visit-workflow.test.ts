@@ -1,4 +1,5 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { hashDuressCode } from '../lib/duress-code';
 import {
   acknowledgeSignal,
@@ -15,6 +16,7 @@ import {
 import { LINK_SECRET } from './helpers/temporal';
 import { count, eventsOf, MIN, sentTo, stateWhen, visitInput, visitSuite } from './helpers/visits';
 import { localTime } from '../lib/time-zone';
+import { reconcileWorkflow } from '../operations/reconcile';
 
 const asWorker = (input: VisitInput) => ({ actor: { id: input.worker.id, role: 'worker', name: input.worker.name } });
 const asManager = (input: VisitInput): VisitActor => ({ id: input.manager.id, role: 'manager', name: input.manager.name });
@@ -335,13 +337,8 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     });
     expect(await suite.harness.db.visit.findUnique({ where: { id: input.visitId } })).toMatchObject({ status: 'closed', riskReviewRequested: true, incidentReason: null });
 
-    // The record agrees with the history: one row per decision the workflow recorded, and the visit as it ended.
-    const { events } = await handle.fetchHistory();
-    // Recorded by a local activity (a marker) since the patch, by a scheduled activity before it.
-    const recorded = events!.filter(
-      (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity' || e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordVisitEvent',
-    ).length;
-    expect(await suite.harness.db.visitEvent.count({ where: { visitId: input.visitId } })).toBe(recorded);
+    // The record agrees with the history (each decision recorded by a local activity, or by the send it caused), and the visit as it ended.
+    await expect(reconcileWorkflow(suite.env.client, suite.harness.db, handle.workflowId)).resolves.toMatchObject({ differences: [], inFlight: 0, missing: [] });
     expect(await suite.harness.db.visit.findUnique({ where: { id: input.visitId } })).toMatchObject({
       status: final.status,
       escalationLevel: final.escalationLevel,
@@ -452,5 +449,27 @@ describe('A lone-working visit when things fail (time-skipping server, PostgreSQ
     } finally {
       suite.harness.smtp.setDown(false);
     }
+  });
+});
+
+describe('A visit whose send gives up before writing the event it carries (time-skipping server, PostgreSQL)', () => {
+  // Every reminder's send fails for good before it reaches the database.
+  const suite = visitSuite((real) => ({
+    async notifyVisitContact(request) {
+      if (request.template === 'visit-reminder') throw ApplicationFailure.nonRetryable('Database unreachable', 'TestFailure');
+      return real.notifyVisitContact(request);
+    },
+  }));
+
+  it('When the reminder cannot be sent, then the reminder is recorded all the same, beside the failure, and the record agrees with history', async () => {
+    const { input } = visitInput({ startMs: await suite.env.currentTimeMs() });
+    const handle = await suite.start(input);
+    await suite.env.sleep(30 * MIN);
+    const events = await eventsOf(suite.harness.db, input.visitId, (t) => count(t, 'reminder-sent') >= 1 && count(t, 'notification-failed') >= 1, 30_000);
+    const failed = events.find((e) => e.type === 'notification-failed')!;
+    expect(failed.data).toMatchObject({ role: 'worker', template: 'visit-reminder' });
+    await handle.signal(checkOutSignal, asWorker(input));
+    await handle.result();
+    await expect(reconcileWorkflow(suite.env.client, suite.harness.db, handle.workflowId)).resolves.toMatchObject({ differences: [], inFlight: 0 });
   });
 });

@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities';
+import type { VisitEventRecord, VisitNotification } from '../activities/visits';
 import { SA } from '../config/search-attributes';
 import { dueAt } from './escalation-timetable';
 import {
@@ -50,11 +51,33 @@ const { recordVisitEvent } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+// A send's event whose send gave up is recorded here instead: as an activity, so history
+// names its number (operations/reconcile.ts counts local activities as the events they did not carry).
+const { recordVisitEvent: recordVisitEventAfterFailedSend } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
 // Bounded, so a relay outage ends in a recorded failure; the ladder's next alert tries again.
 const { notifyVisitContact } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
 });
+
+/** Since this patch a send's activity writes the event that caused it (recordAndNotify). */
+const SENDS_CARRY_RECORDS = 'visit-sends-carry-records';
+
+interface EventDetails {
+  reason?: string;
+  data?: Record<string, unknown>;
+}
+
+/** Messages one decision sends: one per role, all with the same template. */
+interface Send {
+  roles: ContactRole[];
+  template: string;
+  extra?: Record<string, unknown>;
+  withAck?: boolean;
+}
 
 const reject = (message: string) => {
   throw ApplicationFailure.nonRetryable(message, 'InvalidTransition');
@@ -144,26 +167,46 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
     ]);
   }
 
-  /** Records a decision and brings status, search attributes and the row up to date. */
-  function record(type: string, actor: VisitActor, details: { reason?: string; data?: Record<string, unknown> } = {}): number {
+  /** A decision: status and search attributes brought up to date, and its numbered record, not yet written. */
+  function decide(type: string, actor: VisitActor, details: EventDetails): VisitEventRecord {
     changes++;
     state.status = statusNow();
     state.nextDueAt = state.phase === 'in-progress' ? iso(dueMs()) : null;
     index();
-    const seq = ++v.seq;
-    track(
-      recordVisitEvent({
-        seq,
-        type,
-        actor: { id: actor.id, role: actor.role },
-        at: now(),
-        reason: details.reason,
-        data: details.data,
-        visibleToWorker: !(v.duressRaised && ALARM_EVENTS.has(type)),
-        visit: visitRowOf(input, state, workflowId),
-      }),
+    return {
+      seq: ++v.seq,
+      type,
+      actor: { id: actor.id, role: actor.role },
+      at: now(),
+      reason: details.reason,
+      data: details.data,
+      visibleToWorker: !(v.duressRaised && ALARM_EVENTS.has(type)),
+      visit: visitRowOf(input, state, workflowId),
+    };
+  }
+
+  /** Records a decision and brings status, search attributes and the row up to date. */
+  function record(type: string, actor: VisitActor, details: EventDetails = {}): number {
+    const event = decide(type, actor, details);
+    track(recordVisitEvent(event));
+    return event.seq;
+  }
+
+  /**
+   * Records a decision and sends what it sends. Since the patch the first message's activity
+   * writes the record before it sends: the workflow task schedules the send and completes
+   * at once, instead of being held open (and the next timer started late) until a local
+   * activity has recorded the event (README "Performance").
+   */
+  function recordAndNotify(type: string, actor: VisitActor, details: EventDetails, sends: Send[]): number {
+    const event = decide(type, actor, details);
+    const notices = sends.flatMap(({ roles, template, extra = {}, withAck = false }) =>
+      roles.map((role) => visitNotice(input, workflowId, { role, contact: contacts[role] }, { template, eventSeq: event.seq, data: { ...messageDetails(), ...extra }, withAck })),
     );
-    return seq;
+    const carried = notices.length > 0 && patched(SENDS_CARRY_RECORDS);
+    if (!carried) track(recordVisitEvent(event));
+    notices.forEach((notice, i) => deliver(notice, carried && i === 0 ? event : undefined));
+    return event.seq;
   }
 
   /** A message that arrived when the visit could no longer act on it: kept, with why. */
@@ -171,18 +214,21 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
 
   // ---- Messages ----
 
-  const details = () => visitDetails(input, state, state.phase === 'in-progress' ? iso(dueMs()) : null);
+  const messageDetails = () => visitDetails(input, state, state.phase === 'in-progress' ? iso(dueMs()) : null);
 
-  /** Sends without waiting: the timetable keeps its times even when the relay is down. */
+  /** Sends without waiting: the timetable keeps its times even when the relay is down. A send that gives up is recorded, with the event it carried. */
+  function deliver(notice: VisitNotification, carrying?: VisitEventRecord): void {
+    track(
+      notifyVisitContact(carrying ? { ...notice, record: carrying } : notice).catch((err: unknown) => {
+        if (carrying) track(recordVisitEventAfterFailedSend(carrying));
+        const { template, idempotencyKey } = notice;
+        record('notification-failed', SYSTEM, { reason: err instanceof Error ? err.message : String(err), data: { role: notice.data.recipientRole, template, idempotencyKey } });
+      }),
+    );
+  }
+
   function notify(roles: ContactRole[], template: string, eventSeq: number, extra: Record<string, unknown> = {}, withAck = false): void {
-    for (const role of roles) {
-      const notice = visitNotice(input, workflowId, { role, contact: contacts[role] }, { template, eventSeq, data: { ...details(), ...extra }, withAck });
-      track(
-        notifyVisitContact(notice).catch((err: unknown) => {
-          record('notification-failed', SYSTEM, { reason: err instanceof Error ? err.message : String(err), data: { role, template, idempotencyKey: notice.idempotencyKey } });
-        }),
-      );
-    }
+    for (const role of roles) deliver(visitNotice(input, workflowId, { role, contact: contacts[role] }, { template, eventSeq, data: { ...messageDetails(), ...extra }, withAck }));
   }
 
   const addRoles = (list: ContactRole[], roles: ContactRole[]) => {
@@ -221,15 +267,11 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
         openIncident(alert.reason);
         addRoles(state.incident!.alerted, responders);
       }
-      const eventSeq = record('alert-sent', SYSTEM, { reason: alert.reason, data: { step: send.step, repeat: send.repeat, notify: send.notify } });
       const about = { step: send.step, repeat: send.repeat, reason: alert.reason };
-      notify(
-        send.notify.filter((r) => r === 'worker'),
-        TEMPLATES[ladder.kind].worker,
-        eventSeq,
-        about,
-      );
-      notify(responders, TEMPLATES[ladder.kind].responders, eventSeq, about, true);
+      recordAndNotify('alert-sent', SYSTEM, { reason: alert.reason, data: { step: send.step, repeat: send.repeat, notify: send.notify } }, [
+        { roles: send.notify.filter((r) => r === 'worker'), template: TEMPLATES[ladder.kind].worker, extra: about },
+        { roles: responders, template: TEMPLATES[ladder.kind].responders, extra: about, withAck: true },
+      ]);
     }
     return due.next?.at ?? null;
   }
@@ -243,7 +285,7 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
       if (!v.startReminded) {
         if (t < plannedMs) return plannedMs;
         v.startReminded = true;
-        notify(['worker'], 'visit-start-reminder', record('start-reminder-sent', SYSTEM), { plannedStartAt: input.plannedStartAt });
+        recordAndNotify('start-reminder-sent', SYSTEM, {}, [{ roles: ['worker'], template: 'visit-start-reminder', extra: { plannedStartAt: input.plannedStartAt } }]);
       }
       const alertMs = plannedMs + policy.notStartedAlertMs;
       if (t < alertMs) return alertMs;
@@ -258,7 +300,7 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
         if (t < remindMs) return remindMs;
         v.remindedFor = iso(due);
         const dueKind = due === Date.parse(state.eta) ? 'check-out' : 'check-in';
-        notify(['worker'], 'visit-reminder', record('reminder-sent', SYSTEM, { data: { dueKind } }), { dueKind });
+        recordAndNotify('reminder-sent', SYSTEM, { data: { dueKind } }, [{ roles: ['worker'], template: 'visit-reminder', extra: { dueKind } }]);
       }
       // Overdue from `due` on (take-charge is open), but only a status: no timer, no record.
       const alertMs = due + policy.graceMs;
