@@ -1,57 +1,7 @@
 import { ackLinkUrl, imOkLinkUrl, signAckToken } from '../lib/ack-links';
 import { appendAudit } from '../lib/audit';
-import { createNotificationActivities, type NotificationDeps, type NotificationResult } from './notifications';
-
-/** The visit as the database shows it; sent whole with every event so any one of them can create the row. */
-export interface VisitRow {
-  id: string;
-  workflowId: string;
-  workerId: string;
-  team: string;
-  managerId: string;
-  buddyId: string | null;
-  kind: string;
-  riskLevel: string;
-  clientRef: string;
-  status: string;
-  plannedStartAt: string | null;
-  startedAt: string | null;
-  eta: string;
-  nextDueAt: string | null;
-  lastCheckInAt: string | null;
-  escalationLevel: number;
-  incidentReason: string | null;
-  incidentOwner: string | null;
-  riskReviewRequested: boolean;
-  closedAt: string | null;
-  /** The workflow's whole state (absent from visits started before it was kept): the API reads it. */
-  state?: Record<string, unknown>;
-}
-
-export interface VisitEventRecord {
-  /** Numbered by the workflow: a retried activity writes the same row again, not a second one. */
-  seq: number;
-  type: string;
-  actor: { id: string; role: string };
-  /** Workflow time of the decision. */
-  at: string;
-  reason?: string;
-  data?: Record<string, unknown>;
-  visibleToWorker: boolean;
-  visit: VisitRow;
-}
-
-export interface VisitNotification {
-  idempotencyKey: string;
-  visitId: string;
-  to: string;
-  template: string;
-  data: Record<string, unknown>;
-  /** Present for alerts someone can take charge of: the message then carries a signed link. */
-  ack?: { role: string; recipient: string; ttlMs: number };
-  /** Present for the worker's reminders and alerts: the message then carries a signed "I'm OK" link. */
-  ok?: { recipient: string; ttlMs: number };
-}
+import type { VisitActivities, VisitRow } from './contract';
+import { createNotificationActivities, type NotificationDeps } from './notifications';
 
 const toDate = (iso: string | null) => (iso ? new Date(iso) : null);
 
@@ -82,11 +32,11 @@ export interface VisitActivityDeps extends NotificationDeps {
 const RECORD_TRANSACTION = { maxWait: 10_000, timeout: 15_000 } as const;
 
 /** Activities that keep the visit's record and reach the people around it. */
-export function createVisitActivities(deps: VisitActivityDeps) {
+export function createVisitActivities(deps: VisitActivityDeps): VisitActivities {
   const { db } = deps;
   const { deliverNotification } = createNotificationActivities(deps);
   return {
-    async recordVisitEvent(event: VisitEventRecord): Promise<void> {
+    async recordVisitEvent(event) {
       const data = visitRowData(event.visit);
       await db.$transaction(async (tx) => {
         // Any event may be the first to arrive; concurrent ones must not collide on creating the row.
@@ -120,7 +70,7 @@ export function createVisitActivities(deps: VisitActivityDeps) {
       }, RECORD_TRANSACTION);
     },
 
-    async notifyVisitContact(request: VisitNotification): Promise<NotificationResult> {
+    async notifyVisitContact(request) {
       const link = request.ack
         ? { purpose: 'take-charge', role: request.ack.role, recipient: request.ack.recipient, ttlMs: request.ack.ttlMs, field: 'ackUrl', url: ackLinkUrl }
         : request.ok

@@ -1,7 +1,7 @@
 // Declined support ("keep the door open"): follow-up contacts on a policy interval until the
 // adult agrees to a plan, a consent caveat arises, or the manager closes the case.
 import { allHandlersFinished, condition, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../activities/contract';
 import { CONTACT_OUTCOMES, CONVERSION_REASONS } from '../domain/msp/declined-support';
 import type { Contact } from '../domain/plan/types';
 import { UNTIL_DONE_OPTIONS } from './activity-options';

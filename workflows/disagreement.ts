@@ -2,7 +2,7 @@
 // rationale within a response time, or is reminded and then the safeguarding lead is told,
 // repeatedly, as for an unscheduled review request.
 import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../activities/contract';
 import { UNTIL_DONE_OPTIONS } from './activity-options';
 import { doneBeforeDeadline } from './deadline';
 import {

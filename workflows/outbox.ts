@@ -3,7 +3,7 @@
 // between sends. A message given up on (a bounced address, retries exhausted) is recorded and
 // the next person is told.
 import { proxyActivities, rootCause } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../activities/contract';
 import { SEND_OPTIONS } from './activity-options';
 
 const { deliverNotification } = proxyActivities<Activities>(SEND_OPTIONS);

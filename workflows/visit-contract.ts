@@ -1,6 +1,6 @@
 // What the API, the worker and the tests use to speak to a visit: ids, messages, state types.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { VisitRow } from '../activities/visits';
+import type { VisitRow } from '../activities/contract';
 import type { ContactRole, RiskLevel, VisitPolicy } from './visit-policy';
 
 /** Why a closed visit refuses what only an open one can do. */

@@ -12,7 +12,7 @@ import {
   type SignalDefinition,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { Activities } from '../activities';
+import type { Activities } from '../activities/contract';
 import { SA } from '../config/search-attributes';
 import { doneBeforeDeadline } from './deadline';
 import {

@@ -11,7 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { Activities } from '../activities';
+import type { Activities } from '../activities/contract';
 import { SA } from '../config/search-attributes';
 import { dueAt } from './escalation-timetable';
 import {
