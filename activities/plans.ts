@@ -1,13 +1,12 @@
 import { isRestrictive } from '../domain/plan/measures';
 import { appendAudit, SYSTEM } from '../lib/audit';
 import type { Db } from '../lib/db';
-import type { PlanState, UnscheduledRequest } from '../workflows/plan-contract';
 import type { PlanActivities, PlanChange } from './contract';
 import { renderPlanCopy } from './messages/plan-copy';
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
-function planRow(state: PlanState) {
+function planRow(state: PlanChange['state']) {
   return {
     team: state.team,
     status: state.status,
@@ -29,7 +28,7 @@ function planRow(state: PlanState) {
 }
 
 /** The plan's risks, measures and actions as rows, replaced whole: the content is small and versioned by events. */
-async function writeContent(tx: Tx, state: PlanState): Promise<void> {
+async function writeContent(tx: Tx, state: PlanChange['state']): Promise<void> {
   const planId = state.planId;
   const { risks, measures, actions } = state.content;
   await tx.planRisk.deleteMany({ where: { planId } });
@@ -61,7 +60,7 @@ async function writeContent(tx: Tx, state: PlanState): Promise<void> {
   });
 }
 
-function requestRow(r: UnscheduledRequest) {
+function requestRow(r: NonNullable<PlanChange['request']>) {
   return {
     requestedById: r.requestedBy.actorId,
     onBehalfOfAdult: r.onBehalfOfAdult,
