@@ -4,6 +4,7 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ContactOutcome, ConversionReason, Refusal } from '../domain/msp/declined-support';
 import type { Contact, DecisionBy } from '../domain/plan/types';
 import type { OutgoingMessage } from './outbox';
+import { resolvingWith } from './policy-defaults';
 
 /** Workflow id for a declined-support case: never contains personal data. */
 export const declinedSupportWorkflowId = (caseId: string) => `declined-support-${caseId}`;
@@ -22,7 +23,7 @@ export const DECLINED_SUPPORT_DEFAULTS_BEFORE_RESOLUTION: Readonly<DeclinedSuppo
 /** Today's defaults: change them here; a running case keeps the policy it was started with. */
 export const defaultDeclinedSupportPolicy: DeclinedSupportPolicy = { ...DECLINED_SUPPORT_DEFAULTS_BEFORE_RESOLUTION };
 /** The complete policy a new case is started with. */
-export const resolveDeclinedSupportPolicy = (overrides: Partial<DeclinedSupportPolicy> = {}): DeclinedSupportPolicy => ({ ...defaultDeclinedSupportPolicy, ...overrides });
+export const resolveDeclinedSupportPolicy = resolvingWith(defaultDeclinedSupportPolicy);
 
 export interface DeclinedSupportInput {
   caseId: string;
