@@ -97,3 +97,14 @@ export function as(id: string, role: string, team?: string, profile: Profile = {
   if (!tokens.has(key)) tokens.set(key, signUp(id, role, team, undefined, profile));
   return tokens.get(key)!;
 }
+
+/** Personal data a test puts through the service under `tag`, to look for where it must not be. */
+export const personalDataOf = (tag: string) => ({
+  workerName: `Wendy Worker-${tag}`,
+  workerEmail: `worker-${tag}@example.org`,
+  buddyName: `Bob Buddy-${tag}`,
+  buddyEmail: `buddy-${tag}@example.org`,
+  address: `3 Mill Lane ${tag}, York YO1 7HH`,
+  redFlag: `Raised voices next door ${tag}`,
+  planText: `Nephew takes her pension ${tag}`,
+});
