@@ -19,6 +19,17 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
+/** What the API is built from in tests: the test servers' client, database and mail, silent logs. */
+export function testAppDeps(env: TestWorkflowEnvironment, harness: Harness, logName = 'api-test'): AppDeps {
+  return {
+    config: { TEMPORAL_TASK_QUEUE: harness.taskQueue, TEMPORAL_NAMESPACE: env.namespace ?? 'default', PUBLIC_URL, LINK_SIGNING_SECRET: LINK_SECRET, ...testPayloadKeys() },
+    temporal: env.client,
+    db: harness.db,
+    channel: harness.channel,
+    log: createLogger(logName, { level: 'silent', env: 'production' }),
+  };
+}
+
 export async function startApi(): Promise<ApiHarness> {
   const env = await connectDevServer();
   const harness = await createHarness();
@@ -26,13 +37,7 @@ export async function startApi(): Promise<ApiHarness> {
   const running = worker.run();
   // As the worker process does (worker/main.ts).
   const chainer = startAuditChainer(harness.db);
-  const deps: AppDeps = {
-    config: { TEMPORAL_TASK_QUEUE: harness.taskQueue, TEMPORAL_NAMESPACE: env.namespace ?? 'default', PUBLIC_URL, LINK_SIGNING_SECRET: LINK_SECRET, ...testPayloadKeys() },
-    temporal: env.client,
-    db: harness.db,
-    channel: harness.channel,
-    log: createLogger('api-test', { level: 'silent', env: 'production' }),
-  };
+  const deps = testAppDeps(env, harness);
   return {
     env,
     harness,
