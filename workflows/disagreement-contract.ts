@@ -29,10 +29,8 @@ export const DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION: Readonly<DisagreementPolic
   nonWorkingDates: [],
   continueAsNewAfterEvents: 200,
 };
-/** Today's defaults: change them here; a running disagreement keeps the policy it was raised with. */
-export const defaultDisagreementPolicy: DisagreementPolicy = { ...DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION };
-/** The complete policy a new disagreement is started with. */
-export const resolveDisagreementPolicy = resolvingWith(defaultDisagreementPolicy);
+/** The complete policy a new disagreement is started with: today's defaults (change them here; a running disagreement keeps its policy) under what the caller set. */
+export const resolveDisagreementPolicy = resolvingWith<DisagreementPolicy>({ ...DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION });
 
 export interface DisagreementInput {
   disagreementId: string;
