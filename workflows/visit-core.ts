@@ -2,7 +2,17 @@
 // the worker being heard from, alarms, taking charge, and the extend and resolve handlers.
 // Histories of both replay against this code (test/visit-replay.test.ts): a change here must
 // keep the commands of each.
-import { ApplicationFailure, allHandlersFinished, condition, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type SignalDefinition,
+} from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { VisitEventRecord } from '../activities/visits';
@@ -80,7 +90,8 @@ export interface VisitHooks {
   announcesResolution: () => boolean;
 }
 
-export type VisitCore = ReturnType<typeof visitCore>;
+/** What a workflow does with a message it refuses. */
+type Refused = (actor: VisitActor, request: string, reason: string) => void;
 
 /** The steps both visit workflows share, over one visit's state and memory. */
 export function visitCore(input: VisitInput, state: VisitState, memory: SharedMemory, hooks: VisitHooks) {
@@ -279,24 +290,27 @@ export function visitCore(input: VisitInput, state: VisitState, memory: SharedMe
     );
   }
 
-  /** The worker's signals: each acts unless the visit refuses it now, and then `refused` hears why. */
-  function setWorkerSignalHandlers(refused: (actor: VisitActor, request: string, reason: string) => void): void {
-    const unlessRefused =
-      <R extends { actor: VisitActor }>(request: string, refusal: (s: VisitState) => string | null, act: (req: R) => void) =>
-      (req: R) => {
-        const why = refusal(state);
-        if (why) return refused(req.actor, request, why);
-        act(req);
-      };
-    setHandler(checkInSignal, unlessRefused('check-in', checkInRefusal, checkIn));
-    setHandler(checkOutSignal, unlessRefused('check-out', checkOutRefusal, checkOut));
-    setHandler(raiseRedFlagSignal, unlessRefused('red-flag', redFlagRefusal, redFlag));
+  /** A worker's signal acts unless the visit refuses it now; then `refused` hears why. */
+  function setSignalHandler<R extends { actor: VisitActor }>(
+    signal: SignalDefinition<[R]>,
+    request: string,
+    refusal: (s: VisitState) => string | null,
+    act: (req: R) => void,
+    refused: Refused,
+  ): void {
+    setHandler(signal, (req) => {
+      const why = refusal(state);
+      if (why) return refused(req.actor, request, why);
+      act(req);
+    });
   }
+  const setCheckInHandler = (refused: Refused) => setSignalHandler(checkInSignal, 'check-in', checkInRefusal, checkIn, refused);
+  const setCheckOutHandler = (refused: Refused) => setSignalHandler(checkOutSignal, 'check-out', checkOutRefusal, checkOut, refused);
+  const setRedFlagHandler = (refused: Refused) => setSignalHandler(raiseRedFlagSignal, 'red-flag', redFlagRefusal, redFlag, refused);
 
-  /** The query, and the two updates both workflows answer alike. */
-  function setSharedHandlers(): void {
-    setHandler(visitStateQuery, () => state);
+  const setStateQueryHandler = () => setHandler(visitStateQuery, () => state);
 
+  function setExtendHandler(): void {
     setHandler(
       extendUpdate,
       (req) => {
@@ -317,7 +331,9 @@ export function visitCore(input: VisitInput, state: VisitState, memory: SharedMe
         },
       },
     );
+  }
 
+  function setResolveHandler(): void {
     setHandler(
       resolveIncidentUpdate,
       (req) => {
@@ -387,8 +403,12 @@ export function visitCore(input: VisitInput, state: VisitState, memory: SharedMe
     checkOut,
     redFlag,
     takeCharge,
-    setSharedHandlers,
-    setWorkerSignalHandlers,
+    setStateQueryHandler,
+    setCheckInHandler,
+    setCheckOutHandler,
+    setRedFlagHandler,
+    setExtendHandler,
+    setResolveHandler,
     recordStart,
     finish,
   };

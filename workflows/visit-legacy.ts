@@ -93,11 +93,6 @@ export async function legacyVisitWorkflow(input: VisitInput): Promise<VisitState
 
   // ---- Handlers first, so nothing sent at start is lost ----
 
-  visit.setSharedHandlers();
-
-  // A signal acts unless refused, like the update of the same name; a refused one changes nothing.
-  visit.setWorkerSignalHandlers(() => undefined);
-
   /** One of the updates the API sent before: the signal's refusal, answered with the visit as the caller may see it. */
   function setUpdateHandler<R>(
     update: UpdateDefinition<VisitState, [R]>,
@@ -114,17 +109,27 @@ export async function legacyVisitWorkflow(input: VisitInput): Promise<VisitState
       { validator: (_req: R) => refuse(refusal(state)) },
     );
   }
-  setUpdateHandler(checkInUpdate, checkInRefusal, visit.checkIn, workerView);
-  setUpdateHandler(checkOutUpdate, checkOutRefusal, visit.checkOut, workerView);
-  setUpdateHandler(raiseRedFlagUpdate, redFlagRefusal, visit.redFlag, (s) => s);
+  // A signal acts unless refused, like the update of the same name; a refused one changes nothing.
+  const ignored = () => undefined;
 
   // Before 'visit-v2' only an alert that had reached a responder could be taken charge of.
   const acknowledgeRefusal = (s: VisitState) => (!s.alert || !s.incident ? 'There is no alert to acknowledge' : s.alert.owner ? alreadyTakenBy(s.alert.owner) : null);
   const takeCharge = (req: AcknowledgeRequest) => visit.takeCharge(state.alert!, req);
+
+  // In the order they were registered before, so messages waiting at the start run as they did.
+  visit.setStateQueryHandler();
+  setUpdateHandler(checkInUpdate, checkInRefusal, visit.checkIn, workerView);
+  visit.setCheckInHandler(ignored);
+  visit.setExtendHandler();
+  setUpdateHandler(checkOutUpdate, checkOutRefusal, visit.checkOut, workerView);
+  visit.setCheckOutHandler(ignored);
+  setUpdateHandler(raiseRedFlagUpdate, redFlagRefusal, visit.redFlag, (s) => s);
+  visit.setRedFlagHandler(ignored);
   setUpdateHandler(acknowledgeUpdate, acknowledgeRefusal, takeCharge, (s) => s);
   setHandler(acknowledgeSignal, (req) => {
     if (!acknowledgeRefusal(state)) takeCharge(req);
   });
+  visit.setResolveHandler();
 
   // ---- Run ----
 

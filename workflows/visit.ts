@@ -112,9 +112,10 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
 
   // ---- Handlers first, so nothing sent at start is lost ----
 
-  visit.setSharedHandlers();
-
-  visit.setWorkerSignalHandlers(declined);
+  visit.setStateQueryHandler();
+  visit.setCheckInHandler(declined);
+  visit.setCheckOutHandler(declined);
+  visit.setRedFlagHandler(declined);
 
   setHandler(acknowledgeSignal, (req) => {
     const refused = acknowledgeRefusal(state, overdue());
@@ -124,6 +125,8 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
     v.ladder = null;
     visit.takeCharge(state.alert!, req);
   });
+  visit.setExtendHandler();
+  visit.setResolveHandler();
 
   // ---- Run ----
 
