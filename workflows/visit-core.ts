@@ -24,6 +24,8 @@ import {
   checkOutSignal,
   extendUpdate,
   extensionRefusal,
+  raiseRedFlagSignal,
+  redFlagRefusal,
   resolveIncidentUpdate,
   visitRowOf,
   visitStateQuery,
@@ -39,8 +41,6 @@ import {
   type VisitMemory,
   type VisitState,
   type VisitStatus,
-  raiseRedFlagSignal,
-  redFlagRefusal,
 } from './visit-contract';
 import { visitDetails, visitNotice } from './visit-notices';
 import type { ContactRole } from './visit-policy';
