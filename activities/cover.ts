@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from '../lib/db';
-import type { NotificationRequest } from './notifications';
+import type { NotificationRequest } from './contract';
 
 /**
  * When a message was due: the activity's scheduled time (the workflow's clock, which the

@@ -1,5 +1,6 @@
 import type { Db } from '../lib/db';
 import type { NotificationChannel } from '../lib/mailer';
+import type { Activities } from './contract';
 import { createNotificationActivities } from './notifications';
 import { createMspActivities } from './msp';
 import { createPlanActivities } from './plans';
@@ -15,7 +16,7 @@ export interface ActivityDeps {
 }
 
 /** Every activity the worker registers, built from its dependencies (tests inject their own). */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps): Activities {
   return {
     ...createNotificationActivities(deps),
     ...createVisitActivities(deps),
@@ -25,4 +26,4 @@ export function createActivities(deps: ActivityDeps) {
   };
 }
 
-export type Activities = ReturnType<typeof createActivities>;
+export type { Activities };

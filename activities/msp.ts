@@ -1,12 +1,10 @@
 import type { Db } from '../lib/db';
-import type { DeclinedSupportChange } from '../workflows/declined-support-contract';
-import type { DisagreementChange } from '../workflows/disagreement-contract';
+import type { MspActivities } from './contract';
 
 /** Activities that keep the records of the Making Safeguarding Personal rules (issue 9). */
-export function createMspActivities({ db }: { db: Db }) {
+export function createMspActivities({ db }: { db: Db }): MspActivities {
   return {
-    /** The case as it now is and the event that changed it; a retried change records once. */
-    async recordDeclinedSupportChange(change: DeclinedSupportChange): Promise<void> {
+    async recordDeclinedSupportChange(change) {
       const { state } = change;
       const row = {
         team: state.team,
@@ -41,8 +39,7 @@ export function createMspActivities({ db }: { db: Db }) {
       });
     },
 
-    /** The disagreement as it now is: each change carries all of it. */
-    async recordDisagreementChange({ input, state }: DisagreementChange): Promise<void> {
+    async recordDisagreementChange({ input, state }) {
       const row = {
         planId: input.planId,
         team: input.team,

@@ -6,26 +6,8 @@ import type { Db } from '../lib/db';
 import { PermanentDeliveryError, type NotificationChannel } from '../lib/mailer';
 import { subjectTimeZone } from '../lib/time-zone';
 import { renderMessage } from './messages';
+import type { NotificationActivities } from './contract';
 import { recipientAtSendTime } from './cover';
-
-export interface NotificationRequest {
-  /**
-   * Deterministic for the event being notified (e.g. `visit-42:ladder:2:buddy`): the same
-   * key is never delivered twice, whatever retries or crashes happen.
-   */
-  idempotencyKey: string;
-  to: string;
-  template: string;
-  data: Record<string, unknown>;
-  subjectType: string;
-  subjectId: string;
-}
-
-export interface NotificationResult {
-  deliveryId: string;
-  status: 'sent' | 'already-sent';
-  sentAt: string;
-}
 
 /**
  * How long a claim holds without renewal. The attempt that holds it renews it every third
@@ -83,9 +65,9 @@ async function whileLeased<T>(db: Db, deliveryId: string, claimedAt: Date, lease
 }
 
 /** Activities that reach people. */
-export function createNotificationActivities({ db, channel, publicUrl, sendLeaseMs = SEND_LEASE_MS }: NotificationDeps) {
+export function createNotificationActivities({ db, channel, publicUrl, sendLeaseMs = SEND_LEASE_MS }: NotificationDeps): NotificationActivities {
   return {
-    async deliverNotification(request: NotificationRequest): Promise<NotificationResult> {
+    async deliverNotification(request) {
       const timeZone = await subjectTimeZone(db, request.subjectType, request.subjectId);
       const message = renderMessage(request.template, request.data, { publicUrl, timeZone });
       const recipient = await recipientAtSendTime(db, request);

@@ -1,31 +1,12 @@
-import type { CopyDecision } from '../domain/plan/copies';
 import { isRestrictive } from '../domain/plan/measures';
-import type { DecisionBy } from '../domain/plan/types';
 import { appendAudit, SYSTEM } from '../lib/audit';
 import type { Db } from '../lib/db';
-import type { CopyDecisionRequest, OneToOneReviewRequest, PlanState, RecordReviewRequest, UnscheduledRequest } from '../workflows/plan-contract';
+import type { PlanActivities, PlanChange } from './contract';
 import { renderPlanCopy } from './messages/plan-copy';
-
-/** One change to a plan, recorded atomically: the plan as it now is, the event, and what was decided. */
-export interface PlanChange {
-  /** Deterministic per workflow change: a retried activity records nothing twice. */
-  key: string;
-  planId: string;
-  at: string;
-  state: PlanState;
-  type: string;
-  summary: string;
-  by?: DecisionBy;
-  data?: Record<string, unknown>;
-  decision?: { kind: string; decision: string; rationale: string; adultViews?: string };
-  review?: { number: number; kind: 'scheduled'; record: RecordReviewRequest } | { number: number; kind: 'one_to_one'; record: OneToOneReviewRequest };
-  request?: UnscheduledRequest;
-  disclosure?: { id: string; request: CopyDecisionRequest; decision: CopyDecision };
-}
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
-function planRow(state: PlanState) {
+function planRow(state: PlanChange['state']) {
   return {
     team: state.team,
     status: state.status,
@@ -47,7 +28,7 @@ function planRow(state: PlanState) {
 }
 
 /** The plan's risks, measures and actions as rows, replaced whole: the content is small and versioned by events. */
-async function writeContent(tx: Tx, state: PlanState): Promise<void> {
+async function writeContent(tx: Tx, state: PlanChange['state']): Promise<void> {
   const planId = state.planId;
   const { risks, measures, actions } = state.content;
   await tx.planRisk.deleteMany({ where: { planId } });
@@ -79,7 +60,7 @@ async function writeContent(tx: Tx, state: PlanState): Promise<void> {
   });
 }
 
-function requestRow(r: UnscheduledRequest) {
+function requestRow(r: NonNullable<PlanChange['request']>) {
   return {
     requestedById: r.requestedBy.actorId,
     onBehalfOfAdult: r.onBehalfOfAdult,
@@ -134,9 +115,9 @@ function disclosureRow(change: PlanChange, d: NonNullable<PlanChange['disclosure
 }
 
 /** Activities that keep the plan's record: every change, decision and disclosure. */
-export function createPlanActivities({ db }: { db: Db }) {
+export function createPlanActivities({ db }: { db: Db }): PlanActivities {
   return {
-    async recordPlanChange(change: PlanChange): Promise<void> {
+    async recordPlanChange(change) {
       const at = new Date(change.at);
       await db.$transaction(async (tx) => {
         if (await tx.planEvent.findUnique({ where: { key: change.key } })) return;

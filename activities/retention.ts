@@ -1,6 +1,6 @@
 import { appendAudit, SYSTEM, type Tx } from '../lib/audit';
 import type { Db } from '../lib/db';
-import type { RetentionPolicy } from '../workflows/retention-contract';
+import type { RetentionActivities } from './contract';
 
 export type RecordType = 'plan' | 'visit';
 
@@ -28,10 +28,9 @@ async function disposeRecord(tx: Tx, recordType: RecordType, recordId: string): 
   await tx.visit.deleteMany({ where: { id: recordId } });
 }
 
-export function createRetentionActivities({ db }: { db: Db }) {
+export function createRetentionActivities({ db }: { db: Db }): RetentionActivities {
   return {
-    /** Disposes every record whose review says "dispose"; one transaction per record, so a retry resumes. */
-    async disposeDecidedRecords({ runId }: { runId: string }): Promise<number> {
+    async disposeDecidedRecords({ runId }) {
       const decided = await db.retentionReview.findMany({ where: { status: 'dispose' } });
       for (const review of decided) {
         await db.$transaction(async (tx) => {
@@ -51,11 +50,7 @@ export function createRetentionActivities({ db }: { db: Db }) {
       return decided.length;
     },
 
-    /**
-     * Lists plans ended and visits closed longer ago than their retention period (and
-     * retained records whose extension ran out), each awaiting a decision. Idempotent per run.
-     */
-    async listRecordsDueForReview(input: { runId: string; at: string; policy: RetentionPolicy; disposed: number }): Promise<number> {
+    async listRecordsDueForReview(input) {
       const at = new Date(input.at);
       const years: Record<RecordType, number> = { plan: input.policy.planYears, visit: input.policy.visitYears };
       const [plans, visits] = await Promise.all([

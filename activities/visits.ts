@@ -2,60 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Prisma } from '../generated/prisma/client';
 import { ackLinkUrl, imOkLinkUrl, signAckToken } from '../lib/ack-links';
 import { auditInsert } from '../lib/audit';
-import { createNotificationActivities, type NotificationDeps, type NotificationResult } from './notifications';
-
-/** The visit as the database shows it; sent whole with every event so any one of them can create the row. */
-export interface VisitRow {
-  id: string;
-  workflowId: string;
-  workerId: string;
-  team: string;
-  managerId: string;
-  buddyId: string | null;
-  kind: string;
-  riskLevel: string;
-  clientRef: string;
-  status: string;
-  plannedStartAt: string | null;
-  startedAt: string | null;
-  eta: string;
-  nextDueAt: string | null;
-  lastCheckInAt: string | null;
-  escalationLevel: number;
-  incidentReason: string | null;
-  incidentOwner: string | null;
-  riskReviewRequested: boolean;
-  closedAt: string | null;
-  /** The workflow's whole state (absent from visits started before it was kept): the API reads it. */
-  state?: Record<string, unknown>;
-}
-
-export interface VisitEventRecord {
-  /** Numbered by the workflow: a retried activity writes the same row again, not a second one. */
-  seq: number;
-  type: string;
-  actor: { id: string; role: string };
-  /** Workflow time of the decision. */
-  at: string;
-  reason?: string;
-  data?: Record<string, unknown>;
-  visibleToWorker: boolean;
-  visit: VisitRow;
-}
-
-export interface VisitNotification {
-  idempotencyKey: string;
-  visitId: string;
-  to: string;
-  template: string;
-  data: Record<string, unknown>;
-  /** Present for alerts someone can take charge of: the message then carries a signed link. */
-  ack?: { role: string; recipient: string; ttlMs: number };
-  /** Present for the worker's reminders and alerts: the message then carries a signed "I'm OK" link. */
-  ok?: { recipient: string; ttlMs: number };
-  /** The event that caused the message, written before it is sent (the workflow did not record it itself). */
-  record?: VisitEventRecord;
-}
+import type { VisitActivities, VisitEventRecord, VisitRow } from './contract';
+import { createNotificationActivities, type NotificationDeps } from './notifications';
 
 const toDate = (iso: string | null) => (iso ? new Date(iso) : null);
 
@@ -128,15 +76,15 @@ function recordStatement(event: VisitEventRecord): Prisma.Sql {
 }
 
 /** Activities that keep the visit's record and reach the people around it. */
-export function createVisitActivities(deps: VisitActivityDeps) {
+export function createVisitActivities(deps: VisitActivityDeps): VisitActivities {
   const { db } = deps;
   const { deliverNotification } = createNotificationActivities(deps);
   return {
-    async recordVisitEvent(event: VisitEventRecord): Promise<void> {
+    async recordVisitEvent(event) {
       await db.$executeRaw(recordStatement(event));
     },
 
-    async notifyVisitContact(request: VisitNotification): Promise<NotificationResult> {
+    async notifyVisitContact(request) {
       if (request.record) await db.$executeRaw(recordStatement(request.record));
       const link = request.ack
         ? { purpose: 'take-charge', role: request.ack.role, recipient: request.ack.recipient, ttlMs: request.ack.ttlMs, field: 'ackUrl', url: ackLinkUrl }

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import type { PlanChange } from '../activities/plans';
+import type { PlanChange, VisitEventRecord } from '../activities/contract';
 import { createPlanActivities } from '../activities/plans';
-import type { VisitEventRecord } from '../activities/visits';
 import { appendAudit, type Tx } from '../lib/audit';
 import type { Db } from '../lib/db';
 import { planStateQuery, type PlanState } from '../workflows/plan-contract';

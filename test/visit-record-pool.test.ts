@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createVisitActivities, type VisitRow } from '../activities/visits';
+import type { VisitRow } from '../activities/contract';
+import { createVisitActivities } from '../activities/visits';
 import { createDb, type Db } from '../lib/db';
 import { createEmailChannel } from '../lib/mailer';
 import { LINK_SECRET, PUBLIC_URL } from './helpers/temporal';

@@ -1,6 +1,5 @@
 import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { PlanChange } from '../activities/plans';
+import type { Activities, PlanChange } from '../activities/contract';
 import { SA } from '../config/search-attributes';
 import { decideCopy } from '../domain/plan/copies';
 import { consentProblems, isLimitedToNecessaryMeasures } from '../domain/plan/consent';

@@ -1,5 +1,5 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../activities/contract';
 import type { RetentionPolicy, RetentionRunResult } from './retention-contract';
 
 export { RETENTION_SCHEDULE_ID, type RetentionPolicy, type RetentionRunResult } from './retention-contract';

@@ -1,5 +1,5 @@
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../activities/contract';
 import { UNTIL_DONE_OPTIONS } from './activity-options';
 
 /** Workflow id for a notice: never contains personal data. */

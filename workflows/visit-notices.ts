@@ -1,5 +1,5 @@
 // What a visit's messages carry, shared by the visit workflow and its frozen legacy version.
-import type { VisitNotification } from '../activities/visits';
+import type { VisitNotification } from '../activities/contract';
 import type { Contact, VisitInput, VisitState } from './visit-contract';
 import type { ContactRole } from './visit-policy';
 
