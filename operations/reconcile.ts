@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import type { PlanChange, VisitEventRecord } from '../activities/contract';
+import type { PlanChange, VisitEventRecord, VisitNotification } from '../activities/contract';
 import { createPlanActivities } from '../activities/plans';
 import { appendAudit, type Tx } from '../lib/audit';
 import type { Db } from '../lib/db';
@@ -198,8 +198,12 @@ export async function resyncWorkflow(deps: ResyncDeps, workflowId: string, opera
   const id = caseIdOf(workflowId);
   if (before.kind === 'visit') {
     const runs = await fetchRuns(client, workflowId);
-    const recorded = await recordedActivities<VisitEventRecord>(client, runs, ['recordVisitEvent']);
-    for (const r of recorded) if (r.outcome === 'completed' && r.input) await deps.recordVisitEvent(r.input);
+    const events = [
+      ...(await recordedActivities<VisitEventRecord>(client, runs, ['recordVisitEvent'])).flatMap((r) => (r.outcome === 'completed' && r.input ? [r.input] : [])),
+      // A send that carried its event holds it whole in its input too.
+      ...(await recordedActivities<VisitNotification>(client, runs, ['notifyVisitContact'])).flatMap((r) => (r.outcome === 'completed' && r.input?.record ? [r.input.record] : [])),
+    ];
+    for (const event of events) await deps.recordVisitEvent(event);
     const state = await client.workflow.getHandle(workflowId).query(visitStateQuery);
     const present = new Set((await db.visitEvent.findMany({ where: { visitId: id }, select: { seq: true } })).map((e) => String(e.seq)));
     await db.$transaction(async (tx) => {

@@ -12,10 +12,12 @@ import {
   workerView,
   type VisitInput,
 } from '../workflows/visit-contract';
-import { LINK_SECRET } from './helpers/temporal';
+import { LINK_SECRET, PUBLIC_URL } from './helpers/temporal';
 import { asManager, asWorker, count, eventsOf, MIN, sentTo, stateWhen, visitInput, visitSuite } from './helpers/visits';
 import { localTime } from '../lib/time-zone';
-import { reconcileWorkflow } from '../operations/reconcile';
+import { reconcileWorkflow, resyncWorkflow } from '../operations/reconcile';
+import { createVisitActivities } from '../activities/visits';
+import type { NotificationChannel } from '../lib/mailer';
 
 const resolution = (input: VisitInput) => ({
   ...asManager(input),
@@ -449,6 +451,14 @@ describe('A lone-working visit when things fail (time-skipping server, PostgreSQ
   });
 });
 
+/** Re-sync writes records only: it never sends. */
+const noChannel: NotificationChannel = {
+  name: 'email',
+  send: () => Promise.reject(new Error('a re-sync sends nothing')),
+  verify: () => Promise.resolve(),
+  close: () => undefined,
+};
+
 describe('A visit whose send gives up before writing the event it carries (time-skipping server, PostgreSQL)', () => {
   // Every reminder's send fails for good before it reaches the database.
   const suite = visitSuite((real) => ({
@@ -468,5 +478,31 @@ describe('A visit whose send gives up before writing the event it carries (time-
     await handle.signal(checkOutSignal, asWorker(input));
     await handle.result();
     await expect(reconcileWorkflow(suite.env.client, suite.harness.db, handle.workflowId)).resolves.toMatchObject({ differences: [], inFlight: 0 });
+  });
+
+  it('When an alert carried by its send is lost from the database, then reconciliation names it and a re-sync writes it back whole from the send in history', async () => {
+    const { input } = visitInput({ startMs: await suite.env.currentTimeMs() });
+    const handle = await suite.start(input);
+    await suite.env.sleep(36 * MIN);
+    const [alert] = (await eventsOf(suite.harness.db, input.visitId, (t) => count(t, 'alert-sent') >= 1)).filter((e) => e.type === 'alert-sent');
+    await handle.signal(checkOutSignal, asWorker(input));
+    await handle.result();
+    await suite.harness.db.visitEvent.delete({ where: { id: alert.id } });
+    const found = await reconcileWorkflow(suite.env.client, suite.harness.db, handle.workflowId);
+    expect(found.missing).toEqual([String(alert.seq)]);
+    const { recordVisitEvent } = createVisitActivities({ db: suite.harness.db, channel: noChannel, publicUrl: PUBLIC_URL, linkSecret: LINK_SECRET });
+    const { after } = await resyncWorkflow(
+      { client: suite.env.client, db: suite.harness.db, recordVisitEvent },
+      handle.workflowId,
+      { id: 'op-1', role: 'operator' },
+      'Row deleted by hand',
+    );
+    expect(after.differences).toEqual([]);
+    // From the send's input, not from its audit entry: shown to the worker as it was.
+    expect(await suite.harness.db.visitEvent.findFirst({ where: { visitId: input.visitId, seq: alert.seq } })).toMatchObject({
+      type: 'alert-sent',
+      visibleToWorker: true,
+      data: alert.data,
+    });
   });
 });
