@@ -29,9 +29,11 @@ export interface NotificationResult {
 /**
  * How long a claim holds without renewal. The attempt that holds it renews it every third
  * of this for as long as its send is running, however long that is, so only an attempt that
- * died (its process gone) loses its claim to a retry.
+ * died (its process gone) loses its claim to a retry. Short, because the retry of a send held
+ * by a dead worker (after the 10 s heartbeat timeout, workflows/activity-options.ts) waits for
+ * it; each renewal also heartbeats, more often than that timeout.
  */
-const SEND_LEASE_MS = 60_000;
+const SEND_LEASE_MS = 12_000;
 
 /** The failure type of a message the provider refused for good; the workflow is told it, not asked to retry. */
 export const PERMANENT_DELIVERY_FAILURE = 'PermanentDeliveryFailure';
@@ -63,11 +65,12 @@ async function whileLeased<T>(db: Db, deliveryId: string, claimedAt: Date, lease
     const now = new Date();
     const renewed = await db.notificationDelivery.updateMany({ where: { id: deliveryId, status: 'sending', claimedAt: held }, data: { claimedAt: now } });
     if (renewed.count === 1) held = now;
-    heartbeat();
   };
   let renewing = Promise.resolve();
   const timer = setInterval(
     () => {
+      // Apart from the renewal: the attempt is alive even while the database is slow or away, and Temporal must not retry it meanwhile.
+      heartbeat();
       renewing = renewing.then(renew).catch(() => undefined);
     },
     Math.max(1, Math.floor(leaseMs / 3)),

@@ -13,6 +13,7 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { SA } from '../config/search-attributes';
+import { VISIT_ALERT_OPTIONS } from './activity-options';
 import { dueAt } from './escalation-timetable';
 import {
   acknowledgeSignal,
@@ -50,11 +51,7 @@ const { recordVisitEvent } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
-// Bounded, so a relay outage ends in a recorded failure; the ladder's next alert tries again.
-const { notifyVisitContact } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
-});
+const { notifyVisitContact } = proxyActivities<Activities>(VISIT_ALERT_OPTIONS);
 
 const reject = (message: string) => {
   throw ApplicationFailure.nonRetryable(message, 'InvalidTransition');

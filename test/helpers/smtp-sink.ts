@@ -7,6 +7,9 @@ export interface ReceivedMail {
   text: string;
   html: string;
   messageId: string;
+  /** When the client handed the message over (its data began); a hung or slow relay answers later. */
+  handedAt: Date;
+  /** When the relay took it (answered 250). */
   receivedAt: Date;
 }
 
@@ -62,6 +65,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       callback(code ? Object.assign(new Error(`Mailbox ${address.address} unavailable`), { responseCode: code }) : undefined);
     },
     onData(stream, session, callback) {
+      const handedAt = new Date();
       const once = holdMs;
       holdMs = 0;
       const held = once || delayMs;
@@ -75,6 +79,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
             text: mail.text ?? '',
             html: typeof mail.html === 'string' ? mail.html : '',
             messageId: mail.messageId ?? '',
+            handedAt,
             receivedAt: new Date(),
           });
           callback();
