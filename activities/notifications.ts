@@ -84,6 +84,23 @@ async function whileLeased<T>(db: Db, deliveryId: string, claimedAt: Date, lease
   }
 }
 
+/** How long an attempt that sent keeps trying to record it: well inside the sending activity's 3-minute start-to-close. */
+const RECORD_SENT_FOR_MS = 2 * 60_000;
+
+/** Retries `write` every second or so (heartbeating) until it works or RECORD_SENT_FOR_MS is up. */
+async function untilWritten<T>(write: () => Promise<T>): Promise<T> {
+  const until = Date.now() + RECORD_SENT_FOR_MS;
+  for (;;) {
+    try {
+      return await write();
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      heartbeat();
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
+
 /** Activities that reach people. */
 export function createNotificationActivities({ db, channel, publicUrl, sendLeaseMs = SEND_LEASE_MS }: NotificationDeps) {
   return {
@@ -163,12 +180,17 @@ export function createNotificationActivities({ db, channel, publicUrl, sendLease
       }
       // Only a failed send may mark the row "failed" (which invites a resend): once the relay
       // took the message, the row is marked sent in one short statement, kept apart from the
-      // audit chain's lock so a busy chain cannot turn a sent alarm into a duplicate.
+      // audit chain's lock so a busy chain cannot turn a sent alarm into a duplicate. The
+      // database may be away right then (a restart): this attempt, which alone knows the
+      // message went, keeps trying, heartbeating, rather than leave the row to a retry that
+      // would send it again.
       const sentAt = new Date();
-      await db.notificationDelivery.update({
-        where: { id: delivery.id },
-        data: { status: 'sent', sentAt, messageId: result.providerId ?? null, lastError: null },
-      });
+      await untilWritten(() =>
+        db.notificationDelivery.update({
+          where: { id: delivery.id },
+          data: { status: 'sent', sentAt, messageId: result.providerId ?? null, lastError: null },
+        }),
+      );
       await auditSent(sentAt);
       return { deliveryId: delivery.id, status: 'sent', sentAt: sentAt.toISOString() };
     },

@@ -1,7 +1,8 @@
 // How workflows call activities: one retry policy for records, a short-capped one for messages.
 import type { ActivityOptions } from '@temporalio/workflow';
 
-const RETRY = { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' } as const;
+/** Capped at 30 s: a timetable waiting on a record goes on within half a minute of the database's return. */
+const RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;
 
 /** Retried until done: a record of what happened (nothing recorded may be lost), or a send that is the workflow's only job. */
 export const UNTIL_DONE_OPTIONS: ActivityOptions = { startToCloseTimeout: '1 minute', retry: RETRY };

@@ -49,7 +49,8 @@ const SYSTEM: VisitActor = { id: 'carewatch', role: 'system' };
 // workflow task already under way (README "Performance").
 const { recordVisitEvent } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  // Capped short: the visit's timers wait behind a record that is retrying, so it resumes within seconds of the database's return.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '3 seconds' },
 });
 const { notifyVisitContact } = proxyActivities<Activities>(VISIT_ALERT_OPTIONS);
 

@@ -31,7 +31,10 @@ export interface SmtpSink {
   holdNextData(ms: number): void;
   /** SMTP connections opened so far. */
   readonly connections: number;
-  /** Holds every message this long before accepting it (a slow relay, or a hung one that still takes it in the end); 0 for none. */
+  /**
+   * Holds every message's answer this long (a slow or hung relay still working on it, before
+   * it takes responsibility with its 250), then takes it if the client is still there; 0 for none.
+   */
   setDelay(ms: number): void;
   /** Addresses refused for good, as `rejectRecipient` set them. */
   readonly refused: ReadonlySet<string>;
@@ -72,7 +75,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       simpleParser(stream)
         .then(async (mail: ParsedMail) => {
           if (held) await new Promise((r) => setTimeout(r, held));
-          if (once && closed.has(session.id)) return;
+          if (held && closed.has(session.id)) return;
           messages.push({
             to: session.envelope.rcptTo.map((r) => r.address),
             subject: mail.subject ?? '',
@@ -87,6 +90,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         .catch(callback);
     },
   });
+  // A client killed mid-session resets its connection; a relay shrugs that off.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as { port: number }).port;
   return {

@@ -106,9 +106,11 @@ const FAULTS: { offset: number; name: string; halts?: boolean; realServer?: bool
       );
     },
   },
+  // Halts too: every record is a local activity in the workflow's task, and every send first writes its delivery row.
   {
     offset: 72_000,
     name: 'service PostgreSQL restarted',
+    halts: true,
     run: (s, until) =>
       restart(
         () => s.stopPostgres(),
@@ -117,7 +119,7 @@ const FAULTS: { offset: number; name: string; halts?: boolean; realServer?: bool
         until,
       ),
   },
-  // Longer than the send lease and the activity's limit: a hung attempt must not end in a second copy.
+  // Longer than the send lease and past a worker kill: an attempt waiting for the relay's answer keeps its claim, and the relay drops what a killed client left.
   {
     offset: 90_000,
     name: 'SMTP relay hung (70 s per message)',
@@ -444,7 +446,7 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
           actions,
           expectations,
           deliveries,
-          events: await stack.db.visitEvent.findMany({ select: { visitId: true, seq: true, type: true, at: true, data: true } }),
+          events: await stack.db.visitEvent.findMany({ select: { visitId: true, seq: true, type: true, at: true, reason: true, data: true } }),
           received: stack.smtp.messages.map(({ text: _text, html: _html, ...m }) => m),
         },
         null,
@@ -458,7 +460,7 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
     refused: stack.smtp.refused,
     faults,
     actions,
-    inHistory: await historyCounts(stack, workflowIds),
+    inHistory: await historyCounts(stack, workflowIds, log),
     inDatabase: await databaseCounts(stack),
     lateBoundMs: options.lateBoundMs,
     stallMs: 60_000,
@@ -489,8 +491,11 @@ const HISTORY_NAMES: [RegExp, string][] = [
   [/^recordreview/i, 'review'],
 ];
 
-/** Updates accepted and signals received by each workflow, over every run of it (continue-as-new). */
-async function historyCounts(stack: Stack, workflowIds: string[]): Promise<ActionCounts> {
+/**
+ * Updates accepted and signals received by each workflow, over every run of it (continue-as-new);
+ * a workflow task that failed (not one that timed out with a killed worker) is logged with its cause.
+ */
+async function historyCounts(stack: Stack, workflowIds: string[], log: (line: string) => void): Promise<ActionCounts> {
   const counts: ActionCounts = new Map();
   for (const workflowId of workflowIds) {
     const subject = workflowId.replace(/^(visit|plan)-/, '');
@@ -502,6 +507,8 @@ async function historyCounts(stack: Stack, workflowIds: string[]): Promise<Actio
       runId = undefined;
       for (const event of history.events ?? []) {
         runId ||= event.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+        const failed = event.workflowTaskFailedEventAttributes?.failure?.message;
+        if (failed) log(`${workflowId}: workflow task failed: ${failed.slice(0, 300)}`);
         const name = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? event.workflowExecutionSignaledEventAttributes?.signalName;
         const kind = name && HISTORY_NAMES.find(([re]) => re.test(name))?.[1];
         if (kind) kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
