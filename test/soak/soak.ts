@@ -183,9 +183,15 @@ async function restart(stop: () => Promise<unknown>, start: () => Promise<unknow
   await persist(start, until);
 }
 
+/** What each killed worker wrote, for the dump. */
+const killedWorkerLogs = new WeakMap<Stack, string[]>();
+
 const killWorker = (stack: Stack, until: number) =>
   restart(
-    () => stack.worker.stop('SIGKILL'),
+    async () => {
+      await stack.worker.stop('SIGKILL');
+      killedWorkerLogs.set(stack, [...(killedWorkerLogs.get(stack) ?? []), stack.worker.output()]);
+    },
     () => stack.startWorker(),
     2_000,
     until,
@@ -430,7 +436,7 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
   });
   const expectations = [...visits.flatMap((v) => visitExpectations(v, faults, cut)), ...plans.flatMap((p) => planExpectations(p, faults, cut))];
   if (options.dump) {
-    fs.writeFileSync(`${options.dump}.worker.log`, stack.worker.output());
+    fs.writeFileSync(`${options.dump}.worker.log`, [...(killedWorkerLogs.get(stack) ?? []), stack.worker.output()].join('\n'));
     fs.writeFileSync(`${options.dump}.api.log`, stack.api.output());
   }
   if (options.dump)
