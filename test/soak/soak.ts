@@ -1,6 +1,7 @@
 // The soak: hundreds of fast visits and tens of fast plans on the real processes, faults on a
 // schedule, users acting throughout through the API, then one table from the checker.
 import fs from 'node:fs';
+import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { TemporalBackend } from '../../infra/temporal-backend';
 import { planWorkflow } from '../../workflows/plan';
@@ -8,6 +9,7 @@ import { planWorkflowId, type PlanInput } from '../../workflows/plan-contract';
 import { visitWorkflow } from '../../workflows/visit';
 import { visitWorkflowId } from '../../workflows/visit-contract';
 import { addDays, dateStartMs, toDateString } from '../../workflows/working-days';
+import { saveHistoryFixture } from '../helpers/history-fixtures';
 import { planContent, planInput, review } from '../helpers/plans';
 import type { Stack } from '../helpers/processes';
 import { visitInput } from '../helpers/visits';
@@ -466,7 +468,7 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
     refused: stack.smtp.refused,
     faults,
     actions,
-    inHistory: await historyCounts(stack, workflowIds, log),
+    inHistory: await historyCounts(stack, workflowIds, log, options.dump),
     inDatabase: await databaseCounts(stack),
     lateBoundMs: options.lateBoundMs,
     stallMs: 60_000,
@@ -501,7 +503,7 @@ const HISTORY_NAMES: [RegExp, string][] = [
  * Updates accepted and signals received by each workflow, over every run of it (continue-as-new);
  * a workflow task that failed (not one that timed out with a killed worker) is logged with its cause.
  */
-async function historyCounts(stack: Stack, workflowIds: string[], log: (line: string) => void): Promise<ActionCounts> {
+async function historyCounts(stack: Stack, workflowIds: string[], log: (line: string) => void, dump?: string): Promise<ActionCounts> {
   const counts: ActionCounts = new Map();
   for (const workflowId of workflowIds) {
     const subject = workflowId.replace(/^(visit|plan)-/, '');
@@ -514,7 +516,11 @@ async function historyCounts(stack: Stack, workflowIds: string[], log: (line: st
       for (const event of history.events ?? []) {
         runId ||= event.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
         const failed = event.workflowTaskFailedEventAttributes?.failure?.message;
-        if (failed) log(`${workflowId}: workflow task failed: ${failed.slice(0, 300)}`);
+        if (failed) {
+          log(`${workflowId}: workflow task failed: ${failed.slice(0, 300)}`);
+          // The history itself, decrypted, to replay (`loadHistoryFixture`, `replay`) and see where replay parts from the first run.
+          if (dump) await saveHistoryFixture(`${path.basename(dump)}.${workflowId}.history.json`, workflowId, history, path.dirname(dump));
+        }
         const name = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? event.workflowExecutionSignaledEventAttributes?.signalName;
         const kind = name && HISTORY_NAMES.find(([re]) => re.test(name))?.[1];
         if (kind) kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
