@@ -4,19 +4,36 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EXIT_CONFIG } from '../lib/run-main';
 
-export interface SupervisedOptions {
+export interface BackoffOptions {
   name: string;
-  command: string;
-  args: string[];
-  env: NodeJS.ProcessEnv;
   log: (line: string) => void;
   /** A restart waits `initialBackoffMs`, doubled after each crash up to `maxBackoffMs`. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   /** Running this long counts as healthy again: the next crash starts from the initial backoff. */
   stableAfterMs?: number;
+}
+
+export interface SupervisedOptions extends BackoffOptions {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
   /** A child that cannot run as configured (exit 78): restarting would only repeat it. */
   onFatal: (reason: string) => void;
+}
+
+/** The wait before the next restart, given how long the last run lasted. */
+function restartBackoff(options: BackoffOptions): (ranMs: number) => number {
+  const initial = options.initialBackoffMs ?? 1_000;
+  const max = options.maxBackoffMs ?? 30_000;
+  const stableAfter = options.stableAfterMs ?? 60_000;
+  let next = initial;
+  return (ranMs) => {
+    if (ranMs >= stableAfter) next = initial;
+    const wait = next;
+    next = Math.min(next * 2, max);
+    return wait;
+  };
 }
 
 export interface Supervised {
@@ -27,13 +44,10 @@ export interface Supervised {
 }
 
 export function supervise(options: SupervisedOptions): Supervised {
-  const initial = options.initialBackoffMs ?? 1_000;
-  const max = options.maxBackoffMs ?? 30_000;
-  const stableAfter = options.stableAfterMs ?? 60_000;
+  const backoffAfter = restartBackoff(options);
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let stopping = false;
-  let backoff = initial;
   let restarts = 0;
   let timer: NodeJS.Timeout | undefined;
 
@@ -50,14 +64,13 @@ export function supervise(options: SupervisedOptions): Supervised {
         options.onFatal(`${options.name} refused its configuration (exit ${EXIT_CONFIG})`);
         return;
       }
-      if (Date.now() - startedAt >= stableAfter) backoff = initial;
+      const backoff = backoffAfter(Date.now() - startedAt);
       restarts++;
       options.log(`${options.name} exited unexpectedly (${signal ?? `code ${code}`}); restart ${restarts} in ${(backoff / 1000).toFixed(1)} s`);
       timer = setTimeout(() => {
         timer = undefined;
         if (!stopping) launch();
       }, backoff);
-      backoff = Math.min(backoff * 2, max);
     });
   };
   launch();
@@ -73,6 +86,54 @@ export function supervise(options: SupervisedOptions): Supervised {
       const kill = setTimeout(() => child?.kill('SIGKILL'), timeoutMs);
       await exited;
       clearTimeout(kill);
+    },
+  };
+}
+
+/** A server started through its own handle (a Temporal node waits for its frontend), not a bare command. */
+export interface Restartable {
+  start(): Promise<void>;
+  /** Settles when the running process exits, with how it ended (`SIGKILL`, `code 1`). */
+  exited(): Promise<string>;
+}
+
+/**
+ * Restarts `target` each time it exits until `stop()`, with the same backoff as `supervise`:
+ * without it one crashed Temporal node stays down for good (and a single-node server takes
+ * every timer with it) until a person notices.
+ */
+export function keepRunning(target: Restartable, options: BackoffOptions): Pick<Supervised, 'restarts'> & { stop(): void } {
+  const backoffAfter = restartBackoff(options);
+  let stopping = false;
+  let restarts = 0;
+  let wake: (() => void) | undefined;
+  void (async () => {
+    let startedAt = Date.now();
+    while (!stopping) {
+      const how = await target.exited();
+      if (stopping) return;
+      const backoff = backoffAfter(Date.now() - startedAt);
+      restarts++;
+      options.log(`${options.name} exited unexpectedly (${how}); restart ${restarts} in ${(backoff / 1000).toFixed(1)} s`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, backoff);
+      });
+      if (stopping) return;
+      startedAt = Date.now();
+      try {
+        await target.start();
+        options.log(`${options.name} running again`);
+      } catch (err) {
+        options.log(`${options.name} did not start again: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+  })();
+  return {
+    restarts: () => restarts,
+    stop() {
+      stopping = true;
+      wake?.();
     },
   };
 }

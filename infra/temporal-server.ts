@@ -144,6 +144,8 @@ export interface ServerNode {
   start(): Promise<void>;
   /** SIGTERM (or the given signal) and wait for the exit; SIGKILL after 15 s. */
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Settles when the process last started exits (at once if none runs), with how it ended. */
+  exited(): Promise<string>;
 }
 
 export interface NodeOptions {
@@ -168,7 +170,7 @@ export function serverNode(options: NodeOptions): ServerNode {
   fs.writeFileSync(path.join(configDir, 'carewatch.yaml'), JSON.stringify(config, null, 2), { mode: 0o600 });
   const address = `127.0.0.1:${options.ports.frontend}`;
   let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
+  let exited: Promise<string> = Promise.resolve('never started');
   const running = () => Boolean(child && child.exitCode === null && child.signalCode === null);
   const node: ServerNode = {
     name: options.name,
@@ -198,7 +200,7 @@ export function serverNode(options: NodeOptions): ServerNode {
           });
       started.stdout?.on('data', relay);
       started.stderr?.on('data', relay);
-      exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
+      exited = new Promise<string>((resolve) => started.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
       await Promise.race([
         waitForTemporal(address, 90_000),
         exited.then(() => {
@@ -218,6 +220,7 @@ export function serverNode(options: NodeOptions): ServerNode {
       await exited;
       clearTimeout(timer);
     },
+    exited: () => exited,
   };
   return node;
 }

@@ -12,7 +12,7 @@ import { deployMigrations } from '../infra/migrations';
 import { projectRoot } from '../infra/paths';
 import { timed } from '../infra/run';
 import { recordDatabaseUrl } from '../infra/stack-record';
-import { supervise } from '../infra/supervisor';
+import { keepRunning, supervise } from '../infra/supervisor';
 import { backendFromArgs, startTemporal } from '../infra/temporal-backend';
 import { temporalDatabaseFromUrl } from '../infra/temporal-server';
 import { newPayloadKey } from '../lib/codec';
@@ -115,7 +115,15 @@ async function main() {
         onStep: (line) => say(`  ${line}`),
       }),
     );
-    stops.push({ name: label, stop: runtime.stop });
+    // A crashed node is started again on its own config, like the worker and the API.
+    const watched = runtime.nodes.map((node) => keepRunning(node, { name: `Temporal ${node.name}`, log: say }));
+    stops.push({
+      name: label,
+      stop: async () => {
+        watched.forEach((w) => w.stop());
+        await runtime.stop();
+      },
+    });
     temporalAddress = runtime.address;
     temporalUi = runtime.uiUrl ?? temporalUi;
     temporalWhat =

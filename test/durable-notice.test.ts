@@ -1,23 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { scheduledNoticeWorkflow, scheduledNoticeWorkflowId } from '../workflows/scheduled-notice';
 import { DAY_MS } from '../workflows/working-days';
-import { createHarness, createTestWorker, startTimeSkipping, type Harness } from './helpers/temporal';
+import { createTestWorker, serversSuite, startTimeSkipping } from './helpers/temporal';
 
 describe('A notice scheduled 30 days ahead (time-skipping server, PostgreSQL, SMTP)', () => {
-  let env: TestWorkflowEnvironment;
-  let harness: Harness;
-
-  beforeAll(async () => {
-    env = await startTimeSkipping();
-    harness = await createHarness();
-  });
-  afterAll(async () => {
-    await harness?.close();
-    await env?.teardown();
-  });
+  const suite = serversSuite(startTimeSkipping);
 
   it('When 30 days pass, then one email is received and its delivery is recorded once', async () => {
+    const { env, harness } = suite;
     const noticeId = randomUUID();
     const worker = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', harness);
     const sendAt = new Date((await env.currentTimeMs()) + 30 * DAY_MS).toISOString();
@@ -45,6 +35,7 @@ describe('A notice scheduled 30 days ahead (time-skipping server, PostgreSQL, SM
   });
 
   it('When the same notification is delivered twice (a retried activity), then it is sent once', async () => {
+    const { harness } = suite;
     const subjectId = randomUUID();
     const request = {
       idempotencyKey: `notice-${subjectId}:notice`,

@@ -2,9 +2,9 @@ import type { Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { createApp } from '../api/app';
 import { POLLER_FRESH_MS } from '../api/routes/health';
-import { createLogger } from '../lib/logger';
 import { eventually } from './helpers/eventually';
-import { connectDevServer, createHarness, createTestWorker, LINK_SECRET, PUBLIC_URL, testPayloadKeys } from './helpers/temporal';
+import { testAppDeps } from './helpers/api';
+import { connectDevServer, createHarness, createTestWorker } from './helpers/temporal';
 
 test('When no worker polls the task queue, then /healthz answers 503 naming the worker; once one polls, 200; after it stops, 503 again', async () => {
   const env = await connectDevServer();
@@ -12,13 +12,7 @@ test('When no worker polls the task queue, then /healthz answers 503 naming the 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   try {
-    const app = createApp({
-      config: { TEMPORAL_TASK_QUEUE: harness.taskQueue, TEMPORAL_NAMESPACE: env.namespace ?? 'default', PUBLIC_URL, LINK_SIGNING_SECRET: LINK_SECRET, ...testPayloadKeys() },
-      temporal: env.client,
-      db: harness.db,
-      channel: harness.channel,
-      log: createLogger('health-test', { level: 'silent', env: 'production' }),
-    });
+    const app = createApp(testAppDeps(env, harness, 'health-test'));
     const health = () => request(app).get('/healthz');
 
     const none = await health().expect(503);

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { planWorkflowId } from '../workflows/plan-contract';
 import { visitWorkflowId } from '../workflows/visit-contract';
 import { addDays, toDateString } from '../workflows/working-days';
-import { as } from './helpers/api';
+import { as, personalDataOf } from './helpers/api';
 import { eventually } from './helpers/eventually';
-import { contacts, planContent } from './helpers/plans';
+import { ownPlanContacts, planContent } from './helpers/plans';
 import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink';
 import { LINK_SECRET, testPayloadKeys } from './helpers/temporal';
 import { freePort } from './setup/global-setup';
@@ -35,26 +35,13 @@ function run(entry: string, env: NodeJS.ProcessEnv): { child: ChildProcess; outp
 describe('No personal data in the logs the worker and the API write', () => {
   const tag = randomUUID().slice(0, 8);
   const team = `team-${tag}`;
-  const personal = {
-    workerName: `Wendy Worker-${tag}`,
-    workerEmail: `worker-${tag}@example.org`,
-    buddyName: `Bob Buddy-${tag}`,
-    buddyEmail: `buddy-${tag}@example.org`,
-    address: `3 Mill Lane ${tag}, York YO1 7HH`,
-    redFlag: `Raised voices next door ${tag}`,
-    planText: `Nephew takes her pension ${tag}`,
-  };
+  const personal = personalDataOf(tag);
   let smtp: SmtpSink;
   let worker: ReturnType<typeof run>;
   let api: ReturnType<typeof run>;
   let base = '';
   let visitId = '';
-  // People of this file's own: user accounts (and their teams) are shared by the whole run.
-  const planContacts = {
-    ...contacts,
-    leadPractitioner: { id: `prac-${tag}`, email: `lead-${tag}@example.org` },
-    manager: { id: `mgr-${tag}`, email: `manager-${tag}@example.org` },
-  };
+  const planContacts = ownPlanContacts(tag);
   let planId = '';
 
   const call = async (method: string, url: string, who: Promise<Record<string, string>>, body?: unknown) => {

@@ -169,42 +169,21 @@ describe('The Making Safeguarding Personal API (Temporal dev server, PostgreSQL,
       .set(await deputy())
       .send(answer)
       .expect(403);
-    await request(api.app)
-      .post('/deputies')
-      .set(await practitioner())
-      .send({
-        managerEmail: contacts.manager.email,
-        deputyId: `deputy-${tag}`,
-        deputyEmail: `deputy-${tag}@example.org`,
-        from: new Date(Date.now() - 60_000).toISOString(),
-        until: new Date(Date.now() + 3_600_000).toISOString(),
-        reason: 'Leave',
-      })
-      .expect(403);
-    await request(api.app)
-      .post('/deputies')
-      .set(await manager())
-      .send({
-        managerEmail: contacts.manager.email,
-        deputyId: `deputy-${tag}`,
-        deputyEmail: `deputy-${tag}@example.org`,
-        from: new Date(Date.now() - 60_000).toISOString(),
-        until: new Date(Date.now() - 120_000).toISOString(),
-        reason: 'Leave',
-      })
-      .expect(400);
-    await request(api.app)
-      .post('/deputies')
-      .set(await manager())
-      .send({
-        managerEmail: contacts.manager.email,
-        deputyId: `deputy-${tag}`,
-        deputyEmail: `deputy-${tag}@example.org`,
-        from: new Date(Date.now() - 60_000).toISOString(),
-        until: new Date(Date.now() + 3_600_000).toISOString(),
-        reason: 'Leave',
-      })
-      .expect(201);
+    const cover = (untilMs: number) => ({
+      managerEmail: contacts.manager.email,
+      deputyId: `deputy-${tag}`,
+      deputyEmail: `deputy-${tag}@example.org`,
+      from: new Date(Date.now() - 60_000).toISOString(),
+      until: new Date(untilMs).toISOString(),
+      reason: 'Leave',
+    });
+    const designate = async (as: Record<string, string>, untilMs: number, status: number) => {
+      await request(api.app).post('/deputies').set(as).send(cover(untilMs)).expect(status);
+    };
+    await designate(await practitioner(), Date.now() + 3_600_000, 403);
+    // A cover that ends before it starts is refused.
+    await designate(await manager(), Date.now() - 120_000, 400);
+    await designate(await manager(), Date.now() + 3_600_000, 201);
     const decided = await request(api.app)
       .post(`/disagreements/${disagreementId}/response`)
       .set(await deputy())

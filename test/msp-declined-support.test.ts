@@ -1,28 +1,17 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { declinedSupportWorkflow } from '../workflows/declined-support';
-import {
-  closeDeclinedSupportUpdate,
-  convertToPlanUpdate,
-  declinedSupportQuery,
-  declinedSupportWorkflowId,
-  recordContactUpdate,
-  type DeclinedSupportInput,
-} from '../workflows/declined-support-contract';
+import { closeDeclinedSupportUpdate, convertToPlanUpdate, declinedSupportQuery, declinedSupportWorkflowId, recordContactUpdate } from '../workflows/declined-support-contract';
 import { randomUUID } from 'node:crypto';
 import { eventually } from './helpers/eventually';
-import { DAY_MS, HOUR_MS, manager, practitioner } from './helpers/plans';
-import { timeSkippingSuite } from './helpers/temporal';
+import { DAY_MS, declinedSupportInput, HOUR_MS, manager, practitioner } from './helpers/plans';
+import { startOnSuite, timeSkippingSuite } from './helpers/temporal';
 
 describe('Declined support: keep the door open (time-skipping server, PostgreSQL, SMTP)', () => {
   const suite = timeSkippingSuite();
   const FOLLOW_UP = 'Declined support: follow-up';
 
   async function start() {
-    const caseId = randomUUID();
-    const lead = `lead-${caseId.slice(0, 8)}@example.org`;
-    const input: DeclinedSupportInput = {
-      caseId,
-      team: 'east',
+    const input = declinedSupportInput({
       refusal: {
         declined: 'A safeguarding plan about her son’s visits',
         optionsExplained: 'Plan with supervised visits; advocacy; a carer’s assessment for her son',
@@ -31,16 +20,12 @@ describe('Declined support: keep the door open (time-skipping server, PostgreSQL
         coercionNotes: 'Seen alone twice; no sign of pressure from her son',
         adultViews: 'Does not want her son to get into trouble',
       },
-      leadPractitioner: { id: 'prac-1', email: lead },
-      createdBy: practitioner,
       policy: { followUpEveryDays: 7, followUpCount: 3 },
-    };
-    const startedMs = await suite.env.currentTimeMs();
-    const handle = await suite.env.client.workflow.start(declinedSupportWorkflow, {
-      workflowId: declinedSupportWorkflowId(caseId),
-      taskQueue: suite.harness.taskQueue,
-      args: [input],
     });
+    const { caseId } = input;
+    const lead = input.leadPractitioner.email;
+    const startedMs = await suite.env.currentTimeMs();
+    const handle = await startOnSuite(suite, declinedSupportWorkflow, declinedSupportWorkflowId(caseId), input);
     const prompts = () => suite.harness.smtp.messages.filter((m) => m.to.includes(lead) && m.subject.startsWith(FOLLOW_UP));
     const sleepUntil = async (ms: number) => suite.env.sleep(Math.max(1, startedMs + ms - (await suite.env.currentTimeMs())));
     return { caseId, handle, prompts, sleepUntil };

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { disagreementWorkflow } from '../workflows/disagreement';
-import { disagreementWorkflowId, respondToDisagreementUpdate, type DisagreementInput } from '../workflows/disagreement-contract';
+import { disagreementWorkflowId, respondToDisagreementUpdate } from '../workflows/disagreement-contract';
 import { visitWorkflow } from '../workflows/visit';
 import { visitWorkflowId } from '../workflows/visit-contract';
 import { addWorkingDays, toDateString } from '../workflows/working-days';
 import { eventually } from './helpers/eventually';
-import { DAY_MS, HOUR_MS, manager, notifyTime, planSuite, practitioner } from './helpers/plans';
+import { DAY_MS, disagreementInput, HOUR_MS, manager, notifyTime, planSuite, practitioner } from './helpers/plans';
+import { startOnSuite } from './helpers/temporal';
 import { MIN, sentTo, visitInput } from './helpers/visits';
 
 describe('Professional disagreements and deputies (time-skipping server, PostgreSQL, SMTP)', () => {
@@ -14,31 +15,18 @@ describe('Professional disagreements and deputies (time-skipping server, Postgre
   const db = () => suite.harness.db;
 
   async function raise() {
-    const disagreementId = randomUUID();
-    const tag = disagreementId.slice(0, 8);
-    const contacts = {
-      leadPractitioner: { id: 'prac-1', email: `lead-${tag}@example.org` },
-      manager: { id: 'mgr-1', email: `manager-${tag}@example.org` },
-      safeguardingLead: { id: 'sg-1', email: `sg-${tag}@example.org` },
-    };
-    const input: DisagreementInput = {
-      disagreementId,
-      planId: randomUUID(),
-      team: 'east',
-      contacts,
+    const input = disagreementInput({
       decisionRef: 'Review 1: continue unchanged',
       what: 'Continuing supervised contact unchanged',
       why: 'The adult has capacity and is distressed by supervision',
       evidence: 'Advocate notes of 3 visits; GP letter',
       raisedBy: { actorId: 'agency-1', actorRole: 'practitioner' },
       policy: { responseWorkingDays: 5, escalateEveryDays: 2 },
-    };
-    const raisedMs = await suite.env.currentTimeMs();
-    const handle = await suite.env.client.workflow.start(disagreementWorkflow, {
-      workflowId: disagreementWorkflowId(disagreementId),
-      taskQueue: suite.harness.taskQueue,
-      args: [input],
     });
+    const { disagreementId } = input;
+    const tag = disagreementId.slice(0, 8);
+    const raisedMs = await suite.env.currentTimeMs();
+    const handle = await startOnSuite(suite, disagreementWorkflow, disagreementWorkflowId(disagreementId), input);
     const dueMs = notifyTime(addWorkingDays(toDateString(raisedMs), 5, []));
     const mailTo = (who: 'manager' | 'sg') => suite.harness.smtp.messages.filter((m) => m.to.includes(`${who}-${tag}@example.org`));
     return { disagreementId, handle, dueMs, mailTo };

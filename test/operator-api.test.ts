@@ -3,10 +3,9 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { planWorkflowId } from '../workflows/plan-contract';
 import { visitWorkflowId } from '../workflows/visit-contract';
-import { addDays, toDateString } from '../workflows/working-days';
 import { as, startApi, type ApiHarness } from './helpers/api';
 import { eventually } from './helpers/eventually';
-import { contacts, planContent } from './helpers/plans';
+import { livePlanThroughApi } from './helpers/plans';
 import { eventsOf, MIN } from './helpers/visits';
 
 describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () => {
@@ -172,20 +171,8 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
   it("When a plan's status is changed behind its workflow, then reconciliation reports it, a re-sync restores it, and its chronology is a document for a review", async () => {
     const practitioner = await as(`prac-${team}`, 'practitioner', team);
     const manager = await as(`mgr-${team}`, 'manager', team);
-    const created = await request(app)
-      .post('/plans')
-      .set(practitioner)
-      .send({
-        content: planContent(),
-        consent: { basis: 'given', capacityConfirmed: true },
-        contacts,
-        firstReviewDate: addDays(toDateString(Date.now()), 30),
-        benefitRationale: 'On-going risk of financial abuse; the adult wants a plan',
-      })
-      .expect(201);
-    const planId = created.body.planId as string;
+    const planId = await livePlanThroughApi(app, practitioner, manager);
     const workflowId = planWorkflowId(planId);
-    await request(app).post(`/plans/${planId}/go-live`).set(manager).expect(200);
     const op = await operator();
     await eventually(async () => {
       const res = await request(app).get(`/operator/workflows/${workflowId}/reconciliation`).set(op).expect(200);

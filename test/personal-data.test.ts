@@ -3,8 +3,8 @@ import request from 'supertest';
 import { planWorkflowId } from '../workflows/plan-contract';
 import { visitWorkflowId } from '../workflows/visit-contract';
 import { addDays, toDateString } from '../workflows/working-days';
-import { as, startApi, type ApiHarness } from './helpers/api';
-import { contacts, planContent } from './helpers/plans';
+import { as, personalDataOf, startApi, type ApiHarness } from './helpers/api';
+import { ownPlanContacts, planContent } from './helpers/plans';
 import { eventsOf } from './helpers/visits';
 
 /** Every string and every byte array in a raw history, bytes read as text as a reader without the key would. */
@@ -21,20 +21,9 @@ describe('Personal data out of plain sight (dev server, PostgreSQL, SMTP)', () =
   let api: ApiHarness;
   const tag = randomUUID().slice(0, 8);
   const team = `team-${tag}`;
-  const personal = {
-    workerName: `Wendy Worker-${tag}`,
-    workerEmail: `worker-${tag}@example.org`,
-    buddyName: `Bob Buddy-${tag}`,
-    address: `3 Mill Lane ${tag}, York YO1 7HH`,
-    planText: `Nephew takes her pension ${tag}`,
-  };
+  const personal = personalDataOf(tag);
   let visitId = '';
-  // People of this file's own: user accounts (and their teams) are shared by the whole run.
-  const planContacts = {
-    ...contacts,
-    leadPractitioner: { id: `prac-${tag}`, email: `lead-${tag}@example.org` },
-    manager: { id: `mgr-${tag}`, email: `manager-${tag}@example.org` },
-  };
+  const planContacts = ownPlanContacts(tag);
   let planId = '';
 
   beforeAll(async () => {
@@ -49,7 +38,7 @@ describe('Personal data out of plain sight (dev server, PostgreSQL, SMTP)', () =
         clientRef: `C-${tag}`,
         location: personal.address,
         eta: new Date(Date.now() + 2_000).toISOString(),
-        buddy: { name: personal.buddyName, email: `buddy-${tag}@example.org` },
+        buddy: { name: personal.buddyName, email: personal.buddyEmail },
         // The shortest grace the API allows, and a ladder that starts with the buddy: the
         // first alert (and so an incident to acknowledge) comes a minute after the ETA.
         policy: {

@@ -15,6 +15,14 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
   const leadId = `prac-${team}`;
   const practitioner = () => as(leadId, 'practitioner', team);
   const manager = () => as('mgr-1', 'manager', team);
+  /** The items of one of the manager's lists. */
+  const listed = async <T>(list: string): Promise<T[]> =>
+    (
+      await request(api.app)
+        .get(`/plan-lists/${list}`)
+        .set(await manager())
+        .expect(200)
+    ).body.items;
   const today = () => toDateString(Date.now());
 
   beforeAll(async () => {
@@ -221,51 +229,27 @@ describe('The plans API (Temporal dev server, PostgreSQL, SMTP)', () => {
       .set(await practitioner())
       .send({ onBehalfOfAdult: true, reasons: ['adult_unhappy'], evidence: 'She says the plan makes her feel watched' })
       .expect(201);
-    const awaiting = await eventually(async () => {
-      const res = await request(api.app)
-        .get('/plan-lists/unscheduled-awaiting-decision')
-        .set(await manager())
-        .expect(200);
-      return res.body.items.find((i: { id: string }) => i.id === requested.body.id);
-    });
+    const awaiting = await eventually(async () => (await listed<{ id: string }>('unscheduled-awaiting-decision')).find((i) => i.id === requested.body.id));
     expect(awaiting).toMatchObject({ planId, reasons: ['adult_unhappy'], onBehalfOfAdult: true });
     await request(api.app)
       .post(`/plans/${planId}/unscheduled-reviews/${requested.body.id}/decision`)
       .set(await manager())
       .send({ decision: 'arrange_review', reviewDate: addDays(today(), 3), rationale: 'Her unhappiness is evidence enough', adultViews: 'Wants to talk about it soon' })
       .expect(200);
-    const due = await eventually(async () => {
-      const res = await request(api.app)
-        .get('/plan-lists/reviews-due-this-week')
-        .set(await manager())
-        .expect(200);
-      return res.body.items.find((i: { id: string }) => i.id === planId);
-    });
+    const due = await eventually(async () => (await listed<{ id: string; nextReviewDate: string }>('reviews-due-this-week')).find((i) => i.id === planId));
     expect(due.nextReviewDate).toBe(addDays(today(), 3));
-    const left = await request(api.app)
-      .get('/plan-lists/unscheduled-awaiting-decision')
-      .set(await manager())
-      .expect(200);
-    expect(left.body.items.map((i: { id: string }) => i.id)).not.toContain(requested.body.id);
+    const left = await listed<{ id: string }>('unscheduled-awaiting-decision');
+    expect(left.map((i) => i.id)).not.toContain(requested.body.id);
   });
 
   it('When restrictive measures and overdue reviews exist, then the manager lists show them by review date', async () => {
     const planId = await livePlan({ content: planContent({ measures: [{ ...supervisedContact, legalAdvice: { reference: 'L-2', summary: 'ok', advisedOn: today() } }] }) });
-    const restrictive = await eventually(async () => {
-      const res = await request(api.app)
-        .get('/plan-lists/restrictive-measures')
-        .set(await manager())
-        .expect(200);
-      return res.body.items.find((i: { planId: string }) => i.planId === planId);
-    });
+    const restrictive = await eventually(async () => (await listed<{ planId: string }>('restrictive-measures')).find((i) => i.planId === planId));
     expect(restrictive).toMatchObject({ id: 'm3', type: 'supervise_contact', legalAdviceRef: 'L-2', reviewDate: addDays(today(), 30) });
     // Overdue needs a date in the past, which the API rightly refuses: age the record instead.
     await api.harness.db.plan.update({ where: { id: planId }, data: { nextReviewDate: toDateString(Date.now() - 2 * DAY_MS) } });
-    const overdue = await request(api.app)
-      .get('/plan-lists/overdue-reviews')
-      .set(await manager())
-      .expect(200);
-    expect(overdue.body.items.map((i: { id: string }) => i.id)).toContain(planId);
+    const overdue = await listed<{ id: string }>('overdue-reviews');
+    expect(overdue.map((i) => i.id)).toContain(planId);
     await request(api.app)
       .get('/plan-lists/overdue-reviews')
       .set(await practitioner())

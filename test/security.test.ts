@@ -127,38 +127,19 @@ describe('Hardening: sign-in, headers, limits, idempotency and bad input (dev se
   it('When a POST /visits is retried with the same Idempotency-Key, then one visit exists; the key with another body is refused', async () => {
     const key = `retry-${randomUUID()}`;
     const body = visitBody();
-    const first = await request(api.app)
-      .post('/visits')
-      .set(await worker())
-      .set('Idempotency-Key', key)
-      .send(body)
-      .expect(201);
-    const again = await request(api.app)
-      .post('/visits')
-      .set(await worker())
-      .set('Idempotency-Key', key)
-      .send(body)
-      .expect(201);
+    const start = (who: { authorization: string }, sent: Record<string, unknown>) => request(api.app).post('/visits').set(who).set('Idempotency-Key', key).send(sent);
+    const first = await start(await worker(), body).expect(201);
+    const again = await start(await worker(), body).expect(201);
     expect(again.body).toEqual(first.body);
     expect(again.headers['idempotent-replayed']).toBe('true');
     const started = await api.env.client.workflow.count(`WorkflowId = 'visit-${first.body.visitId}'`).catch(() => null);
     if (started) expect(started.count).toBe(1);
     const sameClient = await api.harness.db.idempotentRequest.count({ where: { key } });
     expect(sameClient).toBe(1);
-    const other = await request(api.app)
-      .post('/visits')
-      .set(await worker())
-      .set('Idempotency-Key', key)
-      .send({ ...body, location: 'Elsewhere' })
-      .expect(422);
+    const other = await start(await worker(), { ...body, location: 'Elsewhere' }).expect(422);
     expect(other.body.error.code).toBe('idempotency_key_reused');
     // Another caller's key is theirs alone.
-    await request(api.app)
-      .post('/visits')
-      .set(await as(`sec-worker2-${run}`, 'worker', team))
-      .set('Idempotency-Key', key)
-      .send(body)
-      .expect(201);
+    await start(await as(`sec-worker2-${run}`, 'worker', team), body).expect(201);
     // A refused request releases its key: the corrected retry goes through.
     const fixKey = `fix-${randomUUID()}`;
     await request(api.app)

@@ -1,33 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import request from 'supertest';
 import { createApp } from '../api/app';
-import { createLogger } from '../lib/logger';
 import { dataConverter } from '../lib/data-converter';
 import { createWorker } from '../worker/create-worker';
 import { visitWorkflowId } from '../workflows/visit-contract';
-import { as } from './helpers/api';
-import { connectDevServer, createHarness, createTestWorker, LINK_SECRET, PUBLIC_URL, testPayloadKeys, type Harness } from './helpers/temporal';
+import { as, testAppDeps } from './helpers/api';
+import { connectDevServer, createTestWorker, serversSuite, testPayloadKeys } from './helpers/temporal';
 import { count, eventsOf, visitInput } from './helpers/visits';
 
 // Visits running when 'visit-v2' is deployed keep their old code (it replays their history)
 // and must keep accepting what the new API sends them: signals instead of updates.
 describe('A visit started before the deploy (dev server, PostgreSQL)', () => {
-  let env: TestWorkflowEnvironment;
-  let harness: Harness;
-
-  beforeAll(async () => {
-    env = await connectDevServer();
-    harness = await createHarness();
-  });
-  afterAll(async () => {
-    await harness?.close();
-    await env?.teardown();
-  });
+  const suite = serversSuite(connectDevServer);
 
   it('When the new API checks in on a visit the old code started, before and after the worker is replaced, then each check-in is recorded', async () => {
+    const { env, harness } = suite;
     const legacyBundle = path.join(process.env.TEST_ROOT!, 'legacy-visit-bundle.js');
     fs.writeFileSync(
       legacyBundle,
@@ -45,13 +34,7 @@ describe('A visit started before the deploy (dev server, PostgreSQL)', () => {
       activities: harness.activities,
       dataConverter: dataConverter(testPayloadKeys()),
     };
-    const app = createApp({
-      config: { TEMPORAL_TASK_QUEUE: harness.taskQueue, TEMPORAL_NAMESPACE: env.namespace ?? 'default', PUBLIC_URL, LINK_SIGNING_SECRET: LINK_SECRET, ...testPayloadKeys() },
-      temporal: env.client,
-      db: harness.db,
-      channel: harness.channel,
-      log: createLogger('api-test', { level: 'silent', env: 'production' }),
-    });
+    const app = createApp(testAppDeps(env, harness));
 
     const old = await createWorker({ ...options, workflowBundlePath: legacyBundle });
     const oldRunning = old.run();

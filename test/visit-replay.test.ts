@@ -1,22 +1,11 @@
 import { Worker } from '@temporalio/worker';
 import { hashDuressCode } from '../lib/duress-code';
-import {
-  acknowledgeSignal,
-  checkInSignal,
-  checkOutSignal,
-  extendUpdate,
-  raiseRedFlagSignal,
-  resolveIncidentUpdate,
-  visitWorkflowId,
-  type VisitInput,
-} from '../workflows/visit-contract';
+import * as contract from '../workflows/visit-contract';
 import { fixturesStartingWith, loadHistoryFixture, saveHistoryFixture } from './helpers/history-fixtures';
 import { LINK_SECRET, replayOptions } from './helpers/temporal';
-import { MIN, visitInput, visitSuite } from './helpers/visits';
+import { asManager, asWorker, MIN, visitInput, visitSuite } from './helpers/visits';
 
-const asWorker = (input: VisitInput) => ({ actor: { id: input.worker.id, role: 'worker', name: input.worker.name } });
-const asManager = (input: VisitInput) => ({ actor: { id: input.manager.id, role: 'manager', name: input.manager.name } });
-const resolution = (input: VisitInput) => ({ ...asManager(input), outcome: 'worker-safe' as const, rationale: 'Spoke to the worker', reviewRiskAssessment: false });
+const resolution = (input: contract.VisitInput) => ({ ...asManager(input), outcome: 'worker-safe' as const, rationale: 'Spoke to the worker', reviewRiskAssessment: false });
 
 // RECORD_VISIT_HISTORY=<tag> runs each scenario on the current code and keeps its history as
 // test/fixtures/visit-history-<tag>-<scenario>.json, so every later change must replay it.
@@ -25,22 +14,22 @@ const recording = process.env.RECORD_VISIT_HISTORY;
   const suite = visitSuite();
   const at = async () => ({ startMs: await suite.env.currentTimeMs() });
 
-  async function record(scenario: string, input: VisitInput, run: (handle: Awaited<ReturnType<typeof suite.start>>) => Promise<void>) {
+  async function record(scenario: string, input: contract.VisitInput, run: (handle: Awaited<ReturnType<typeof suite.start>>) => Promise<void>) {
     const handle = await suite.start(input);
     await run(handle);
     await handle.result();
     // Let the last records and sends land before the history is read.
     await new Promise((r) => setTimeout(r, 1_000));
-    await saveHistoryFixture(`visit-history-${recording}-${scenario}.json`, visitWorkflowId(input.visitId), await handle.fetchHistory());
+    await saveHistoryFixture(`visit-history-${recording}-${scenario}.json`, contract.visitWorkflowId(input.visitId), await handle.fetchHistory());
   }
 
   it('plain: checked in and out on time', async () => {
     const { input } = visitInput(await at());
     await record('plain', input, async (h) => {
       await suite.env.sleep(20 * MIN);
-      await h.signal(checkInSignal, asWorker(input));
+      await h.signal(contract.checkInSignal, asWorker(input));
       await suite.env.sleep(20 * MIN);
-      await h.signal(checkOutSignal, asWorker(input));
+      await h.signal(contract.checkOutSignal, asWorker(input));
     });
   });
 
@@ -48,9 +37,9 @@ const recording = process.env.RECORD_VISIT_HISTORY;
     const { input } = visitInput(await at());
     await record('ladder', input, async (h) => {
       await suite.env.sleep(105 * MIN);
-      await h.signal(acknowledgeSignal, { actor: { id: 'oncall', role: 'emergency', name: 'On-call Desk' }, via: 'api' });
+      await h.signal(contract.acknowledgeSignal, { actor: { id: 'oncall', role: 'emergency', name: 'On-call Desk' }, via: 'api' });
       await suite.env.sleep(10 * MIN);
-      await h.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
+      await h.executeUpdate(contract.resolveIncidentUpdate, { args: [resolution(input)] });
     });
   });
 
@@ -58,11 +47,11 @@ const recording = process.env.RECORD_VISIT_HISTORY;
     const { input } = visitInput(await at());
     await record('red-flag', input, async (h) => {
       await suite.env.sleep(10 * MIN);
-      await h.signal(raiseRedFlagSignal, { ...asWorker(input), reason: 'Client became aggressive' });
+      await h.signal(contract.raiseRedFlagSignal, { ...asWorker(input), reason: 'Client became aggressive' });
       await suite.env.sleep(11 * MIN);
-      await h.signal(acknowledgeSignal, { ...asManager(input), via: 'api' });
-      await h.signal(checkOutSignal, asWorker(input));
-      await h.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
+      await h.signal(contract.acknowledgeSignal, { ...asManager(input), via: 'api' });
+      await h.signal(contract.checkOutSignal, asWorker(input));
+      await h.executeUpdate(contract.resolveIncidentUpdate, { args: [resolution(input)] });
     });
   });
 
@@ -70,11 +59,11 @@ const recording = process.env.RECORD_VISIT_HISTORY;
     const { input } = visitInput({ ...(await at()), duressCodeHash: hashDuressCode('9911', LINK_SECRET) });
     await record('duress', input, async (h) => {
       await suite.env.sleep(15 * MIN);
-      await h.signal(checkInSignal, { ...asWorker(input), codeHash: hashDuressCode('1234', LINK_SECRET) });
-      await h.signal(checkOutSignal, { ...asWorker(input), codeHash: hashDuressCode('9911', LINK_SECRET) });
+      await h.signal(contract.checkInSignal, { ...asWorker(input), codeHash: hashDuressCode('1234', LINK_SECRET) });
+      await h.signal(contract.checkOutSignal, { ...asWorker(input), codeHash: hashDuressCode('9911', LINK_SECRET) });
       await suite.env.sleep(7 * MIN);
-      await h.signal(acknowledgeSignal, { ...asManager(input), via: 'api' });
-      await h.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
+      await h.signal(contract.acknowledgeSignal, { ...asManager(input), via: 'api' });
+      await h.executeUpdate(contract.resolveIncidentUpdate, { args: [resolution(input)] });
     });
   });
 
@@ -83,13 +72,13 @@ const recording = process.env.RECORD_VISIT_HISTORY;
     const startMs = Date.parse(input.eta) - 60 * MIN;
     await record('extension', input, async (h) => {
       await suite.env.sleep(10 * MIN);
-      await h.executeUpdate(extendUpdate, { args: [{ ...asWorker(input), eta: new Date(startMs + 90 * MIN).toISOString(), reason: 'Client upset' }] });
+      await h.executeUpdate(contract.extendUpdate, { args: [{ ...asWorker(input), eta: new Date(startMs + 90 * MIN).toISOString(), reason: 'Client upset' }] });
       await suite.env.sleep(15 * MIN);
-      await h.signal(checkInSignal, asWorker(input));
+      await h.signal(contract.checkInSignal, asWorker(input));
       await suite.env.sleep(10 * MIN);
-      await h.executeUpdate(extendUpdate, { args: [{ ...asWorker(input), eta: new Date(startMs + 120 * MIN).toISOString(), reason: 'Still upset' }] });
+      await h.executeUpdate(contract.extendUpdate, { args: [{ ...asWorker(input), eta: new Date(startMs + 120 * MIN).toISOString(), reason: 'Still upset' }] });
       await suite.env.sleep(10 * MIN);
-      await h.signal(checkOutSignal, asWorker(input));
+      await h.signal(contract.checkOutSignal, asWorker(input));
     });
   });
 
@@ -98,10 +87,10 @@ const recording = process.env.RECORD_VISIT_HISTORY;
     const { input } = visitInput({ startMs, etaInMs: 150 * MIN, plannedStartAt: new Date(startMs + 60 * MIN).toISOString(), startedBy: { id: 'manager-x', role: 'manager' } });
     await record('scheduled', input, async (h) => {
       await suite.env.sleep(90 * MIN);
-      await h.signal(checkInSignal, asWorker(input));
-      await h.executeUpdate(resolveIncidentUpdate, { args: [{ ...resolution(input), rationale: 'Started late: car trouble' }] });
+      await h.signal(contract.checkInSignal, asWorker(input));
+      await h.executeUpdate(contract.resolveIncidentUpdate, { args: [{ ...resolution(input), rationale: 'Started late: car trouble' }] });
       await suite.env.sleep(10 * MIN);
-      await h.signal(checkOutSignal, asWorker(input));
+      await h.signal(contract.checkOutSignal, asWorker(input));
     });
   });
 });

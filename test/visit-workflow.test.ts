@@ -9,17 +9,14 @@ import {
   resolveIncidentUpdate,
   visitStateQuery,
   workerView,
-  type VisitActor,
   type VisitInput,
 } from '../workflows/visit-contract';
 import { LINK_SECRET } from './helpers/temporal';
-import { count, eventsOf, MIN, sentTo, stateWhen, visitInput, visitSuite } from './helpers/visits';
+import { asManager, asWorker, count, eventsOf, MIN, sentTo, stateWhen, visitInput, visitSuite } from './helpers/visits';
 import { localTime } from '../lib/time-zone';
 
-const asWorker = (input: VisitInput) => ({ actor: { id: input.worker.id, role: 'worker', name: input.worker.name } });
-const asManager = (input: VisitInput): VisitActor => ({ id: input.manager.id, role: 'manager', name: input.manager.name });
 const resolution = (input: VisitInput) => ({
-  actor: asManager(input),
+  ...asManager(input),
   outcome: 'worker-safe' as const,
   rationale: 'Reached the worker by phone; phone battery had died',
   reviewRiskAssessment: true,
@@ -111,7 +108,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     const state = await stateWhen(handle, (s) => !!s.alert?.owner);
     expect(state.alert?.owner).toMatchObject({ role, name: `The ${role}` });
     // A second take-charge is kept, with why it changed nothing.
-    await handle.signal(acknowledgeSignal, { actor: asManager(input), via: 'api' });
+    await handle.signal(acknowledgeSignal, { ...asManager(input), via: 'api' });
     const declined = (await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('request-declined'))).find((e) => e.type === 'request-declined')!;
     expect(declined).toMatchObject({ actorRole: 'manager', reason: expect.stringMatching(new RegExp(`^Already acknowledged by The ${role} \\(${role}\\)`)) });
     expect((await handle.query(visitStateQuery)).alert?.owner).toMatchObject({ role });
@@ -155,7 +152,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect(minutesOf(events, 'reminder-sent')).toEqual([]);
     const first = await suite.harness.smtp.waitFor(9, (m) => m.subject === 'RED FLAG: Wendy Worker needs help now' && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(new Set(first.map((m) => m.to[0]))).toEqual(new Set([mail('buddy'), mail('manager'), mail('oncall')]));
-    await handle.signal(acknowledgeSignal, { actor: asManager(input), via: 'api' });
+    await handle.signal(acknowledgeSignal, { ...asManager(input), via: 'api' });
     await suite.env.sleep(30 * MIN);
     expect(
       count(
@@ -185,7 +182,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     const events = await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('duress-code-used') && t.includes('alert-sent'));
     expect(events.filter((e) => e.visibleToWorker).map((e) => e.type)).toEqual(['visit-started', 'checked-in', 'checked-out']);
     expect(sentTo(suite.harness.smtp.messages, mail('worker'))).toHaveLength(0);
-    await handle.signal(acknowledgeSignal, { actor: asManager(input), via: 'api' });
+    await handle.signal(acknowledgeSignal, { ...asManager(input), via: 'api' });
     await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
     expect(await handle.result()).toMatchObject({ status: 'closed' });
   });
@@ -281,7 +278,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect(await stateWhen(handle, (s) => !!s.incident)).toMatchObject({ phase: 'in-progress', status: 'escalating', incident: { reason: 'red-flag' } });
     const alerts = await suite.harness.smtp.waitFor(2, (m) => m.subject.startsWith('RED FLAG') && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(alerts.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('manager')]);
-    await handle.signal(acknowledgeSignal, { actor: asManager(input), via: 'api' });
+    await handle.signal(acknowledgeSignal, { ...asManager(input), via: 'api' });
     await suite.env.sleep(30 * MIN);
     const events = await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('acknowledged'));
     expect(events.map((e) => e.type)).not.toContain('start-reminder-sent');
@@ -361,7 +358,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     const handle = await suite.start(input);
     // High risk: check-in due at minute 30, the ladder's first alert (the worker's) at 35.
     await suite.env.sleep(atMinute * MIN);
-    await handle.signal(acknowledgeSignal, { actor: asManager(input), via: 'api' });
+    await handle.signal(acknowledgeSignal, { ...asManager(input), via: 'api' });
     const state = await stateWhen(handle, (s) => !!s.incident?.owner);
     expect(state).toMatchObject({ status: 'incident', alert: { reason: 'missed-deadline', owner: { role: 'manager' } }, incident: { owner: { name: 'Mina Manager' } } });
     // Past the buddy's planned alerts (40, 45) and into the manager's (50), before the ETA (60).
@@ -419,14 +416,14 @@ describe('A lone-working visit when things fail (time-skipping server, PostgreSQ
     await handle.signal(raiseRedFlagSignal, { ...asWorker(input), reason: 'Threatened' });
     await suite.env.sleep(1 * MIN);
     await suite.harness.smtp.waitFor(3, (m) => m.subject.startsWith('RED FLAG') && m.to[0].includes(input.visitId.slice(0, 8)));
-    await handle.signal(acknowledgeSignal, { actor: asManager(input), via: 'api' });
+    await handle.signal(acknowledgeSignal, { ...asManager(input), via: 'api' });
     await new Promise((r) => setTimeout(r, 1_000));
     expect(crashes).toBeGreaterThan(1);
     expect(sentTo(suite.harness.smtp.messages, mail('buddy')).filter((m) => m.subject.startsWith('RED FLAG'))).toHaveLength(1);
     const deliveries = await suite.harness.db.notificationDelivery.findMany({ where: { subjectId: input.visitId, recipient: mail('buddy') } });
     expect(deliveries.filter((d) => d.template === 'visit-red-flag')).toEqual([expect.objectContaining({ status: 'sent', attempts: 1 })]);
     await handle.executeUpdate(resolveIncidentUpdate, {
-      args: [{ actor: asManager(input), outcome: 'worker-safe', rationale: 'Left the property with police', reviewRiskAssessment: true }],
+      args: [{ ...asManager(input), outcome: 'worker-safe', rationale: 'Left the property with police', reviewRiskAssessment: true }],
     });
     expect(await handle.result()).toMatchObject({ status: 'closed' });
   });
@@ -444,9 +441,9 @@ describe('A lone-working visit when things fail (time-skipping server, PostgreSQ
       const deliveries = await suite.harness.db.notificationDelivery.findMany({ where: { subjectId: input.visitId } });
       expect(deliveries.length).toBeGreaterThanOrEqual(6);
       expect(deliveries.every((d) => d.status === 'failed' && /Relay unavailable/.test(d.lastError ?? ''))).toBe(true);
-      await handle.signal(acknowledgeSignal, { actor: asManager(input), via: 'api' });
+      await handle.signal(acknowledgeSignal, { ...asManager(input), via: 'api' });
       await handle.executeUpdate(resolveIncidentUpdate, {
-        args: [{ actor: asManager(input), outcome: 'worker-safe', rationale: 'Phoned the worker directly', reviewRiskAssessment: false }],
+        args: [{ ...asManager(input), outcome: 'worker-safe', rationale: 'Phoned the worker directly', reviewRiskAssessment: false }],
       });
       await handle.result();
     } finally {

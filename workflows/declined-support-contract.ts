@@ -4,6 +4,7 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ContactOutcome, ConversionReason, Refusal } from '../domain/msp/declined-support';
 import type { Contact, DecisionBy } from '../domain/plan/types';
 import type { OutgoingMessage } from './outbox';
+import { resolvingWith } from './policy-defaults';
 
 /** Workflow id for a declined-support case: never contains personal data. */
 export const declinedSupportWorkflowId = (caseId: string) => `declined-support-${caseId}`;
@@ -19,10 +20,8 @@ export interface DeclinedSupportPolicy {
  * policy at start): frozen, so such a case replays and runs on as it began.
  */
 export const DECLINED_SUPPORT_DEFAULTS_BEFORE_RESOLUTION: Readonly<DeclinedSupportPolicy> = { followUpEveryDays: 28, followUpCount: 3 };
-/** Today's defaults: change them here; a running case keeps the policy it was started with. */
-export const defaultDeclinedSupportPolicy: DeclinedSupportPolicy = { ...DECLINED_SUPPORT_DEFAULTS_BEFORE_RESOLUTION };
-/** The complete policy a new case is started with. */
-export const resolveDeclinedSupportPolicy = (overrides: Partial<DeclinedSupportPolicy> = {}): DeclinedSupportPolicy => ({ ...defaultDeclinedSupportPolicy, ...overrides });
+/** The complete policy a new case is started with: today's defaults (change them here; a running case keeps its policy) under what the caller set. */
+export const resolveDeclinedSupportPolicy = resolvingWith<DeclinedSupportPolicy>({ ...DECLINED_SUPPORT_DEFAULTS_BEFORE_RESOLUTION });
 
 export interface DeclinedSupportInput {
   caseId: string;

@@ -24,8 +24,7 @@ import { createOutbox } from './outbox';
 import { refusing, required } from './rules';
 import { DAY_MS } from './working-days';
 
-// deliverNotification here only for histories from before sends left the follow-up loop (unbounded, as then).
-const { deliverNotification, recordDeclinedSupportChange } = proxyActivities<Activities>(UNTIL_DONE_OPTIONS);
+const { recordDeclinedSupportChange } = proxyActivities<Activities>(UNTIL_DONE_OPTIONS);
 
 const refuseIf = refusing('DeclinedSupportRuleViolation');
 
@@ -140,21 +139,15 @@ export async function declinedSupportWorkflow(input: DeclinedSupportInput): Prom
     state.nextFollowUpAt = n < policy.followUpCount ? new Date(dueAt(n + 1)).toISOString() : null;
     const followUp = {
       key: `follow-up-${n}`,
+      to: 'leadPractitioner' as const,
       template: 'declined-support-follow-up',
       data: { caseId: state.caseId, number: n, of: policy.followUpCount, declinedOn: state.createdAt.slice(0, 10) },
     };
     if (patched('declined-support-sends-beside-timetable')) {
-      outbox.send({ ...followUp, to: 'leadPractitioner' });
+      outbox.send(followUp);
       continue;
     }
-    await deliverNotification({
-      idempotencyKey: `${workflowId}:${followUp.key}`,
-      to: state.leadPractitioner.email,
-      template: followUp.template,
-      data: followUp.data,
-      subjectType: 'declined_support',
-      subjectId: state.caseId,
-    });
+    await outbox.sendInLoop(followUp);
     await record({ type: 'follow_up_due', summary: prompted(n) });
   }
   // The door stays open after the last prompt: the practitioner can still convert, the manager close.

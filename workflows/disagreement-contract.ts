@@ -3,6 +3,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { DecisionBy, PlanContacts } from '../domain/plan/types';
 import type { OutgoingMessage } from './outbox';
+import { resolvingWith } from './policy-defaults';
 
 /** Workflow id for a disagreement: never contains personal data. */
 export const disagreementWorkflowId = (disagreementId: string) => `disagreement-${disagreementId}`;
@@ -28,10 +29,8 @@ export const DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION: Readonly<DisagreementPolic
   nonWorkingDates: [],
   continueAsNewAfterEvents: 200,
 };
-/** Today's defaults: change them here; a running disagreement keeps the policy it was raised with. */
-export const defaultDisagreementPolicy: DisagreementPolicy = { ...DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION };
-/** The complete policy a new disagreement is started with. */
-export const resolveDisagreementPolicy = (overrides: Partial<DisagreementPolicy> = {}): DisagreementPolicy => ({ ...defaultDisagreementPolicy, ...overrides });
+/** The complete policy a new disagreement is started with: today's defaults (change them here; a running disagreement keeps its policy) under what the caller set. */
+export const resolveDisagreementPolicy = resolvingWith<DisagreementPolicy>({ ...DISAGREEMENT_DEFAULTS_BEFORE_RESOLUTION });
 
 export interface DisagreementInput {
   disagreementId: string;

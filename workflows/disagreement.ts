@@ -19,8 +19,7 @@ import { refusing, required } from './rules';
 import { decisionDueLadder, nextLadderStep } from './plan-schedule';
 import { addWorkingDays, dateStartMs, toDateString } from './working-days';
 
-// deliverNotification here only for histories from before sends left the ladder's loop (unbounded, as then).
-const { deliverNotification, recordDisagreementChange } = proxyActivities<Activities>(UNTIL_DONE_OPTIONS);
+const { recordDisagreementChange } = proxyActivities<Activities>(UNTIL_DONE_OPTIONS);
 
 const refuseIf = refusing('DisagreementRuleViolation');
 
@@ -122,19 +121,12 @@ export async function disagreementWorkflow(input: DisagreementInput): Promise<Di
     const step = ladder();
     state.sent.push(step.key);
     if (step.to === 'safeguardingLead') state.escalations++;
-    const to = step.to as DisagreementRecipient;
+    const message = { key: step.key, to: step.to as DisagreementRecipient, template: step.template, data: step.data };
     if (patched('disagreement-sends-beside-ladder')) {
-      outbox.send({ key: step.key, to, template: step.template, data: step.data });
+      outbox.send(message);
       continue;
     }
-    await deliverNotification({
-      idempotencyKey: `${workflowId}:${step.key}`,
-      to: contacts[to].email,
-      template: step.template,
-      data: step.data,
-      subjectType: 'plan_disagreement',
-      subjectId: state.disagreementId,
-    });
+    await outbox.sendInLoop(message);
     await record(`${step.template} sent to ${String(step.to)}`);
   }
   await condition(() => allHandlersFinished() && outbox.idle());

@@ -4,9 +4,11 @@
 // the next person is told.
 import { proxyActivities, rootCause } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { SEND_OPTIONS } from './activity-options';
+import { SEND_OPTIONS, UNTIL_DONE_OPTIONS } from './activity-options';
 
 const { deliverNotification } = proxyActivities<Activities>(SEND_OPTIONS);
+// Unbounded, as sends were while they still ran in a case's own loop.
+const { deliverNotification: deliverUntilDone } = proxyActivities<Activities>(UNTIL_DONE_OPTIONS);
 
 /** A message not yet settled, kept in the case's state while it is in flight. */
 export interface OutgoingMessage<R extends string = string> {
@@ -36,6 +38,8 @@ export interface OutboxOptions<R extends string> {
 
 export interface Outbox<R extends string> {
   send(message: OutgoingMessage<R>): void;
+  /** Sends and waits for the delivery, as a case's loop did before sends moved beside it: only for histories from then. */
+  sendInLoop(message: OutgoingMessage<R>): Promise<unknown>;
   /** Nothing is in flight: the case may end. */
   idle(): boolean;
 }
@@ -62,17 +66,18 @@ export function createOutbox<R extends string>(o: OutboxOptions<R>): Outbox<R> {
     await o.undelivered(message, error, told);
   }
 
+  const requestOf = (message: OutgoingMessage<R>) => ({
+    idempotencyKey: `${o.workflowId}:${message.key}`,
+    to: o.address(message.to),
+    template: message.template,
+    data: message.data,
+    subjectType: o.subjectType,
+    subjectId: o.subjectId,
+  });
+
   function dispatch(message: OutgoingMessage<R>): void {
     inFlight.add(message.key);
-    const request = {
-      idempotencyKey: `${o.workflowId}:${message.key}`,
-      to: o.address(message.to),
-      template: message.template,
-      data: message.data,
-      subjectType: o.subjectType,
-      subjectId: o.subjectId,
-    };
-    deliverNotification(request)
+    deliverNotification(requestOf(message))
       .then(
         () => settle(message, null),
         (err: unknown) => settle(message, rootCause(err) ?? String(err)),
@@ -86,5 +91,5 @@ export function createOutbox<R extends string>(o: OutboxOptions<R>): Outbox<R> {
     dispatch(message);
   }
 
-  return { send, idle: () => inFlight.size === 0 };
+  return { send, sendInLoop: (message) => deliverUntilDone(requestOf(message)), idle: () => inFlight.size === 0 };
 }

@@ -199,6 +199,28 @@ export function visitRowOf(input: VisitInput, state: VisitState, workflowId: str
   };
 }
 
+// Why a visit refuses a message, or null: the workflow decides, the API answers from the row first.
+
+export const checkInRefusal = (state: VisitState): string | null => (state.phase === 'ended' ? VISIT_CLOSED : null);
+
+export function checkOutRefusal(state: VisitState): string | null {
+  if (state.phase === 'scheduled') return 'The visit has not started; check in first';
+  if (state.phase === 'ended') return 'The visit is already closed';
+  return null;
+}
+
+export const redFlagRefusal = (state: VisitState): string | null => (state.phase === 'ended' && !state.incident ? 'The visit is closed' : null);
+
+export const alreadyTakenBy = (owner: Owner) => `Already acknowledged by ${owner.name} (${owner.role}) at ${owner.at}`;
+
+/** Why a take-charge is refused: someone has it, or there is neither an alert nor an overdue visit to take. */
+export function acknowledgeRefusal(state: VisitState, overdue: boolean): string | null {
+  const owner = state.alert?.owner;
+  if (owner) return alreadyTakenBy(owner);
+  if (!state.alert && !overdue) return 'There is no alert to acknowledge';
+  return null;
+}
+
 /** Why a new expected end time is refused, or null: within the policy's count and total, later than now and than the current one. */
 export function extensionRefusal(state: VisitState, policy: VisitPolicy, newEta: string, nowMs: number): string | null {
   if (state.phase === 'ended') return 'The visit is closed';

@@ -1,46 +1,23 @@
-import {
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  defineUpdate,
-  patched,
-  proxyActivities,
-  proxyLocalActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-  type SignalDefinition,
-} from '@temporalio/workflow';
+import { condition, defineUpdate, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { SA } from '../config/search-attributes';
 import { doneBeforeDeadline } from './deadline';
 import {
   acknowledgeSignal,
-  checkInSignal,
-  checkOutSignal,
-  extendUpdate,
-  raiseRedFlagSignal,
-  resolveIncidentUpdate,
-  extensionRefusal,
+  alreadyTakenBy,
+  checkInRefusal,
+  checkOutRefusal,
   firstVisitState,
-  VISIT_CLOSED,
-  visitRowOf,
-  visitStateQuery,
+  redFlagRefusal,
   workerView,
   type AcknowledgeRequest,
   type CheckInRequest,
-  type Contact,
-  type IncidentReason,
-  type Owner,
   type RedFlagRequest,
-  type ResolveRequest,
-  type VisitActor,
   type VisitInput,
   type VisitState,
-  type VisitStatus,
 } from './visit-contract';
-import { visitDetails, visitNotice } from './visit-notices';
+import { RECORD_OPTIONS, recordVisitEventLocally, reject, SYSTEM, visitCore, type SharedMemory } from './visit-core';
 import type { ContactRole } from './visit-policy';
 
 // The visit as it ran before 'visit-v2': frozen, so visits started before that deploy replay
@@ -53,32 +30,8 @@ const checkOutUpdate = defineUpdate<VisitState, [CheckInRequest]>('checkOut');
 const raiseRedFlagUpdate = defineUpdate<VisitState, [RedFlagRequest]>('raiseRedFlag');
 const acknowledgeUpdate = defineUpdate<VisitState, [AcknowledgeRequest]>('acknowledge');
 
-// ---- Workflow ----
-
-const SYSTEM: VisitActor = { id: 'carewatch', role: 'system' };
-
-const RECORD_OPTIONS = {
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-} as const;
+// Before 'visit-events-as-local-activities' a record was an activity of its own.
 const { recordVisitEvent } = proxyActivities<Activities>(RECORD_OPTIONS);
-// A record is one short database write: as a local activity it costs one marker event in the
-// workflow task already under way, instead of three history events, a task-queue round trip
-// and a workflow task of its own (README "Performance": the bench's steady and burst figures).
-const { recordVisitEvent: recordVisitEventLocally } = proxyLocalActivities<Activities>(RECORD_OPTIONS);
-// Bounded, so a relay outage ends in a recorded failure; the ladder's next alert tries again.
-const { notifyVisitContact } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
-});
-
-const reject = (message: string) => {
-  throw ApplicationFailure.nonRetryable(message, 'InvalidTransition');
-};
-const iso = (ms: number) => new Date(ms).toISOString();
-const ALARM_EVENTS = new Set(['duress-code-used', 'alert-sent', 'acknowledged', 'incident-resolved', 'notification-failed']);
-
-const GRAVITY: Record<IncidentReason, number> = { 'not-started': 0, 'missed-deadline': 0, 'red-flag': 1, duress: 2 };
 
 interface AlertStep {
   notify: ContactRole[];
@@ -86,114 +39,42 @@ interface AlertStep {
   repeats: number;
 }
 
+/** Throws the refusal, if any: a validator's answer. */
+const refuse = (refusal: string | null) => {
+  if (refusal) reject(refusal);
+};
+
 /**
  * One lone-working visit, from its start (or planned start) to check-out and the
  * resolution of any incident. Timing lives here; every decision is recorded.
  */
 export async function legacyVisitWorkflow(input: VisitInput): Promise<VisitState> {
   const { policy } = input;
-  const workflowId = workflowInfo().workflowId;
-  const scheduled = !!input.plannedStartAt && Date.parse(input.plannedStartAt) > Date.now();
   const state: VisitState = firstVisitState(input, Date.now());
-  let seq = 0;
+  const memory: SharedMemory = { seq: 0, awaitingWorker: false, duressRaised: false, indexed: '' };
   /** Bumped whenever the worker is heard from (a normal check-in, extension or check-out). */
   let heard = 0;
-  /** True from the moment the ladder starts until the worker is heard from. */
-  let awaitingWorker = false;
   let overdue = false;
   let redFlagPending = false;
-  /** Once a duress code is used, alarm events stay out of the worker's view for good. */
-  let duressRaised = false;
-  let changes = 0;
-  let lastIndexed = '';
-  const inFlight = new Set<Promise<unknown>>();
 
-  const contacts: Record<ContactRole, Contact> = {
-    worker: input.worker,
-    buddy: input.buddy,
-    manager: input.manager,
-    emergency: input.emergencyContact,
-  };
-
-  function statusNow(): VisitStatus {
-    if (state.alert && !state.alert.owner) return 'escalating';
-    if (state.incident) return 'incident';
-    if (state.phase === 'scheduled') return 'scheduled';
-    if (state.phase === 'ended') return 'closed';
-    return overdue ? 'overdue' : 'open';
-  }
-
-  function dueMs(): number {
-    const eta = Date.parse(state.eta);
-    if (policy.checkInIntervalMs === null) return eta;
-    const checkInDue = Date.parse(state.lastCheckInAt ?? state.startedAt ?? input.eta) + policy.checkInIntervalMs;
-    return Math.min(checkInDue, eta);
-  }
-
-  function track(promise: Promise<unknown>): void {
-    // Sends and records run beside the timers; a failure is recorded, never thrown into the workflow.
-    const settled = promise.catch(() => undefined).finally(() => inFlight.delete(settled));
-    inFlight.add(settled);
-  }
-
-  /** Records a decision and brings status, search attributes and the row up to date. */
-  function record(type: string, actor: VisitActor, details: { reason?: string; data?: Record<string, unknown> } = {}): number {
-    changes++;
-    state.status = statusNow();
-    state.nextDueAt = state.phase === 'in-progress' ? iso(dueMs()) : null;
-    const indexed = `${state.status}|${state.escalationLevel}|${state.nextDueAt}`;
-    // Only a change is written: every upsert is a history event.
-    if (input.searchAttributes !== false && indexed !== lastIndexed) {
-      lastIndexed = indexed;
-      upsertSearchAttributes([
-        { key: SA.status, value: state.status },
-        { key: SA.escalationLevel, value: state.escalationLevel },
-        { key: SA.nextDeadline, value: state.nextDueAt ? new Date(state.nextDueAt) : null },
-      ]);
-    }
-    const eventSeq = ++seq;
-    const recordEvent = patched('visit-events-as-local-activities') ? recordVisitEventLocally : recordVisitEvent;
-    track(
-      recordEvent({
-        seq: eventSeq,
-        type,
-        actor: { id: actor.id, role: actor.role },
-        at: iso(Date.now()),
-        reason: details.reason,
-        data: details.data,
-        visibleToWorker: !(duressRaised && ALARM_EVENTS.has(type)),
-        visit: visitRowOf(input, state, workflowId),
-      }),
-    );
-    return eventSeq;
-  }
-
-  const details = () => visitDetails(input, state, state.phase === 'in-progress' ? iso(dueMs()) : null);
-
-  /** Sends without waiting: the ladder keeps its schedule even when the relay is down. */
-  function notify(roles: ContactRole[], template: string, eventSeq: number, extra: Record<string, unknown> = {}, withAck = false): void {
-    for (const role of roles) {
-      const notice = visitNotice(input, workflowId, { role, contact: contacts[role] }, { template, eventSeq, data: { ...details(), ...extra }, withAck });
-      track(
-        notifyVisitContact(notice).catch((err: unknown) => {
-          record('notification-failed', SYSTEM, { reason: err instanceof Error ? err.message : String(err), data: { role, template, idempotencyKey: notice.idempotencyKey } });
-        }),
-      );
-    }
-  }
-
-  function openIncident(reason: IncidentReason): void {
-    state.incident ??= { reason, openedAt: iso(Date.now()), owner: null, alerted: [] };
-  }
-
-  const addRoles = (list: ContactRole[], roles: ContactRole[]) => {
-    for (const role of roles) if (!list.includes(role)) list.push(role);
-  };
-
-  /** A name for whoever acted: the one they gave, else the contact they are, else their id. */
-  function nameOf(actor: VisitActor): string {
-    return actor.name ?? Object.values(contacts).find((c) => c.id === actor.id)?.name ?? actor.id;
-  }
+  const visit = visitCore(input, state, memory, {
+    indexedDeadline: () => state.nextDueAt,
+    recordEvent: (event) => (patched('visit-events-as-local-activities') ? recordVisitEventLocally : recordVisitEvent)(event),
+    overdue: () => overdue,
+    startAlarm: (reason) => {
+      visit.startAlert(reason);
+      redFlagPending = true;
+    },
+    workerHeard: () => {
+      heard++;
+      overdue = false;
+    },
+    resolved: () => {
+      redFlagPending = false;
+    },
+    announcesResolution: () => patched('resolution-notice'),
+  });
+  const { dueMs, record, notify } = visit;
 
   /** Alerts step by step until `stopped`; the last step repeats until someone takes charge. */
   async function alertUntil(steps: AlertStep[], template: string, stopped: () => boolean): Promise<void> {
@@ -201,236 +82,54 @@ export async function legacyVisitWorkflow(input: VisitInput): Promise<VisitState
       const last = index === steps.length - 1;
       for (let repeat = 0; last || repeat < step.repeats; repeat++) {
         if (stopped()) return;
-        state.escalationLevel = index + 1;
-        const alert = state.alert!;
-        addRoles(alert.alerted, step.notify);
-        const responders = step.notify.filter((r) => r !== 'worker');
-        if (responders.length) {
-          openIncident(alert.reason);
-          addRoles(state.incident!.alerted, responders);
-        }
-        const eventSeq = record('alert-sent', SYSTEM, { reason: alert.reason, data: { step: index + 1, repeat: repeat + 1, notify: step.notify } });
-        const about = { step: index + 1, repeat: repeat + 1, reason: alert.reason };
-        notify(
-          step.notify.filter((r) => r === 'worker'),
-          'visit-overdue-worker',
-          eventSeq,
-          about,
-        );
-        notify(
-          step.notify.filter((r) => r !== 'worker'),
-          template,
-          eventSeq,
-          about,
-          true,
-        );
+        visit.alertStep({ worker: 'visit-overdue-worker', responders: template }, step.notify, index + 1, repeat + 1);
         const answered = await condition(stopped, step.waitMs);
         if (answered) return;
       }
     }
   }
 
-  function startAlert(reason: IncidentReason): void {
-    state.alert = { reason, startedAt: iso(Date.now()), alerted: [], owner: null };
-    awaitingWorker = true;
-  }
-
   const takenCharge = () => !state.alert || !!state.alert.owner;
-
-  /** Worker heard from: a missed-deadline alert stands down and everyone alerted hears so. */
-  function workerHeard(actor: VisitActor, type: string, data: Record<string, unknown>): void {
-    heard++;
-    overdue = false;
-    awaitingWorker = false;
-    const standingDown = state.alert && state.alert.reason !== 'red-flag' && state.alert.reason !== 'duress' ? state.alert : null;
-    if (standingDown) {
-      state.alert = null;
-      state.escalationLevel = 0;
-    }
-    const eventSeq = record(type, actor, { data });
-    const others = standingDown?.alerted.filter((r) => r !== 'worker') ?? [];
-    if (others.length) notify(others, 'visit-all-clear', eventSeq, { how: type });
-  }
-
-  function raiseRedFlag(actor: VisitActor, reason: IncidentReason, why: string): void {
-    startAlert(reason);
-    openIncident(reason);
-    // The gravest reason names the incident; a duress one must stay hidden from the worker's screen.
-    if (GRAVITY[reason] > GRAVITY[state.incident!.reason]) state.incident!.reason = reason;
-    redFlagPending = true;
-    duressRaised ||= reason === 'duress';
-    record(reason === 'duress' ? 'duress-code-used' : 'red-flag-raised', actor, { reason: why });
-  }
-
-  /** The worker is there: a scheduled visit starts at the first word from them. */
-  function startIfScheduled(): void {
-    if (state.phase !== 'scheduled') return;
-    state.phase = 'in-progress';
-    state.startedAt = now();
-  }
-
-  const duress = (req: CheckInRequest) => !!req.codeHash && !!input.duressCodeHash && req.codeHash === input.duressCodeHash;
-
-  /** A check-in or check-out: with the duress code it is recorded as given and raises a silent red flag. */
-  function heardFromWorker(req: CheckInRequest, type: 'checked-in' | 'checked-out', where: 'check-in' | 'check-out'): void {
-    if (duress(req)) {
-      record(type, req.actor);
-      raiseRedFlag(req.actor, 'duress', `Duress code entered at ${where}`);
-    } else {
-      workerHeard(req.actor, type, {});
-    }
-  }
-  const now = () => iso(Date.now());
 
   // ---- Handlers first, so nothing sent at start is lost ----
 
-  setHandler(visitStateQuery, () => state);
-
-  /** An update and, where the API now signals instead, a signal that runs it when its validator lets it through. */
-  function handle<T>(signal: SignalDefinition<[T]>, update: UpdateDefinition<VisitState, [T]>, handler: (req: T) => VisitState, options: { validator: (req: T) => void }): void {
-    setHandler(update, handler, options);
-    setHandler(signal, (req: T) => {
-      try {
-        options.validator(req);
-      } catch {
-        return;
-      }
-      handler(req);
-    });
+  /** One of the updates the API sent before: the signal's refusal, answered with the visit as the caller may see it. */
+  function setUpdateHandler<R>(
+    update: UpdateDefinition<VisitState, [R]>,
+    refusal: (s: VisitState) => string | null,
+    act: (req: R) => void,
+    view: (s: VisitState) => VisitState,
+  ): void {
+    setHandler(
+      update,
+      (req) => {
+        act(req);
+        return view(state);
+      },
+      { validator: (_req: R) => refuse(refusal(state)) },
+    );
   }
+  // A signal acts unless refused, like the update of the same name; a refused one changes nothing.
+  const ignored = () => undefined;
 
-  handle(
-    checkInSignal,
-    checkInUpdate,
-    (req) => {
-      startIfScheduled();
-      state.lastCheckInAt = now();
-      heardFromWorker(req, 'checked-in', 'check-in');
-      return workerView(state);
-    },
-    {
-      validator: (_req: CheckInRequest) => {
-        if (state.phase === 'ended') reject(VISIT_CLOSED);
-      },
-    },
-  );
+  // Before 'visit-v2' only an alert that had reached a responder could be taken charge of.
+  const acknowledgeRefusal = (s: VisitState) => (!s.alert || !s.incident ? 'There is no alert to acknowledge' : s.alert.owner ? alreadyTakenBy(s.alert.owner) : null);
+  const takeCharge = (req: AcknowledgeRequest) => visit.takeCharge(state.alert!, req);
 
-  setHandler(
-    extendUpdate,
-    (req) => {
-      const addedMs = Date.parse(req.eta) - Date.parse(state.eta);
-      state.extensions = { count: state.extensions.count + 1, totalMs: state.extensions.totalMs + addedMs };
-      const previousEta = state.eta;
-      state.eta = req.eta;
-      workerHeard(req.actor, 'extended', { previousEta, eta: req.eta, extension: state.extensions.count, why: req.reason });
-      if (state.extensions.count >= policy.notifyBuddyFromExtension) {
-        notify(['buddy'], 'visit-extended', seq, { extension: state.extensions.count, why: req.reason, previousEta });
-      }
-      return workerView(state);
-    },
-    {
-      validator: (req) => {
-        const refused = extensionRefusal(state, policy, req.eta, Date.now());
-        if (refused) reject(refused);
-      },
-    },
-  );
-
-  handle(
-    checkOutSignal,
-    checkOutUpdate,
-    (req) => {
-      state.phase = 'ended';
-      state.closedAt = now();
-      state.lastCheckInAt = now();
-      heardFromWorker(req, 'checked-out', 'check-out');
-      return workerView(state);
-    },
-    {
-      validator: (_req: CheckInRequest) => {
-        if (state.phase === 'scheduled') reject('The visit has not started; check in first');
-        if (state.phase === 'ended') reject('The visit is already closed');
-      },
-    },
-  );
-
-  handle(
-    raiseRedFlagSignal,
-    raiseRedFlagUpdate,
-    (req) => {
-      // At any time: someone in danger must not have to check in first.
-      startIfScheduled();
-      raiseRedFlag(req.actor, 'red-flag', req.reason);
-      return state;
-    },
-    {
-      validator: (_req: RedFlagRequest) => {
-        if (state.phase === 'ended' && !state.incident) reject('The visit is closed');
-      },
-    },
-  );
-
-  handle(
-    acknowledgeSignal,
-    acknowledgeUpdate,
-    (req) => {
-      const alert = state.alert!;
-      const owner: Owner = { id: req.actor.id, role: req.actor.role, name: nameOf(req.actor), at: now() };
-      alert.owner = owner;
-      state.incident!.owner ??= owner;
-      const eventSeq = record('acknowledged', req.actor, { data: { via: req.via } });
-      const others = alert.alerted.filter((r) => r !== 'worker' && r !== req.actor.role);
-      notify(others, 'visit-taken-charge', eventSeq, { ownerName: owner.name, ownerRole: owner.role });
-      return state;
-    },
-    {
-      validator: (_req: AcknowledgeRequest) => {
-        if (!state.alert || !state.incident) reject('There is no alert to acknowledge');
-        const owner = state.alert?.owner;
-        if (owner) reject(`Already acknowledged by ${owner.name} (${owner.role}) at ${owner.at}`);
-      },
-    },
-  );
-
-  setHandler(
-    resolveIncidentUpdate,
-    (req) => {
-      const endsVisit = state.phase === 'scheduled' || (state.phase === 'in-progress' && awaitingWorker);
-      const { alerted } = state.incident!;
-      state.incident = null;
-      state.alert = null;
-      state.escalationLevel = 0;
-      awaitingWorker = false;
-      // An alarm raised a moment before the resolution is part of what was resolved.
-      redFlagPending = false;
-      state.riskReviewRequested ||= req.reviewRiskAssessment;
-      if (endsVisit) {
-        state.phase = 'ended';
-        state.closedAt = now();
-      }
-      const eventSeq = record('incident-resolved', req.actor, {
-        reason: req.rationale,
-        data: { outcome: req.outcome, reviewRiskAssessment: req.reviewRiskAssessment, visitEnded: endsVisit },
-      });
-      // The worker is never told: a duress alarm must not reach an inbox someone may be watching.
-      if (patched('resolution-notice')) {
-        notify(alerted, 'visit-resolved', eventSeq, {
-          outcome: req.outcome,
-          rationale: req.rationale,
-          resolverName: nameOf(req.actor),
-          resolverRole: req.actor.role,
-          reviewRiskAssessment: req.reviewRiskAssessment,
-          visitEnded: endsVisit,
-        });
-      }
-      return state;
-    },
-    {
-      validator: (_req: ResolveRequest) => {
-        if (!state.incident) reject('There is no open incident to resolve');
-      },
-    },
-  );
+  // In the order they were registered before, so messages waiting at the start run as they did.
+  visit.setStateQueryHandler();
+  setUpdateHandler(checkInUpdate, checkInRefusal, visit.checkIn, workerView);
+  visit.setCheckInHandler(ignored);
+  visit.setExtendHandler();
+  setUpdateHandler(checkOutUpdate, checkOutRefusal, visit.checkOut, workerView);
+  visit.setCheckOutHandler(ignored);
+  setUpdateHandler(raiseRedFlagUpdate, redFlagRefusal, visit.redFlag, (s) => s);
+  visit.setRedFlagHandler(ignored);
+  setUpdateHandler(acknowledgeUpdate, acknowledgeRefusal, takeCharge, (s) => s);
+  setHandler(acknowledgeSignal, (req) => {
+    if (!acknowledgeRefusal(state)) takeCharge(req);
+  });
+  visit.setResolveHandler();
 
   // ---- Run ----
 
@@ -440,10 +139,7 @@ export async function legacyVisitWorkflow(input: VisitInput): Promise<VisitState
       { key: SA.team, value: input.team },
     ]);
   }
-  record(scheduled ? 'visit-scheduled' : 'visit-started', input.startedBy, {
-    reason: input.safeguards,
-    data: { policy: { ...policy }, plannedStartAt: input.plannedStartAt ?? null },
-  });
+  visit.recordStart();
 
   async function watchScheduledStart(): Promise<void> {
     const started = () => state.phase !== 'scheduled';
@@ -453,8 +149,8 @@ export async function legacyVisitWorkflow(input: VisitInput): Promise<VisitState
       notify(['worker'], 'visit-start-reminder', record('start-reminder-sent', SYSTEM), { plannedStartAt: input.plannedStartAt });
     }
     if (await doneBeforeDeadline(started, () => plannedMs + policy.notStartedAlertMs)) return;
-    startAlert('not-started');
-    openIncident('not-started');
+    visit.startAlert('not-started');
+    visit.openIncident('not-started');
     const managerWait = policy.ladder.find((s) => s.notify === 'manager')?.waitMs ?? policy.redFlagRepeatMs;
     await alertUntil([{ notify: ['manager'], waitMs: managerWait, repeats: 1 }], 'visit-not-started', () => started() || takenCharge());
   }
@@ -469,7 +165,7 @@ export async function legacyVisitWorkflow(input: VisitInput): Promise<VisitState
     overdue = true;
     record('overdue', SYSTEM, { data: { dueKind } });
     if (await doneBeforeDeadline(interrupted, () => dueMs() + policy.graceMs)) return;
-    startAlert('missed-deadline');
+    visit.startAlert('missed-deadline');
     const ladder = policy.ladder.map((s) => ({ ...s, notify: [s.notify] }));
     await alertUntil(ladder, 'visit-alert', () => interrupted() || takenCharge());
   }
@@ -487,16 +183,14 @@ export async function legacyVisitWorkflow(input: VisitInput): Promise<VisitState
   for (;;) {
     if (redFlagPending) await alertRedFlag();
     else if (state.phase === 'scheduled' && !state.incident) await watchScheduledStart();
-    else if (state.phase === 'in-progress' && !awaitingWorker) await watchNextDeadline();
+    else if (state.phase === 'in-progress' && !memory.awaitingWorker) await watchNextDeadline();
     else if (state.phase === 'ended' && !state.incident) break;
     else {
       // Someone has taken charge: wait for the worker, a red flag or the manager's resolution.
-      const seen = changes;
-      await condition(() => changes !== seen || redFlagPending);
+      const seen = visit.changes();
+      await condition(() => visit.changes() !== seen || redFlagPending);
     }
   }
 
-  await condition(allHandlersFinished);
-  while (inFlight.size) await Promise.all([...inFlight]);
-  return state;
+  return visit.finish();
 }

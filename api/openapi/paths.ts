@@ -12,6 +12,9 @@ interface PathParts {
   errors: number[];
 }
 
+/** What a write to something that exists can answer: refused input, credentials, access, not found, its state. */
+export const WRITE_ERRORS = [400, 401, 403, 404, 409];
+
 /** Documents routes of one tag with less ceremony than registerPath. */
 export const documentPaths =
   (tag: string) =>

@@ -25,7 +25,7 @@ import { actingAs } from '../http/cover';
 import { conflict, notFound } from '../http/errors';
 import { startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
-import { documentPaths } from '../openapi/paths';
+import { documentPaths, WRITE_ERRORS } from '../openapi/paths';
 import {
   ActionsQuery,
   ActionWithoutConsentBody,
@@ -43,16 +43,15 @@ import {
 
 const doc = documentPaths('making-safeguarding-personal');
 const C = '/declined-support/{caseId}';
-const write = [400, 401, 403, 404, 409];
 doc('post', '/declined-support', 'Record declined support; follow-up contacts are scheduled (keep the door open)', {
   body: CreateDeclinedSupportBody,
   okStatus: 201,
   errors: [400, 401, 403, 409],
 });
 doc('get', C, 'A declined-support case with its follow-ups and contacts', { params: CaseParams, errors: [401, 403, 404] });
-doc('post', `${C}/contacts`, 'Record a follow-up contact and what happened', { params: CaseParams, body: ContactBody, errors: write });
-doc('post', `${C}/convert`, 'Convert to a plan: the adult agrees or a consent caveat arises; follow-ups stop', { params: CaseParams, body: ConvertBody, errors: write });
-doc('post', `${C}/close`, 'Close the case (manager), with a rationale', { params: CaseParams, body: CloseBody, errors: write });
+doc('post', `${C}/contacts`, 'Record a follow-up contact and what happened', { params: CaseParams, body: ContactBody, errors: WRITE_ERRORS });
+doc('post', `${C}/convert`, 'Convert to a plan: the adult agrees or a consent caveat arises; follow-ups stop', { params: CaseParams, body: ConvertBody, errors: WRITE_ERRORS });
+doc('post', `${C}/close`, 'Close the case (manager), with a rationale', { params: CaseParams, body: CloseBody, errors: WRITE_ERRORS });
 doc('post', '/actions-without-consent', "Record an action taken without the adult's consent; refused without one of the five grounds", {
   body: ActionWithoutConsentBody,
   okStatus: 201,
@@ -69,12 +68,12 @@ doc('post', '/plans/{planId}/disagreements', 'Record a professional disagreement
   params: PlanIdParams,
   body: DisagreementBody,
   okStatus: 201,
-  errors: write,
+  errors: WRITE_ERRORS,
 });
 doc('post', '/disagreements/{disagreementId}/response', "The manager's final decision and rationale", {
   params: DisagreementParams,
   body: DisagreementResponseBody,
-  errors: write,
+  errors: WRITE_ERRORS,
 });
 doc('get', '/disagreement-lists/unresolved', 'Disagreements awaiting a final decision (for the safeguarding lead; a manager sees their team)', { errors: [401, 403] });
 

@@ -6,21 +6,7 @@ import { planOutcomeReport, type EndedPlanRow } from '../../domain/plan/report';
 import type { DecisionBy } from '../../domain/plan/types';
 import { audit } from '../../lib/audit';
 import { planWorkflow } from '../../workflows/plan';
-import {
-  completeActionUpdate,
-  decideCopyUpdate,
-  decideUnscheduledReviewUpdate,
-  endPlanUpdate,
-  goLiveUpdate,
-  planStateQuery,
-  planWorkflowId,
-  recordLegalAdviceUpdate,
-  recordOneToOneReviewUpdate,
-  recordReviewUpdate,
-  requestUnscheduledReviewUpdate,
-  rescheduleReviewUpdate,
-  type PlanInput,
-} from '../../workflows/plan-contract';
+import * as contract from '../../workflows/plan-contract';
 import { resolvePlanPolicy } from '../../workflows/plan-policy';
 import { addDays, toDateString } from '../../workflows/working-days';
 import type { AppDeps } from '../deps';
@@ -30,7 +16,7 @@ import { ensure, mayCreatePlan, mayOnPlan, mayReadTeamLists, reportScope, type P
 import { conflict, notFound } from '../http/errors';
 import { startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
-import { documentPaths } from '../openapi/paths';
+import { documentPaths, WRITE_ERRORS } from '../openapi/paths';
 import {
   ActionParams,
   CompleteActionBody,
@@ -56,7 +42,6 @@ import {
 
 const doc = documentPaths('plans');
 const P = '/plans/{planId}';
-const write = [400, 401, 403, 404, 409];
 doc('post', '/plans', 'Record a plan (a draft until it goes live)', { body: CreatePlanBody, okStatus: 201, errors: [400, 401, 403, 409] });
 doc('get', P, 'A plan with its timeline, reviews, decisions and copies', { params: PlanParams, errors: [401, 403, 404] });
 doc('post', `${P}/go-live`, 'Put the plan live: refused while a restrictive measure lacks legal advice', { params: PlanParams, ok: PlanSummary, errors: [401, 403, 404, 409] });
@@ -64,21 +49,26 @@ doc('post', `${P}/measures/{measureId}/legal-advice`, 'Record legal advice for a
   params: MeasureParams,
   body: LegalAdviceBody,
   ok: PlanSummary,
-  errors: write,
+  errors: WRITE_ERRORS,
 });
-doc('post', `${P}/reviews`, 'Record a review and its outcome', { params: PlanParams, body: ReviewBody, ok: PlanSummary, errors: write });
-doc('post', `${P}/review-date`, 'Move the next review (manager)', { params: PlanParams, body: RescheduleBody, ok: PlanSummary, errors: write });
-doc('post', `${P}/unscheduled-reviews`, 'Request an unscheduled review, with evidence', { params: PlanParams, body: UnscheduledRequestBody, okStatus: 201, errors: write });
+doc('post', `${P}/reviews`, 'Record a review and its outcome', { params: PlanParams, body: ReviewBody, ok: PlanSummary, errors: WRITE_ERRORS });
+doc('post', `${P}/review-date`, 'Move the next review (manager)', { params: PlanParams, body: RescheduleBody, ok: PlanSummary, errors: WRITE_ERRORS });
+doc('post', `${P}/unscheduled-reviews`, 'Request an unscheduled review, with evidence', { params: PlanParams, body: UnscheduledRequestBody, okStatus: 201, errors: WRITE_ERRORS });
 doc('post', `${P}/unscheduled-reviews/{requestId}/decision`, 'Decide an unscheduled review request (manager)', {
   params: RequestParams,
   body: UnscheduledDecisionBody,
   ok: PlanSummary,
-  errors: write,
+  errors: WRITE_ERRORS,
 });
-doc('post', `${P}/one-to-one-reviews`, 'Review one-to-one support on its own cycle', { params: PlanParams, body: OneToOneReviewBody, ok: PlanSummary, errors: write });
-doc('post', `${P}/actions/{actionId}/complete`, 'Mark an action complete', { params: ActionParams, body: CompleteActionBody, ok: PlanSummary, errors: write });
-doc('post', `${P}/end`, 'End the plan on one of the three grounds (manager)', { params: PlanParams, body: EndPlanBody, ok: PlanSummary, errors: write });
-doc('post', `${P}/copies`, 'Decide on a copy of the plan for someone; every decision is recorded (manager)', { params: PlanParams, body: CopyBody, okStatus: 201, errors: write });
+doc('post', `${P}/one-to-one-reviews`, 'Review one-to-one support on its own cycle', { params: PlanParams, body: OneToOneReviewBody, ok: PlanSummary, errors: WRITE_ERRORS });
+doc('post', `${P}/actions/{actionId}/complete`, 'Mark an action complete', { params: ActionParams, body: CompleteActionBody, ok: PlanSummary, errors: WRITE_ERRORS });
+doc('post', `${P}/end`, 'End the plan on one of the three grounds (manager)', { params: PlanParams, body: EndPlanBody, ok: PlanSummary, errors: WRITE_ERRORS });
+doc('post', `${P}/copies`, 'Decide on a copy of the plan for someone; every decision is recorded (manager)', {
+  params: PlanParams,
+  body: CopyBody,
+  okStatus: 201,
+  errors: WRITE_ERRORS,
+});
 doc('get', `${P}/copies/{disclosureId}`, 'The copy as given, as an HTML document', { params: CopyParams, okType: 'text/html', errors: [401, 403, 404] });
 doc('get', '/plan-lists/{list}', "A manager's list for their team", { params: ListParams, errors: [400, 401, 403] });
 doc('get', '/reports/plan-outcomes', 'Making Safeguarding Personal and risk outcomes of plans ended in a period; small numbers suppressed', {
@@ -91,7 +81,7 @@ const byOf = (a: Actor): DecisionBy => ({ actorId: a.id, actorRole: a.role });
 
 export function planRoutes({ temporal, db, config }: AppDeps): Router {
   const router = Router();
-  const handleOf = (planId: string) => temporal.workflow.getHandle<typeof planWorkflow>(planWorkflowId(planId));
+  const handleOf = (planId: string) => temporal.workflow.getHandle<typeof planWorkflow>(contract.planWorkflowId(planId));
 
   /** Refuses unless the policy lets this actor do this to this plan. */
   async function ensureMay(actor: Actor, action: PlanAction, planId: string, parties: PlanParties) {
@@ -103,7 +93,7 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
     const { actor, by } = await actingAs(db, actorOf(req));
     const { planId } = parse(PlanParams, req, 'params');
     const handle = handleOf(planId);
-    const state = await temporalCall('Plan', () => handle.query(planStateQuery));
+    const state = await temporalCall('Plan', () => handle.query(contract.planStateQuery));
     await ensureMay(actor, action, planId, { team: state.team, leadPractitionerId: state.contacts.leadPractitioner.id });
     return { actor, by, handle, state, planId };
   }
@@ -131,7 +121,7 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
     const body = parse(CreatePlanBody, req);
     ensure(mayCreatePlan(actor), "Only a team's practitioner or manager records a plan");
     const planId = body.planId ?? randomUUID();
-    const input: PlanInput = {
+    const input: contract.PlanInput = {
       planId,
       team: actor.team!,
       content: body.content,
@@ -143,7 +133,7 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
       policy: resolvePlanPolicy(body.policy),
       indexed: true,
     };
-    await startOnce(temporal, 'Plan', planWorkflow, { workflowId: planWorkflowId(planId), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [input] });
+    await startOnce(temporal, 'Plan', planWorkflow, { workflowId: contract.planWorkflowId(planId), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [input] });
     res.status(201).location(`/plans/${planId}`).json({ planId, status: 'draft', firstReviewDate: body.firstReviewDate });
   });
 
@@ -152,7 +142,7 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
     const { planId } = parse(PlanParams, req, 'params');
     // The workflow answers for a running plan; an ended plan's workflow may be gone, its record is not.
     const state = await handleOf(planId)
-      .query(planStateQuery)
+      .query(contract.planStateQuery)
       .catch((err: unknown) => {
         if (err instanceof WorkflowNotFoundError) return null;
         throw err;
@@ -176,36 +166,38 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
     res.json({ planId, state, record: row ? plan : null, timeline: events, reviews, unscheduledRequests: requests, decisions, copies: disclosures });
   });
 
-  updateRoute('go_live', '/plans/:planId/go-live', NoBody, ({ handle, by }) => handle.executeUpdate(goLiveUpdate, { args: [{ by }] }));
+  updateRoute('go_live', '/plans/:planId/go-live', NoBody, ({ handle, by }) => handle.executeUpdate(contract.goLiveUpdate, { args: [{ by }] }));
   updateRoute('record_legal_advice', '/plans/:planId/measures/:measureId/legal-advice', LegalAdviceBody, ({ handle, by, body, req }) =>
-    handle.executeUpdate(recordLegalAdviceUpdate, { args: [{ measureId: parse(MeasureParams, req, 'params').measureId, advice: body, by }] }),
+    handle.executeUpdate(contract.recordLegalAdviceUpdate, { args: [{ measureId: parse(MeasureParams, req, 'params').measureId, advice: body, by }] }),
   );
-  updateRoute('record_review', '/plans/:planId/reviews', ReviewBody, ({ handle, by, body }) => handle.executeUpdate(recordReviewUpdate, { args: [{ ...body, by }] }));
-  updateRoute('move_review', '/plans/:planId/review-date', RescheduleBody, ({ handle, by, body }) => handle.executeUpdate(rescheduleReviewUpdate, { args: [{ ...body, by }] }));
+  updateRoute('record_review', '/plans/:planId/reviews', ReviewBody, ({ handle, by, body }) => handle.executeUpdate(contract.recordReviewUpdate, { args: [{ ...body, by }] }));
+  updateRoute('move_review', '/plans/:planId/review-date', RescheduleBody, ({ handle, by, body }) =>
+    handle.executeUpdate(contract.rescheduleReviewUpdate, { args: [{ ...body, by }] }),
+  );
   updateRoute(
     'request_unscheduled_review',
     '/plans/:planId/unscheduled-reviews',
     UnscheduledRequestBody,
-    ({ handle, by, body }) => handle.executeUpdate(requestUnscheduledReviewUpdate, { args: [{ ...body, by }] }),
+    ({ handle, by, body }) => handle.executeUpdate(contract.requestUnscheduledReviewUpdate, { args: [{ ...body, by }] }),
     201,
   );
   updateRoute('decide_unscheduled_review', '/plans/:planId/unscheduled-reviews/:requestId/decision', UnscheduledDecisionBody, ({ handle, by, body, req }) =>
-    handle.executeUpdate(decideUnscheduledReviewUpdate, { args: [{ ...body, requestId: parse(RequestParams, req, 'params').requestId, by }] }),
+    handle.executeUpdate(contract.decideUnscheduledReviewUpdate, { args: [{ ...body, requestId: parse(RequestParams, req, 'params').requestId, by }] }),
   );
   updateRoute('review_one_to_one', '/plans/:planId/one-to-one-reviews', OneToOneReviewBody, ({ handle, by, body }) =>
-    handle.executeUpdate(recordOneToOneReviewUpdate, { args: [{ ...body, by }] }),
+    handle.executeUpdate(contract.recordOneToOneReviewUpdate, { args: [{ ...body, by }] }),
   );
   updateRoute('complete_action', '/plans/:planId/actions/:actionId/complete', CompleteActionBody, ({ handle, by, body, req }) =>
-    handle.executeUpdate(completeActionUpdate, { args: [{ ...body, actionId: parse(ActionParams, req, 'params').actionId, by }] }),
+    handle.executeUpdate(contract.completeActionUpdate, { args: [{ ...body, actionId: parse(ActionParams, req, 'params').actionId, by }] }),
   );
-  updateRoute('end', '/plans/:planId/end', EndPlanBody, ({ handle, by, body }) => handle.executeUpdate(endPlanUpdate, { args: [{ ending: body, by }] }));
+  updateRoute('end', '/plans/:planId/end', EndPlanBody, ({ handle, by, body }) => handle.executeUpdate(contract.endPlanUpdate, { args: [{ ending: body, by }] }));
   updateRoute(
     'decide_copy',
     '/plans/:planId/copies',
     CopyBody,
     async ({ handle, by, body, planId }) => {
       const disclosureId = randomUUID();
-      const decision = await handle.executeUpdate(decideCopyUpdate, { args: [{ ...body, disclosureId, by }] });
+      const decision = await handle.executeUpdate(contract.decideCopyUpdate, { args: [{ ...body, disclosureId, by }] });
       return { disclosureId, decision, document: decision.outcome === 'refused' ? null : `/plans/${planId}/copies/${disclosureId}` };
     },
     201,

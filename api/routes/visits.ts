@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { SignalDefinition, WorkflowHandle } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
+import type { z } from 'zod';
 import { verifyAckToken, type AckClaim } from '../../lib/ack-links';
 import { audit } from '../../lib/audit';
 import { hashDuressCode } from '../../lib/duress-code';
@@ -8,17 +9,22 @@ import { subjectTimeZone } from '../../lib/time-zone';
 import { visitRowData } from '../../activities/visits';
 import { visitWorkflow } from '../../workflows/visit';
 import {
+  acknowledgeRefusal,
   acknowledgeSignal,
+  checkInRefusal,
   checkInSignal,
+  checkOutRefusal,
   checkOutSignal,
   extendUpdate,
   firstVisitState,
   raiseRedFlagSignal,
+  redFlagRefusal,
   resolveIncidentUpdate,
   visitRowOf,
   visitStateQuery,
   visitWorkflowId,
   workerView,
+  type CheckInRequest,
   type Owner,
   type VisitActor,
   type VisitInput,
@@ -35,7 +41,7 @@ import { AppError, conflict, notFound } from '../http/errors';
 import { startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
 import { ackOfferPage, ackRefusedPage, ackTakenPage, imOkDonePage, imOkOfferPage } from './pages';
-import { documentPaths } from '../openapi/paths';
+import { documentPaths, WRITE_ERRORS } from '../openapi/paths';
 import {
   AckParams,
   Accepted,
@@ -62,49 +68,32 @@ const updateVisit = <T>(call: () => Promise<T>): Promise<T> =>
 const actorFor = (a: Actor, part: string = a.role): VisitActor => ({ id: a.id, role: part, ...(a.name ? { name: a.name } : {}) });
 
 const doc = documentPaths('visits');
+/** A message kept the moment Temporal has it and acted on by the visit: answered 202. */
+const documentAccepted = (path: string, summary: string, parts: { params: z.ZodObject; body?: z.ZodType; errors: number[] }) =>
+  doc('post', path, summary, { ...parts, ok: Accepted, okStatus: 202 });
 
 const P = '/visits/{visitId}';
 doc('post', '/visits', 'Start a visit now, or schedule one ahead', { body: StartVisitBody, okStatus: 201, errors: [400, 401, 403, 409] });
 doc('get', '/visits', "List visits by status: a manager's team, or a worker's own", { query: ListVisitsQuery, ok: VisitList, errors: [400, 401, 403] });
 doc('get', P, 'A visit with its timeline', { params: VisitParams, ok: VisitView, errors: [401, 403, 404] });
-doc('post', `${P}/check-in`, 'Check in (the first check-in starts a scheduled visit): kept at once, acted on by the visit', {
+documentAccepted(`${P}/check-in`, 'Check in (the first check-in starts a scheduled visit): kept at once, acted on by the visit', {
   params: VisitParams,
   body: CheckInBody,
-  ok: Accepted,
-  okStatus: 202,
-  errors: [400, 401, 403, 404, 409],
+  errors: WRITE_ERRORS,
 });
-doc('post', `${P}/extend`, 'Running late: a new expected end time, within policy', { params: VisitParams, body: ExtendBody, errors: [400, 401, 403, 404, 409] });
-doc('post', `${P}/check-out`, 'End the visit safe: kept at once, acted on by the visit', {
-  params: VisitParams,
-  body: CheckInBody,
-  ok: Accepted,
-  okStatus: 202,
-  errors: [400, 401, 403, 404, 409],
-});
-doc('post', `${P}/red-flag`, 'Raise a red flag: kept at once, even with no worker running; buddy and manager are alerted', {
+doc('post', `${P}/extend`, 'Running late: a new expected end time, within policy', { params: VisitParams, body: ExtendBody, errors: WRITE_ERRORS });
+documentAccepted(`${P}/check-out`, 'End the visit safe: kept at once, acted on by the visit', { params: VisitParams, body: CheckInBody, errors: WRITE_ERRORS });
+documentAccepted(`${P}/red-flag`, 'Raise a red flag: kept at once, even with no worker running; buddy and manager are alerted', {
   params: VisitParams,
   body: RedFlagBody,
-  ok: Accepted,
-  okStatus: 202,
-  errors: [400, 401, 403, 404, 409],
+  errors: WRITE_ERRORS,
 });
-doc('post', `${P}/acknowledge`, 'Take charge of the alert under way, or of an overdue visit', { params: VisitParams, ok: Accepted, okStatus: 202, errors: [401, 403, 404, 409] });
-doc('post', `${P}/resolve`, 'Resolve the open incident with an outcome and rationale (manager)', { params: VisitParams, body: ResolveBody, errors: [400, 401, 403, 404, 409] });
+documentAccepted(`${P}/acknowledge`, 'Take charge of the alert under way, or of an overdue visit', { params: VisitParams, errors: [401, 403, 404, 409] });
+doc('post', `${P}/resolve`, 'Resolve the open incident with an outcome and rationale (manager)', { params: VisitParams, body: ResolveBody, errors: WRITE_ERRORS });
 doc('get', '/visits/ack/{token}', 'The page behind an acknowledgement link (changes nothing)', { params: AckParams, errors: [400, 403, 410] });
-doc('post', '/visits/ack/{token}', 'Take charge through a signed, single-use, expiring link', {
-  params: AckParams,
-  ok: Accepted,
-  okStatus: 202,
-  errors: [400, 403, 404, 409, 410],
-});
+documentAccepted('/visits/ack/{token}', 'Take charge through a signed, single-use, expiring link', { params: AckParams, errors: [400, 403, 404, 409, 410] });
 doc('get', '/visits/ok/{token}', "The page behind a worker's I'm OK link (changes nothing)", { params: AckParams, errors: [400, 403, 404, 410] });
-doc('post', '/visits/ok/{token}', "Check in through the signed, single-use I'm OK link of a reminder or alert", {
-  params: AckParams,
-  ok: Accepted,
-  okStatus: 202,
-  errors: [400, 403, 404, 409, 410],
-});
+documentAccepted('/visits/ok/{token}', "Check in through the signed, single-use I'm OK link of a reminder or alert", { params: AckParams, errors: [400, 403, 404, 409, 410] });
 
 /** The visit as last recorded, seen at `nowMs`: past its deadline with nothing under way, it is overdue. */
 function seenAt(state: VisitState, nowMs: number): VisitState {
@@ -246,12 +235,7 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
       .catch(() => null);
 
   /** Why a take-charge would be refused, judged from the row; the workflow decides a race the row cannot see. */
-  function ackRefusal(state: VisitState): string | null {
-    const owner = state.alert?.owner;
-    if (owner) return `Already acknowledged by ${owner.name} (${owner.role}) at ${owner.at}`;
-    if (!state.alert && state.status !== 'overdue') return 'There is no alert to acknowledge';
-    return null;
-  }
+  const ackRefusal = (state: VisitState) => acknowledgeRefusal(state, state.status === 'overdue');
 
   /** An ack link's claim for a page, or null once the refusal was sent: whoever opens a link is a person in a browser. */
   function claimForPage(req: Request, res: Response): AckClaim | null {
@@ -320,7 +304,7 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     const claim = claimOf(req);
     const token = await tokenOf(claim, 'im-ok');
     const { row, state } = await recorded(claim.visitId);
-    const refused = token.usedAt ? 'This link has already been used' : state.phase === 'ended' ? VISIT_CLOSED : null;
+    const refused = token.usedAt ? 'This link has already been used' : checkInRefusal(state);
     if (refused) return refuseLink(req, res, refused, null);
     await spend(token.id, 'worker', () => handleOf(claim.visitId).signal(checkInSignal, { actor: { id: row.workerId, role: 'worker', name: token.recipient } }));
     res.status(202).format({
@@ -340,41 +324,38 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     });
   });
 
-  // The same checks and the same answer for both, whatever the code: a duress code behaves like any other on the worker's screen.
-  router.post('/visits/:visitId/check-in', async (req, res) => {
-    const { actor, handle, state, visitId } = await authorised(req, 'work');
-    const { code } = parse(CheckInBody, req);
-    if (state.phase === 'ended') throw conflict(VISIT_CLOSED);
-    await accept(res, visitId, 'check-in', () => handle.signal(checkInSignal, { actor, codeHash: code && hashDuressCode(code, config.LINK_SIGNING_SECRET) }));
-  });
+  /** A message the visit keeps the moment Temporal has it: refused with 409 when its row already shows why. */
+  function signalRoute<M>(
+    action: string,
+    access: VisitAction,
+    signal: SignalDefinition<[M]>,
+    message: (req: Request, actor: VisitActor) => M,
+    refusal: (s: VisitState) => string | null,
+  ) {
+    router.post(`/visits/:visitId/${action}`, async (req, res) => {
+      const { actor, handle, state, visitId } = await authorised(req, access);
+      const sent = message(req, actor);
+      const refused = refusal(state);
+      if (refused) throw conflict(refused);
+      await accept(res, visitId, action, () => handle.signal(signal, sent));
+    });
+  }
 
-  router.post('/visits/:visitId/check-out', async (req, res) => {
-    const { actor, handle, state, visitId } = await authorised(req, 'work');
+  // The same checks and the same answer for both, whatever the code: a duress code behaves like any other on the worker's screen.
+  const withCode = (req: Request, actor: VisitActor): CheckInRequest => {
     const { code } = parse(CheckInBody, req);
-    if (state.phase === 'scheduled') throw conflict('The visit has not started; check in first');
-    if (state.phase === 'ended') throw conflict('The visit is already closed');
-    await accept(res, visitId, 'check-out', () => handle.signal(checkOutSignal, { actor, codeHash: code && hashDuressCode(code, config.LINK_SIGNING_SECRET) }));
-  });
+    return { actor, codeHash: code && hashDuressCode(code, config.LINK_SIGNING_SECRET) };
+  };
+  signalRoute('check-in', 'work', checkInSignal, withCode, checkInRefusal);
+  signalRoute('check-out', 'work', checkOutSignal, withCode, checkOutRefusal);
+  signalRoute('red-flag', 'raise_red_flag', raiseRedFlagSignal, (req, actor) => ({ actor, reason: parse(RedFlagBody, req).reason }), redFlagRefusal);
+  signalRoute('acknowledge', 'acknowledge', acknowledgeSignal, (_req, actor) => ({ actor, via: 'api' as const }), ackRefusal);
 
   router.post('/visits/:visitId/extend', async (req, res) => {
     const { actor, handle } = await authorised(req, 'work');
     const body = parse(ExtendBody, req);
     const eta = new Date(body.eta).toISOString();
     res.json(await updateVisit(() => handle.executeUpdate(extendUpdate, { args: [{ actor, eta, reason: body.reason }] })));
-  });
-
-  router.post('/visits/:visitId/red-flag', async (req, res) => {
-    const { actor, handle, state, visitId } = await authorised(req, 'raise_red_flag');
-    const { reason } = parse(RedFlagBody, req);
-    if (state.phase === 'ended' && !state.incident) throw conflict('The visit is closed');
-    await accept(res, visitId, 'red-flag', () => handle.signal(raiseRedFlagSignal, { actor, reason }));
-  });
-
-  router.post('/visits/:visitId/acknowledge', async (req, res) => {
-    const { actor, handle, state, visitId } = await authorised(req, 'acknowledge');
-    const refused = ackRefusal(state);
-    if (refused) throw conflict(refused);
-    await accept(res, visitId, 'acknowledge', () => handle.signal(acknowledgeSignal, { actor, via: 'api' }));
   });
 
   router.post('/visits/:visitId/resolve', async (req, res) => {

@@ -2,16 +2,13 @@ import { z } from 'zod';
 import { CONTACT_OUTCOMES, CONVERSION_REASONS } from '../../domain/msp/declined-support';
 import { WITHOUT_CONSENT_GROUNDS } from '../../domain/msp/without-consent';
 import { registry } from '../openapi/registry';
-
-const text = (max = 4000) => z.string().trim().min(1).max(max);
-const id = z.string().trim().min(1).max(64);
-const StaffContact = z.object({ id, email: z.email().max(200) });
+import { id, retryId, staffContact, text } from './common';
 
 export const CreateDeclinedSupportBody = registry.register(
   'DeclinedSupport',
   z.object({
-    caseId: z.uuid().optional().openapi({ description: 'Lets a client retry safely: the same id is refused the second time' }),
-    leadPractitioner: StaffContact,
+    caseId: retryId,
+    leadPractitioner: z.object(staffContact),
     refusal: z.object({
       declined: text().openapi({ description: 'The plan or intervention the adult declined' }),
       optionsExplained: text(),

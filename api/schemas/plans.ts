@@ -5,9 +5,8 @@ import { RESTRICTIVE_TYPES } from '../../domain/plan/types';
 import { UNSCHEDULED_DECISIONS, UNSCHEDULED_REASONS } from '../../workflows/plan-contract';
 import { toDateString } from '../../workflows/working-days';
 import { registry } from '../openapi/registry';
+import { id, retryId, staffContact, text } from './common';
 
-const text = (max = 4000) => z.string().trim().min(1).max(max);
-const id = z.string().trim().min(1).max(64);
 const date = z.iso.date();
 /** A date the plan will act on: refused when already past, so nothing is scheduled into history. */
 const futureDate = date.refine((d) => d >= toDateString(Date.now()), 'cannot be before today');
@@ -72,12 +71,12 @@ export const PlanContent = registry.register(
   }),
 );
 
-const StaffContact = z.strictObject({ id, email: z.email().max(200) });
+const StaffContact = z.strictObject(staffContact);
 
 export const CreatePlanBody = registry.register(
   'CreatePlan',
   z.strictObject({
-    planId: z.uuid().optional().openapi({ description: 'Lets a client retry safely: the same id is refused the second time' }),
+    planId: retryId,
     content: PlanContent,
     consent: Consent,
     contacts: z.strictObject({ leadPractitioner: StaffContact, manager: StaffContact, safeguardingLead: StaffContact }),

@@ -19,6 +19,17 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
+/** What the API is built from in tests: the test servers' client, database and mail, silent logs. */
+export function testAppDeps(env: TestWorkflowEnvironment, harness: Harness, logName = 'api-test'): AppDeps {
+  return {
+    config: { TEMPORAL_TASK_QUEUE: harness.taskQueue, TEMPORAL_NAMESPACE: env.namespace ?? 'default', PUBLIC_URL, LINK_SIGNING_SECRET: LINK_SECRET, ...testPayloadKeys() },
+    temporal: env.client,
+    db: harness.db,
+    channel: harness.channel,
+    log: createLogger(logName, { level: 'silent', env: 'production' }),
+  };
+}
+
 export async function startApi(): Promise<ApiHarness> {
   const env = await connectDevServer();
   const harness = await createHarness();
@@ -26,13 +37,7 @@ export async function startApi(): Promise<ApiHarness> {
   const running = worker.run();
   // As the worker process does (worker/main.ts).
   const chainer = startAuditChainer(harness.db);
-  const deps: AppDeps = {
-    config: { TEMPORAL_TASK_QUEUE: harness.taskQueue, TEMPORAL_NAMESPACE: env.namespace ?? 'default', PUBLIC_URL, LINK_SIGNING_SECRET: LINK_SECRET, ...testPayloadKeys() },
-    temporal: env.client,
-    db: harness.db,
-    channel: harness.channel,
-    log: createLogger('api-test', { level: 'silent', env: 'production' }),
-  };
+  const deps = testAppDeps(env, harness);
   return {
     env,
     harness,
@@ -97,3 +102,14 @@ export function as(id: string, role: string, team?: string, profile: Profile = {
   if (!tokens.has(key)) tokens.set(key, signUp(id, role, team, undefined, profile));
   return tokens.get(key)!;
 }
+
+/** Personal data a test puts through the service under `tag`, to look for where it must not be. */
+export const personalDataOf = (tag: string) => ({
+  workerName: `Wendy Worker-${tag}`,
+  workerEmail: `worker-${tag}@example.org`,
+  buddyName: `Bob Buddy-${tag}`,
+  buddyEmail: `buddy-${tag}@example.org`,
+  address: `3 Mill Lane ${tag}, York YO1 7HH`,
+  redFlag: `Raised voices next door ${tag}`,
+  planText: `Nephew takes her pension ${tag}`,
+});

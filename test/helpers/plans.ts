@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import request from 'supertest';
 import type { ReviewOutcome, ReviewRecord } from '../../domain/plan/reviews';
 import type { DecisionBy, Measure, PlanContent } from '../../domain/plan/types';
 import { planWorkflow } from '../../workflows/plan';
@@ -45,6 +46,30 @@ export function planContent(overrides: Partial<PlanContent> = {}): PlanContent {
 }
 
 /** A restrictive measure lacking legal advice, to prove a plan cannot go live with it. */
+/** A plan recorded by the practitioner and put live by the manager through the API (an app, or a running API's URL). */
+export async function livePlanThroughApi(api: Parameters<typeof request>[0], practitioner: { authorization: string }, manager: { authorization: string }): Promise<string> {
+  const created = await request(api)
+    .post('/plans')
+    .set(practitioner)
+    .send({
+      content: planContent(),
+      consent: { basis: 'given', capacityConfirmed: true },
+      contacts,
+      firstReviewDate: addDays(toDateString(Date.now()), 30),
+      benefitRationale: 'On-going risk of financial abuse; the adult wants a plan',
+    })
+    .expect(201);
+  await request(api).post(`/plans/${created.body.planId}/go-live`).set(manager).expect(200);
+  return created.body.planId;
+}
+
+/** The plan contacts with a lead practitioner and a manager of a test file's own: user accounts (and their teams) are shared by the whole run. */
+export const ownPlanContacts = (tag: string) => ({
+  ...contacts,
+  leadPractitioner: { id: `prac-${tag}`, email: `lead-${tag}@example.org` },
+  manager: { id: `mgr-${tag}`, email: `manager-${tag}@example.org` },
+});
+
 export const supervisedContact: Measure = { id: 'm3', kind: 'proactive', type: 'supervise_contact', description: 'Visits by the nephew are supervised' };
 
 export function planInput(nowMs: number, overrides: Partial<PlanInput> = {}): PlanInput {

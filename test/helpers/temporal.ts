@@ -96,6 +96,25 @@ export function replayOptions(): { workflowBundle: { codePath: string }; dataCon
   return { workflowBundle: { codePath: required('WORKFLOW_BUNDLE_PATH') }, dataConverter: dataConverter(testPayloadKeys()) };
 }
 
+/** Starts a one-input workflow on a suite's task queue. */
+export function startOnSuite<I, R>(suite: { env: TestWorkflowEnvironment; harness: Harness }, workflow: (input: I) => Promise<R>, workflowId: string, input: I) {
+  return suite.env.client.workflow.start(workflow, { workflowId, taskQueue: suite.harness.taskQueue, args: [input] });
+}
+
+/** A server and real dependencies for the tests of one describe block, which run their own workers. */
+export function serversSuite(start: () => Promise<TestWorkflowEnvironment>): { env: TestWorkflowEnvironment; harness: Harness } {
+  const suite = { env: undefined as never as TestWorkflowEnvironment, harness: undefined as never as Harness };
+  beforeAll(async () => {
+    suite.env = await start();
+    suite.harness = await createHarness();
+  });
+  afterAll(async () => {
+    await suite.harness?.close();
+    await suite.env?.teardown();
+  });
+  return suite;
+}
+
 /** A time-skipping server, real dependencies and a running worker for the tests of one describe block. */
 export function timeSkippingSuite(overrides?: Parameters<typeof createHarness>[0]): { env: TestWorkflowEnvironment; harness: Harness } {
   let worker: Worker | undefined;

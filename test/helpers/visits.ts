@@ -12,6 +12,10 @@ import { createHarness, timeSkippingSuite, type Harness } from './temporal';
 
 export const MIN = 60_000;
 
+/** A request from the visit's worker, or its manager: the actor part of every message body. */
+export const asWorker = (input: VisitInput) => ({ actor: { id: input.worker.id, role: 'worker', name: input.worker.name } });
+export const asManager = (input: VisitInput) => ({ actor: { id: input.manager.id, role: 'manager', name: input.manager.name } });
+
 /** A visit whose every contact has an address of its own, so tests sharing one SMTP sink never mix mail. */
 export function visitInput(options: { risk?: RiskLevel; policy?: PolicyOverrides; startMs: number; etaInMs?: number } & Partial<Omit<VisitInput, 'policy'>>) {
   const { risk = 'high', policy: overrides, startMs, etaInMs = 60 * MIN, ...rest } = options;

@@ -1,0 +1,413 @@
+// What the visit workflow and its frozen pre-'visit-v2' version do alike: records, sends,
+// the worker being heard from, alarms, taking charge, and the extend and resolve handlers.
+// Histories of both replay against this code (test/visit-replay.test.ts): a change here must
+// keep the commands of each.
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type SignalDefinition,
+} from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { Activities } from '../activities';
+import type { VisitEventRecord } from '../activities/visits';
+import { SA } from '../config/search-attributes';
+import { VISIT_ALERT_OPTIONS } from './activity-options';
+import {
+  checkInRefusal,
+  checkInSignal,
+  checkOutRefusal,
+  checkOutSignal,
+  extendUpdate,
+  extensionRefusal,
+  raiseRedFlagSignal,
+  redFlagRefusal,
+  resolveIncidentUpdate,
+  visitRowOf,
+  visitStateQuery,
+  workerView,
+  type AcknowledgeRequest,
+  type CheckInRequest,
+  type Contact,
+  type IncidentReason,
+  type Owner,
+  type RedFlagRequest,
+  type VisitActor,
+  type VisitInput,
+  type VisitMemory,
+  type VisitState,
+  type VisitStatus,
+} from './visit-contract';
+import { visitDetails, visitNotice } from './visit-notices';
+import type { ContactRole } from './visit-policy';
+
+export const SYSTEM: VisitActor = { id: 'carewatch', role: 'system' };
+
+export const RECORD_OPTIONS = {
+  startToCloseTimeout: '30 seconds',
+  // Capped short: the visit's timers wait behind a record that is retrying, so it resumes within seconds of the database's return.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '3 seconds' },
+} as const;
+// A record is one short database write: as a local activity it costs one marker event in the
+// workflow task already under way, instead of three history events, a task-queue round trip
+// and a workflow task of its own (README "Performance").
+export const { recordVisitEvent: recordVisitEventLocally } = proxyLocalActivities<Activities>(RECORD_OPTIONS);
+const { notifyVisitContact } = proxyActivities<Activities>(VISIT_ALERT_OPTIONS);
+
+/** Refuses an update: the caller gets the reason, history gets nothing. */
+export const reject = (message: string) => {
+  throw ApplicationFailure.nonRetryable(message, 'InvalidTransition');
+};
+export const iso = (ms: number) => new Date(ms).toISOString();
+const ALARM_EVENTS = new Set(['duress-code-used', 'alert-sent', 'acknowledged', 'incident-resolved', 'notification-failed', 'request-declined']);
+const GRAVITY: Record<IncidentReason, number> = { 'not-started': 0, 'missed-deadline': 0, 'red-flag': 1, duress: 2 };
+
+/** What a visit remembers that both workflows use; the rest of `VisitMemory` is the current workflow's own. */
+export type SharedMemory = Pick<VisitMemory, 'seq' | 'awaitingWorker' | 'duressRaised' | 'indexed'>;
+
+/** Where the two workflows differ in what the shared steps touch. */
+export interface VisitHooks {
+  /** The deadline written to search attributes. */
+  indexedDeadline: () => string | null;
+  /** Writes one event row. */
+  recordEvent: (event: VisitEventRecord) => Promise<void>;
+  /** Whether an open visit shows as overdue (only the legacy visit records it). */
+  overdue?: () => boolean;
+  /** Starts an alarm's alert and whatever walks it. */
+  startAlarm: (reason: 'red-flag' | 'duress') => void;
+  /** What else the workflow forgets when the worker is heard from (`stoodDown`: a missed-deadline alert ended). */
+  workerHeard: (stoodDown: boolean) => void;
+  /** What else the workflow forgets when an incident is resolved. */
+  resolved: () => void;
+  /** Whether those alerted hear of the resolution. */
+  announcesResolution: () => boolean;
+}
+
+/** What a workflow does with a message it refuses. */
+type Refused = (actor: VisitActor, request: string, reason: string) => void;
+
+/** The steps both visit workflows share, over one visit's state and memory. */
+export function visitCore(input: VisitInput, state: VisitState, memory: SharedMemory, hooks: VisitHooks) {
+  const { policy } = input;
+  const workflowId = workflowInfo().workflowId;
+  /** Bumped by every recorded decision: waits end when it moves. */
+  let changes = 0;
+  const inFlight = new Set<Promise<unknown>>();
+  const contacts: Record<ContactRole, Contact> = { worker: input.worker, buddy: input.buddy, manager: input.manager, emergency: input.emergencyContact };
+  const now = () => iso(Date.now());
+
+  function statusNow(): VisitStatus {
+    if (state.alert && !state.alert.owner) return 'escalating';
+    if (state.incident) return 'incident';
+    if (state.phase === 'scheduled') return 'scheduled';
+    if (state.phase === 'ended') return 'closed';
+    return hooks.overdue?.() ? 'overdue' : 'open';
+  }
+
+  function dueMs(): number {
+    const eta = Date.parse(state.eta);
+    if (policy.checkInIntervalMs === null) return eta;
+    return Math.min(Date.parse(state.lastCheckInAt ?? state.startedAt ?? input.eta) + policy.checkInIntervalMs, eta);
+  }
+
+  function track(promise: Promise<unknown>): void {
+    // Sends and records run beside the timers; a failure is recorded, never thrown into the workflow.
+    const settled = promise.catch(() => undefined).finally(() => inFlight.delete(settled));
+    inFlight.add(settled);
+  }
+
+  /**
+   * Search attributes are written only when what an operator filters on changes (status,
+   * escalation level, the deadline): every upsert is a history event.
+   */
+  function index(extra: SearchAttributeUpdatePair[] = []): void {
+    if (input.searchAttributes === false) return;
+    const deadline = hooks.indexedDeadline();
+    const indexed = `${state.status}|${state.escalationLevel}|${deadline}`;
+    if (indexed === memory.indexed && !extra.length) return;
+    memory.indexed = indexed;
+    upsertSearchAttributes([
+      ...extra,
+      { key: SA.status, value: state.status },
+      { key: SA.escalationLevel, value: state.escalationLevel },
+      { key: SA.nextDeadline, value: deadline ? new Date(deadline) : null },
+    ]);
+  }
+
+  /** Records a decision and brings status, search attributes and the row up to date. */
+  function record(type: string, actor: VisitActor, details: { reason?: string; data?: Record<string, unknown> } = {}): number {
+    changes++;
+    state.status = statusNow();
+    state.nextDueAt = state.phase === 'in-progress' ? iso(dueMs()) : null;
+    index();
+    const seq = ++memory.seq;
+    track(
+      hooks.recordEvent({
+        seq,
+        type,
+        actor: { id: actor.id, role: actor.role },
+        at: now(),
+        reason: details.reason,
+        data: details.data,
+        visibleToWorker: !(memory.duressRaised && ALARM_EVENTS.has(type)),
+        visit: visitRowOf(input, state, workflowId),
+      }),
+    );
+    return seq;
+  }
+
+  const details = () => visitDetails(input, state, state.phase === 'in-progress' ? iso(dueMs()) : null);
+
+  /** Sends without waiting: the ladder keeps its times even when the relay is down. */
+  function notify(roles: ContactRole[], template: string, eventSeq: number, extra: Record<string, unknown> = {}, withAck = false): void {
+    for (const role of roles) {
+      const notice = visitNotice(input, workflowId, { role, contact: contacts[role] }, { template, eventSeq, data: { ...details(), ...extra }, withAck });
+      track(
+        notifyVisitContact(notice).catch((err: unknown) => {
+          record('notification-failed', SYSTEM, { reason: err instanceof Error ? err.message : String(err), data: { role, template, idempotencyKey: notice.idempotencyKey } });
+        }),
+      );
+    }
+  }
+
+  const addRoles = (list: ContactRole[], roles: ContactRole[]) => {
+    for (const role of roles) if (!list.includes(role)) list.push(role);
+  };
+
+  function openIncident(reason: IncidentReason): void {
+    state.incident ??= { reason, openedAt: now(), owner: null, alerted: [] };
+  }
+
+  /** A name for whoever acted: the one they gave, else the contact they are, else their id. */
+  function nameOf(actor: VisitActor): string {
+    return actor.name ?? Object.values(contacts).find((c) => c.id === actor.id)?.name ?? actor.id;
+  }
+
+  function startAlert(reason: IncidentReason): void {
+    state.alert = { reason, startedAt: now(), alerted: [], owner: null };
+    memory.awaitingWorker = true;
+  }
+
+  /** One step of a ladder: who it reaches is recorded, the responders among them open the incident. */
+  function alertStep(template: { responders: string; worker: string }, notifyRoles: ContactRole[], step: number, repeat: number): void {
+    const alert = state.alert!;
+    state.escalationLevel = step;
+    addRoles(alert.alerted, notifyRoles);
+    const responders = notifyRoles.filter((r) => r !== 'worker');
+    if (responders.length) {
+      openIncident(alert.reason);
+      addRoles(state.incident!.alerted, responders);
+    }
+    const eventSeq = record('alert-sent', SYSTEM, { reason: alert.reason, data: { step, repeat, notify: notifyRoles } });
+    const about = { step, repeat, reason: alert.reason };
+    notify(
+      notifyRoles.filter((r) => r === 'worker'),
+      template.worker,
+      eventSeq,
+      about,
+    );
+    notify(responders, template.responders, eventSeq, about, true);
+  }
+
+  /** Worker heard from: a missed-deadline alert stands down and everyone alerted hears so. */
+  function workerHeard(actor: VisitActor, type: string, data: Record<string, unknown>): void {
+    memory.awaitingWorker = false;
+    const standingDown = state.alert && state.alert.reason !== 'red-flag' && state.alert.reason !== 'duress' ? state.alert : null;
+    if (standingDown) {
+      state.alert = null;
+      state.escalationLevel = 0;
+    }
+    hooks.workerHeard(!!standingDown);
+    const eventSeq = record(type, actor, { data });
+    const others = standingDown?.alerted.filter((r) => r !== 'worker') ?? [];
+    if (others.length) notify(others, 'visit-all-clear', eventSeq, { how: type });
+  }
+
+  function raiseRedFlag(actor: VisitActor, reason: 'red-flag' | 'duress', why: string): void {
+    hooks.startAlarm(reason);
+    openIncident(reason);
+    // The gravest reason names the incident; a duress one must stay hidden from the worker's screen.
+    if (GRAVITY[reason] > GRAVITY[state.incident!.reason]) state.incident!.reason = reason;
+    memory.duressRaised ||= reason === 'duress';
+    record(reason === 'duress' ? 'duress-code-used' : 'red-flag-raised', actor, { reason: why });
+  }
+
+  /** The worker is there: a scheduled visit starts at the first word from them. */
+  function startIfScheduled(): void {
+    if (state.phase !== 'scheduled') return;
+    state.phase = 'in-progress';
+    state.startedAt = now();
+  }
+
+  /** A check-in or check-out: with the duress code it is recorded as given and raises a silent red flag. */
+  function heardFromWorker(req: CheckInRequest, type: 'checked-in' | 'checked-out', where: 'check-in' | 'check-out'): void {
+    if (req.codeHash && input.duressCodeHash && req.codeHash === input.duressCodeHash) {
+      record(type, req.actor);
+      raiseRedFlag(req.actor, 'duress', `Duress code entered at ${where}`);
+    } else {
+      workerHeard(req.actor, type, {});
+    }
+  }
+
+  function checkIn(req: CheckInRequest): void {
+    startIfScheduled();
+    state.lastCheckInAt = now();
+    heardFromWorker(req, 'checked-in', 'check-in');
+  }
+
+  function checkOut(req: CheckInRequest): void {
+    state.phase = 'ended';
+    state.closedAt = now();
+    state.lastCheckInAt = now();
+    heardFromWorker(req, 'checked-out', 'check-out');
+  }
+
+  function redFlag(req: RedFlagRequest): void {
+    // At any time: someone in danger must not have to check in first.
+    startIfScheduled();
+    raiseRedFlag(req.actor, 'red-flag', req.reason);
+  }
+
+  /** `req.actor` takes charge of `alert`: the ladder's own run stops it; the others alerted hear who. */
+  function takeCharge(alert: NonNullable<VisitState['alert']>, req: AcknowledgeRequest): void {
+    const owner: Owner = { id: req.actor.id, role: req.actor.role, name: nameOf(req.actor), at: now() };
+    alert.owner = owner;
+    openIncident(alert.reason);
+    state.incident!.owner ??= owner;
+    const eventSeq = record('acknowledged', req.actor, { data: { via: req.via } });
+    notify(
+      alert.alerted.filter((r) => r !== 'worker' && r !== req.actor.role),
+      'visit-taken-charge',
+      eventSeq,
+      { ownerName: owner.name, ownerRole: owner.role },
+    );
+  }
+
+  /** A worker's signal acts unless the visit refuses it now; then `refused` hears why. */
+  function setSignalHandler<R extends { actor: VisitActor }>(
+    signal: SignalDefinition<[R]>,
+    request: string,
+    refusal: (s: VisitState) => string | null,
+    act: (req: R) => void,
+    refused: Refused,
+  ): void {
+    setHandler(signal, (req) => {
+      const why = refusal(state);
+      if (why) return refused(req.actor, request, why);
+      act(req);
+    });
+  }
+  const setCheckInHandler = (refused: Refused) => setSignalHandler(checkInSignal, 'check-in', checkInRefusal, checkIn, refused);
+  const setCheckOutHandler = (refused: Refused) => setSignalHandler(checkOutSignal, 'check-out', checkOutRefusal, checkOut, refused);
+  const setRedFlagHandler = (refused: Refused) => setSignalHandler(raiseRedFlagSignal, 'red-flag', redFlagRefusal, redFlag, refused);
+
+  const setStateQueryHandler = () => setHandler(visitStateQuery, () => state);
+
+  function setExtendHandler(): void {
+    setHandler(
+      extendUpdate,
+      (req) => {
+        const addedMs = Date.parse(req.eta) - Date.parse(state.eta);
+        state.extensions = { count: state.extensions.count + 1, totalMs: state.extensions.totalMs + addedMs };
+        const previousEta = state.eta;
+        state.eta = req.eta;
+        workerHeard(req.actor, 'extended', { previousEta, eta: req.eta, extension: state.extensions.count, why: req.reason });
+        if (state.extensions.count >= policy.notifyBuddyFromExtension) {
+          notify(['buddy'], 'visit-extended', memory.seq, { extension: state.extensions.count, why: req.reason, previousEta });
+        }
+        return workerView(state);
+      },
+      {
+        validator: (req) => {
+          const refused = extensionRefusal(state, policy, req.eta, Date.now());
+          if (refused) reject(refused);
+        },
+      },
+    );
+  }
+
+  function setResolveHandler(): void {
+    setHandler(
+      resolveIncidentUpdate,
+      (req) => {
+        const endsVisit = state.phase === 'scheduled' || (state.phase === 'in-progress' && memory.awaitingWorker);
+        const { alerted } = state.incident!;
+        state.incident = null;
+        state.alert = null;
+        state.escalationLevel = 0;
+        // An alarm raised a moment before the resolution is part of what was resolved.
+        hooks.resolved();
+        memory.awaitingWorker = false;
+        state.riskReviewRequested ||= req.reviewRiskAssessment;
+        if (endsVisit) {
+          state.phase = 'ended';
+          state.closedAt = now();
+        }
+        const eventSeq = record('incident-resolved', req.actor, {
+          reason: req.rationale,
+          data: { outcome: req.outcome, reviewRiskAssessment: req.reviewRiskAssessment, visitEnded: endsVisit },
+        });
+        // The worker is never told: a duress alarm must not reach an inbox someone may be watching.
+        if (hooks.announcesResolution()) {
+          notify(alerted, 'visit-resolved', eventSeq, {
+            outcome: req.outcome,
+            rationale: req.rationale,
+            resolverName: nameOf(req.actor),
+            resolverRole: req.actor.role,
+            reviewRiskAssessment: req.reviewRiskAssessment,
+            visitEnded: endsVisit,
+          });
+        }
+        return state;
+      },
+      {
+        validator: (_req) => {
+          if (!state.incident) reject('There is no open incident to resolve');
+        },
+      },
+    );
+  }
+
+  /** The first record of a new visit. */
+  const recordStart = () =>
+    record(state.phase === 'scheduled' ? 'visit-scheduled' : 'visit-started', input.startedBy, {
+      reason: input.safeguards,
+      data: { policy: { ...policy }, plannedStartAt: input.plannedStartAt ?? null },
+    });
+
+  /** Ends the run once every handler and every send and record under way has finished. */
+  async function finish(): Promise<VisitState> {
+    await condition(allHandlersFinished);
+    while (inFlight.size) await Promise.all([...inFlight]);
+    return state;
+  }
+
+  return {
+    changes: () => changes,
+    inFlight,
+    dueMs,
+    index,
+    record,
+    notify,
+    openIncident,
+    startAlert,
+    alertStep,
+    checkIn,
+    checkOut,
+    redFlag,
+    takeCharge,
+    setStateQueryHandler,
+    setCheckInHandler,
+    setCheckOutHandler,
+    setRedFlagHandler,
+    setExtendHandler,
+    setResolveHandler,
+    recordStart,
+    finish,
+  };
+}
