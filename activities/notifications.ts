@@ -12,9 +12,11 @@ import { recipientAtSendTime } from './cover';
 /**
  * How long a claim holds without renewal. The attempt that holds it renews it every third
  * of this for as long as its send is running, however long that is, so only an attempt that
- * died (its process gone) loses its claim to a retry.
+ * died (its process gone) loses its claim to a retry. Short, because the retry of a send held
+ * by a dead worker (after the 10 s heartbeat timeout, workflows/activity-options.ts) waits for
+ * it; each renewal also heartbeats, more often than that timeout.
  */
-const SEND_LEASE_MS = 60_000;
+const SEND_LEASE_MS = 12_000;
 
 /** The failure type of a message the provider refused for good; the workflow is told it, not asked to retry. */
 export const PERMANENT_DELIVERY_FAILURE = 'PermanentDeliveryFailure';
@@ -46,11 +48,12 @@ async function whileLeased<T>(db: Db, deliveryId: string, claimedAt: Date, lease
     const now = new Date();
     const renewed = await db.notificationDelivery.updateMany({ where: { id: deliveryId, status: 'sending', claimedAt: held }, data: { claimedAt: now } });
     if (renewed.count === 1) held = now;
-    heartbeat();
   };
   let renewing = Promise.resolve();
   const timer = setInterval(
     () => {
+      // Apart from the renewal: the attempt is alive even while the database is slow or away, and Temporal must not retry it meanwhile.
+      heartbeat();
       renewing = renewing.then(renew).catch(() => undefined);
     },
     Math.max(1, Math.floor(leaseMs / 3)),
@@ -61,6 +64,23 @@ async function whileLeased<T>(db: Db, deliveryId: string, claimedAt: Date, lease
     clearInterval(timer);
     // A renewal in flight must land before the row is marked sent or failed, not after.
     await renewing;
+  }
+}
+
+/** How long an attempt that sent keeps trying to record it: well inside the sending activity's 3-minute start-to-close. */
+const RECORD_SENT_FOR_MS = 2 * 60_000;
+
+/** Retries `write` every second or so (heartbeating) until it works or RECORD_SENT_FOR_MS is up. */
+async function untilWritten<T>(write: () => Promise<T>): Promise<T> {
+  const until = Date.now() + RECORD_SENT_FOR_MS;
+  for (;;) {
+    try {
+      return await write();
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      heartbeat();
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
   }
 }
 
@@ -133,12 +153,17 @@ export function createNotificationActivities({ db, channel, publicUrl, sendLease
       }
       // Only a failed send may mark the row "failed" (which invites a resend): once the relay
       // took the message, the row is marked sent in one short statement, kept apart from the
-      // audit chain's lock so a busy chain cannot turn a sent alarm into a duplicate.
+      // audit chain's lock so a busy chain cannot turn a sent alarm into a duplicate. The
+      // database may be away right then (a restart): this attempt, which alone knows the
+      // message went, keeps trying, heartbeating, rather than leave the row to a retry that
+      // would send it again.
       const sentAt = new Date();
-      await db.notificationDelivery.update({
-        where: { id: delivery.id },
-        data: { status: 'sent', sentAt, messageId: result.providerId ?? null, lastError: null },
-      });
+      await untilWritten(() =>
+        db.notificationDelivery.update({
+          where: { id: delivery.id },
+          data: { status: 'sent', sentAt, messageId: result.providerId ?? null, lastError: null },
+        }),
+      );
       await auditSent(delivery.id, sentAt);
       return { deliveryId: delivery.id, status: 'sent', sentAt: sentAt.toISOString() };
     },

@@ -33,16 +33,22 @@ export class PermanentDeliveryError extends Error {
 }
 
 export interface EmailChannelOptions {
-  /** Each well below the 1-minute start-to-close of every sending activity, so a hung relay fails the attempt that is waiting on it. */
+  /** Short: a relay that is down or does not greet fails the attempt at once, before any message left. */
   connectionTimeoutMs?: number;
   greetingTimeoutMs?: number;
-  /** Silence on an open connection (the relay stopped answering) for this long fails the send. */
+  /**
+   * Silence on an open connection for this long fails the send. Long, because the silence that
+   * matters comes after the message's final dot: a relay may be committing it (a pre-queue
+   * filter, a slow disk; Postfix allows its filters 100 s), and a client that leaves then and
+   * retries sends a second copy (RFC 1047; RFC 5321 4.5.3.2 asks clients to wait 10 minutes).
+   * The attempt keeps its lease meanwhile, so no retry sends it again.
+   */
   socketTimeoutMs?: number;
   /** Connections kept open to the relay; sends beyond it queue for a free one. */
   maxConnections?: number;
 }
 
-export const EMAIL_TIMEOUTS = { connectionTimeoutMs: 5_000, greetingTimeoutMs: 5_000, socketTimeoutMs: 15_000 } as const;
+export const EMAIL_TIMEOUTS = { connectionTimeoutMs: 5_000, greetingTimeoutMs: 5_000, socketTimeoutMs: 120_000 } as const;
 
 /** SMTP stages whose 5xx answer is about this message or recipient; a 5xx elsewhere (authentication, the sender) is the service's own setup, fixed by an operator and retried. */
 const MESSAGE_STAGES = new Set(['RCPT TO', 'DATA']);

@@ -94,6 +94,30 @@ describe('Sending mail: one pooled connection, its own timeouts, a lease no retr
     await expect(deliveryOf(request)).resolves.toMatchObject({ status: 'sent', attempts: 2 });
   });
 
+  it('When the database is away just as the relay takes the message, then the attempt records it sent once the database answers (heartbeating meanwhile) and no retry sends it again', async () => {
+    let refusals = 2;
+    // The service's PostgreSQL restarting between the relay's 250 and the row's "sent".
+    const away = new Proxy(db.notificationDelivery, {
+      get: (target, key) =>
+        key === 'update'
+          ? (args: { data: { status?: string } }) =>
+              args.data.status === 'sent' && refusals-- > 0 ? Promise.reject(new Error('Connection terminated')) : target.update(args as never)
+          : Reflect.get(target, key),
+    });
+    const flaky = new Proxy(db, { get: (target, key) => (key === 'notificationDelivery' ? away : Reflect.get(target, key)) });
+    const { deliverNotification } = createNotificationActivities({ db: flaky, channel: channel(), publicUrl: PUBLIC_URL });
+    const request = notice();
+    const attempt = new MockActivityEnvironment({ attempt: 1 });
+    let heartbeats = 0;
+    attempt.on('heartbeat', () => heartbeats++);
+    await expect(attempt.run(deliverNotification, request)).resolves.toMatchObject({ status: 'sent' });
+    expect(refusals).toBeLessThan(0);
+    expect(heartbeats).toBeGreaterThanOrEqual(2);
+    await expect(deliveryOf(request)).resolves.toMatchObject({ status: 'sent', attempts: 1 });
+    await expect(deliverNotification(request)).resolves.toMatchObject({ status: 'already-sent' });
+    expect(received(request)).toHaveLength(1);
+  });
+
   it('When the relay answers 550 for the address, then the failure is non-retryable (PermanentDeliveryFailure), recorded on the row and audited, and never retried', async () => {
     const { deliverNotification } = createNotificationActivities({ db, channel: channel(), publicUrl: PUBLIC_URL });
     const address = `nobody-${randomUUID()}@example.org`;

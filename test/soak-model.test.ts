@@ -79,7 +79,7 @@ test('When a plan is reviewed after its first overdue escalation, then its remin
 
 test('When the checker reads a copy twice, a missing alert and a refused address, then it counts one duplicate, one lost, and the 550 as recorded', () => {
   const expectations = visitExpectations(visit([{ kind: 'ack', s: S + 20_500, e: S + 20_800 }]), [], cut);
-  const mail = (id: string, at: number) => ({ to: [], subject: '', text: '', html: '', messageId: `<${id}@carewatch>`, receivedAt: new Date(S + at) });
+  const mail = (id: string, at: number) => ({ to: [], subject: '', text: '', html: '', messageId: `<${id}@carewatch>`, handedAt: new Date(S + at), receivedAt: new Date(S + at) });
   const delivery = (id: string, recipient: string, status = 'sent', lastError: string | null = null) => ({
     id,
     template: 'visit-overdue-worker',

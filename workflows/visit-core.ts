@@ -16,6 +16,7 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities, VisitEventRecord, VisitNotification } from '../activities/contract';
 import { SA } from '../config/search-attributes';
+import { VISIT_ALERT_OPTIONS } from './activity-options';
 import {
   checkInRefusal,
   checkInSignal,
@@ -48,7 +49,8 @@ export const SYSTEM: VisitActor = { id: 'carewatch', role: 'system' };
 
 export const RECORD_OPTIONS = {
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  // Capped short: the visit's timers wait behind a record that is retrying, so it resumes within seconds of the database's return.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '3 seconds' },
 } as const;
 // A record is one short database write: as a local activity it costs one marker event in the
 // workflow task already under way, instead of three history events, a task-queue round trip
@@ -57,11 +59,7 @@ export const { recordVisitEvent: recordVisitEventLocally } = proxyLocalActivitie
 // A send's event whose send gave up is recorded here instead: as an activity, so history
 // names its number (operations/reconcile.ts counts local activities as the events no send carried).
 const { recordVisitEvent: recordVisitEventAfterFailedSend } = proxyActivities<Activities>(RECORD_OPTIONS);
-// Bounded, so a relay outage ends in a recorded failure; the ladder's next alert tries again.
-const { notifyVisitContact } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6 },
-});
+const { notifyVisitContact } = proxyActivities<Activities>(VISIT_ALERT_OPTIONS);
 
 /** Refuses an update: the caller gets the reason, history gets nothing. */
 export const reject = (message: string) => {

@@ -38,11 +38,11 @@ async function decryptPayloads(node: unknown, seen = new Set<unknown>()): Promis
 
 // Histories are kept as base64 protobuf inside JSON: the SDK's proto-JSON converter does not
 // work inside jest's module sandbox, and the binary form round-trips exactly.
-export async function saveHistoryFixture(file: string, workflowId: string, history: temporal.api.history.v1.IHistory): Promise<void> {
+export async function saveHistoryFixture(file: string, workflowId: string, history: temporal.api.history.v1.IHistory, dir = FIXTURES): Promise<void> {
   const copy = History.decode(History.encode(history).finish());
   await decryptPayloads(copy);
   const encoded = Buffer.from(History.encode(copy).finish()).toString('base64');
-  fs.writeFileSync(path.join(FIXTURES, file), `${JSON.stringify({ workflowId, format: 'temporal.api.history.v1.History protobuf, base64', history: encoded }, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, file), `${JSON.stringify({ workflowId, format: 'temporal.api.history.v1.History protobuf, base64', history: encoded }, null, 2)}\n`);
 }
 
 export function loadHistoryFixture(file: string): { workflowId: string; history: temporal.api.history.v1.History } {

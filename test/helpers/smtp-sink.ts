@@ -7,6 +7,9 @@ export interface ReceivedMail {
   text: string;
   html: string;
   messageId: string;
+  /** When the client handed the message over (its data began); a hung or slow relay answers later. */
+  handedAt: Date;
+  /** When the relay took it (answered 250). */
   receivedAt: Date;
 }
 
@@ -28,7 +31,10 @@ export interface SmtpSink {
   holdNextData(ms: number): void;
   /** SMTP connections opened so far. */
   readonly connections: number;
-  /** Holds every message this long before accepting it (a slow relay, or a hung one that still takes it in the end); 0 for none. */
+  /**
+   * Holds every message's answer this long (a slow or hung relay still working on it, before
+   * it takes responsibility with its 250), then takes it if the client is still there; 0 for none.
+   */
   setDelay(ms: number): void;
   /** Addresses refused for good, as `rejectRecipient` set them. */
   readonly refused: ReadonlySet<string>;
@@ -62,19 +68,21 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       callback(code ? Object.assign(new Error(`Mailbox ${address.address} unavailable`), { responseCode: code }) : undefined);
     },
     onData(stream, session, callback) {
+      const handedAt = new Date();
       const once = holdMs;
       holdMs = 0;
       const held = once || delayMs;
       simpleParser(stream)
         .then(async (mail: ParsedMail) => {
           if (held) await new Promise((r) => setTimeout(r, held));
-          if (once && closed.has(session.id)) return;
+          if (held && closed.has(session.id)) return;
           messages.push({
             to: session.envelope.rcptTo.map((r) => r.address),
             subject: mail.subject ?? '',
             text: mail.text ?? '',
             html: typeof mail.html === 'string' ? mail.html : '',
             messageId: mail.messageId ?? '',
+            handedAt,
             receivedAt: new Date(),
           });
           callback();
@@ -82,6 +90,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         .catch(callback);
     },
   });
+  // A client killed mid-session resets its connection; a relay shrugs that off.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as { port: number }).port;
   return {

@@ -12,21 +12,44 @@ import { startEmbeddedPostgres } from '../../infra/embedded-postgres';
 import { deployMigrations } from '../../infra/migrations';
 import { backendFromArgs, NODES, startTemporal, type TemporalBackend } from '../../infra/temporal-backend';
 import { ensureTemporalCli } from '../../infra/temporal-cli';
-import { dynamicConfigArgs, MAX_MEMBERSHIP_PORT, NODE_PORT_NAMES, type NodePorts } from '../../infra/temporal-server-config';
+import { dynamicConfigArgs, NODE_PORT_NAMES, type NodePorts } from '../../infra/temporal-server-config';
 import { temporalDatabaseFromUrl } from '../../infra/temporal-server';
 import { ensureTestServer } from '../../infra/test-server';
 import { newPayloadKey } from '../../lib/codec';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * Test ports come from below the OS's ephemeral range (32768 up, where every outgoing
+ * connection takes its local port) and below 27000 (the bench's default base): a port the OS
+ * handed out and closed again may be given to a connection, or to another test file's
+ * `listen(0)`, before the process it was meant for binds it. That lost a fault test its port.
+ */
+const TEST_PORTS = { from: 20_000, to: 26_999 };
+/** Shared by every test process on the machine (other worktrees too). */
+const RESERVATIONS = path.join(os.tmpdir(), 'carewatch-test-ports');
+/** A claimed port is left alone for at least this long: ample for the process it was claimed for to bind it. */
+const RESERVATION_MS = 10 * 60_000;
+
+/**
+ * Claims `port` for this process: creating its file with `wx` is the lock, in a directory per
+ * reservation period. A claim counts in its period and the next, so a claim is checked in the
+ * neighbouring periods after it is made; if a neighbour holds one too, this one steps back.
+ */
+function reserve(port: number): boolean {
+  const period = Math.floor(Date.now() / RESERVATION_MS);
+  const file = (p: number) => path.join(RESERVATIONS, String(p), String(port));
+  if (fs.existsSync(file(period - 1))) return false;
+  fs.mkdirSync(path.dirname(file(period)), { recursive: true });
+  try {
+    fs.writeFileSync(file(period), String(process.pid), { flag: 'wx' });
+  } catch {
+    return false;
+  }
+  if (fs.existsSync(file(period - 1)) || fs.existsSync(file(period + 1))) {
+    fs.rmSync(file(period), { force: true });
+    return false;
+  }
+  for (const old of fs.readdirSync(RESERVATIONS)) if (Number(old) < period - 1) fs.rmSync(path.join(RESERVATIONS, old), { recursive: true, force: true });
+  return true;
 }
 
 function listens(port: number): Promise<boolean> {
@@ -38,24 +61,20 @@ function listens(port: number): Promise<boolean> {
   });
 }
 
-/** A free port below the OS's ephemeral range: Temporal stores membership ports as a smallint. */
-async function freeLowPort(taken: Set<number>): Promise<number> {
+/** A port no other test process will be given for the next minutes, and free now. Low enough for Temporal's membership ports (a smallint). */
+export async function freePort(): Promise<number> {
   for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * (MAX_MEMBERSHIP_PORT - 20_000));
-    if (!taken.has(port) && (await listens(port))) {
-      taken.add(port);
-      return port;
-    }
+    const port = TEST_PORTS.from + Math.floor(Math.random() * (TEST_PORTS.to - TEST_PORTS.from + 1));
+    if (reserve(port) && (await listens(port))) return port;
   }
 }
 
-/** Each node's nine ports, each one free (not a block: the OS hands them out scattered). */
+/** Each node's nine ports, each one free (not a block: other test files hold ports scattered through the range). */
 export async function freeNodePorts(nodes: number): Promise<NodePorts[]> {
-  const taken = new Set<number>();
   const result: NodePorts[] = [];
   for (let n = 0; n < nodes; n++) {
     const ports: Partial<NodePorts> = {};
-    for (const name of NODE_PORT_NAMES) ports[name] = name.endsWith('Membership') ? await freeLowPort(taken) : await freePort();
+    for (const name of NODE_PORT_NAMES) ports[name] = await freePort();
     result.push(ports as NodePorts);
   }
   return result;

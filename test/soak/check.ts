@@ -42,7 +42,7 @@ export interface CheckInput {
   inHistory: ActionCounts;
   inDatabase: ActionCounts;
   lateBoundMs: number;
-  /** A plan whose owed alarm came later than this, or never, is stalled. */
+  /** A plan whose owed alarm was handed to the relay later than this, or never, is stalled. */
   stallMs: number;
 }
 
@@ -140,7 +140,7 @@ export function check(input: CheckInput): SoakResult {
   for (const [k, owed] of owedBy) {
     const side = sides[owed[0].subjectType];
     if (input.refused.has(owed[0].to.toLowerCase())) continue;
-    const got = (receivedBy.get(k) ?? []).map((c) => c.mail.receivedAt.getTime()).sort((a, b) => a - b);
+    const got = (receivedBy.get(k) ?? []).map((c) => c.mail).sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
     const made = madeBy.get(k)?.length ?? 0;
     let lostHere = 0;
     const due = owed.filter((x) => x.due).sort((a, b) => a.plannedAt - b.plannedAt);
@@ -149,8 +149,8 @@ export function check(input: CheckInput): SoakResult {
     side.unexpected += Math.max(0, got.length - owed.length);
     // Received in order, owed in order: the i-th owed alert is the i-th received.
     due.forEach((x, i) => {
-      const at = got[i];
-      if (at === undefined) {
+      const mail = got[i];
+      if (mail === undefined) {
         side.lost++;
         lostHere++;
         side.lostKeys.push(`${x.subject.slice(0, 8)} ${x.kind} to ${x.to} at ${new Date(x.plannedAt).toISOString().slice(11, 19)}`);
@@ -158,10 +158,12 @@ export function check(input: CheckInput): SoakResult {
         return;
       }
       side.delivered++;
+      const at = mail.receivedAt.getTime();
       const late = at - x.plannedAt;
       (faultBetween(input.faults, x.plannedAt, at) ? side.latenessDuring : side.latenessOutside).push(late);
       if (late > input.lateBoundMs) side.late++;
-      if (x.subjectType === 'plan' && late > input.stallMs) side.stalled.add(x.subject);
+      // A plan stalls when its timetable does: a message handed over on time that the relay then sat on is late, not stalled.
+      if (x.subjectType === 'plan' && mail.handedAt.getTime() - x.plannedAt > input.stallMs) side.stalled.add(x.subject);
     });
     // Deliveries made beyond what arrived account for that many lost; the rest were never sent (the timetable was behind its plan).
     side.lostInDelivery += Math.min(lostHere, Math.max(0, made - got.length));
@@ -220,7 +222,7 @@ function table(v: Side, p: Side, input: CheckInput): string {
     ['… of which never sent (the timetable was behind its plan when stopped, or blocked)', (s) => s.lost - s.lostInDelivery],
     ['unexpected (received beyond what was owed)', (s) => s.unexpected],
     ['sends to refused (550) addresses: recorded failed / all', (s) => `${s.refusedRecorded} / ${s.refusedSends}`],
-    [`plans stalled (an owed alarm > ${seconds(input.stallMs)} s late or never)`, (s) => (s === p ? s.stalled.size : '-')],
+    [`plans stalled (an owed alarm handed to the relay > ${seconds(input.stallMs)} s late, or never)`, (s) => (s === p ? s.stalled.size : '-')],
     ['user actions accepted (2xx)', (s) => s.accepted],
     ['user actions never answered, or 5xx only, after retrying to the end', (s) => s.unanswered],
     ['accepted and in workflow history', (s) => s.inHistory],

@@ -11,7 +11,7 @@ export interface Window {
 /** A fault from its start until the harness had put things back (and the service had time to notice). */
 export interface FaultWindow extends Window {
   name: string;
-  /** No workflow code runs meanwhile (no worker, no server): what fell due then may lose a race with a user's stop. */
+  /** No workflow can act meanwhile (no worker, no server, or no database for its records and sends): what fell due then may lose a race with a user's stop. */
   halts: boolean;
 }
 

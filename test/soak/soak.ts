@@ -1,6 +1,7 @@
 // The soak: hundreds of fast visits and tens of fast plans on the real processes, faults on a
 // schedule, users acting throughout through the API, then one table from the checker.
 import fs from 'node:fs';
+import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { TemporalBackend } from '../../infra/temporal-backend';
 import { planWorkflow } from '../../workflows/plan';
@@ -8,6 +9,7 @@ import { planWorkflowId, type PlanInput } from '../../workflows/plan-contract';
 import { visitWorkflow } from '../../workflows/visit';
 import { visitWorkflowId } from '../../workflows/visit-contract';
 import { addDays, dateStartMs, toDateString } from '../../workflows/working-days';
+import { saveHistoryFixture } from '../helpers/history-fixtures';
 import { planContent, planInput, review } from '../helpers/plans';
 import type { Stack } from '../helpers/processes';
 import { visitInput } from '../helpers/visits';
@@ -106,9 +108,11 @@ const FAULTS: { offset: number; name: string; halts?: boolean; realServer?: bool
       );
     },
   },
+  // Halts too: every record is a local activity in the workflow's task, and every send first writes its delivery row.
   {
     offset: 72_000,
     name: 'service PostgreSQL restarted',
+    halts: true,
     run: (s, until) =>
       restart(
         () => s.stopPostgres(),
@@ -117,7 +121,7 @@ const FAULTS: { offset: number; name: string; halts?: boolean; realServer?: bool
         until,
       ),
   },
-  // Longer than the send lease and the activity's limit: a hung attempt must not end in a second copy.
+  // Longer than the send lease and past a worker kill: an attempt waiting for the relay's answer keeps its claim, and the relay drops what a killed client left.
   {
     offset: 90_000,
     name: 'SMTP relay hung (70 s per message)',
@@ -181,9 +185,15 @@ async function restart(stop: () => Promise<unknown>, start: () => Promise<unknow
   await persist(start, until);
 }
 
+/** What each killed worker wrote, for the dump. */
+const killedWorkerLogs = new WeakMap<Stack, string[]>();
+
 const killWorker = (stack: Stack, until: number) =>
   restart(
-    () => stack.worker.stop('SIGKILL'),
+    async () => {
+      await stack.worker.stop('SIGKILL');
+      killedWorkerLogs.set(stack, [...(killedWorkerLogs.get(stack) ?? []), stack.worker.output()]);
+    },
     () => stack.startWorker(),
     2_000,
     until,
@@ -428,7 +438,7 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
   });
   const expectations = [...visits.flatMap((v) => visitExpectations(v, faults, cut)), ...plans.flatMap((p) => planExpectations(p, faults, cut))];
   if (options.dump) {
-    fs.writeFileSync(`${options.dump}.worker.log`, stack.worker.output());
+    fs.writeFileSync(`${options.dump}.worker.log`, [...(killedWorkerLogs.get(stack) ?? []), stack.worker.output()].join('\n'));
     fs.writeFileSync(`${options.dump}.api.log`, stack.api.output());
   }
   if (options.dump)
@@ -444,7 +454,7 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
           actions,
           expectations,
           deliveries,
-          events: await stack.db.visitEvent.findMany({ select: { visitId: true, seq: true, type: true, at: true, data: true } }),
+          events: await stack.db.visitEvent.findMany({ select: { visitId: true, seq: true, type: true, at: true, reason: true, data: true } }),
           received: stack.smtp.messages.map(({ text: _text, html: _html, ...m }) => m),
         },
         null,
@@ -458,7 +468,7 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
     refused: stack.smtp.refused,
     faults,
     actions,
-    inHistory: await historyCounts(stack, workflowIds),
+    inHistory: await historyCounts(stack, workflowIds, log, options.dump),
     inDatabase: await databaseCounts(stack),
     lateBoundMs: options.lateBoundMs,
     stallMs: 60_000,
@@ -489,8 +499,11 @@ const HISTORY_NAMES: [RegExp, string][] = [
   [/^recordreview/i, 'review'],
 ];
 
-/** Updates accepted and signals received by each workflow, over every run of it (continue-as-new). */
-async function historyCounts(stack: Stack, workflowIds: string[]): Promise<ActionCounts> {
+/**
+ * Updates accepted and signals received by each workflow, over every run of it (continue-as-new);
+ * a workflow task that failed (not one that timed out with a killed worker) is logged with its cause.
+ */
+async function historyCounts(stack: Stack, workflowIds: string[], log: (line: string) => void, dump?: string): Promise<ActionCounts> {
   const counts: ActionCounts = new Map();
   for (const workflowId of workflowIds) {
     const subject = workflowId.replace(/^(visit|plan)-/, '');
@@ -502,6 +515,12 @@ async function historyCounts(stack: Stack, workflowIds: string[]): Promise<Actio
       runId = undefined;
       for (const event of history.events ?? []) {
         runId ||= event.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+        const failed = event.workflowTaskFailedEventAttributes?.failure?.message;
+        if (failed) {
+          log(`${workflowId}: workflow task failed: ${failed.slice(0, 300)}`);
+          // The history itself, decrypted, to replay (`loadHistoryFixture`, `replay`) and see where replay parts from the first run.
+          if (dump) await saveHistoryFixture(`${path.basename(dump)}.${workflowId}.history.json`, workflowId, history, path.dirname(dump));
+        }
         const name = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? event.workflowExecutionSignaledEventAttributes?.signalName;
         const kind = name && HISTORY_NAMES.find(([re]) => re.test(name))?.[1];
         if (kind) kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
