@@ -210,26 +210,12 @@ async function runBackend(
     const client = new Client({ connection, namespace: 'default', dataConverter: dataConverter(stack.payloadKeys) });
     const spreadMs = options.spreadMinutes * 60_000;
     say(`${backend} steady: ${options.visits} visits, deadlines over ${options.spreadMinutes} min, baseline side by side`);
-    const steady = await escalations(
-      stack,
-      client,
-      db,
-      sampler,
-      statements,
-      options,
-      (t0) => Array.from({ length: options.visits }, (_, i) => t0 + (i * spreadMs) / options.visits),
-      true,
-      steadyAheadMs,
-    );
+    const scenario = (deadlines: (t0: number) => number[], sideBySide: boolean, aheadMs: number) =>
+      escalations(stack, client, db, sampler, statements, options, deadlines, sideBySide, aheadMs);
+    const steady = await scenario((t0) => Array.from({ length: options.visits }, (_, i) => t0 + (i * spreadMs) / options.visits), true, steadyAheadMs);
     say(`${backend} burst: ${options.burst} deadlines in one second, ours then the baseline`);
     // Every burst workflow starts before the burst: allow ~25 starts/s (measured on a loaded machine).
-    const burst = await escalations(
-      stack,
-      client,
-      db,
-      sampler,
-      statements,
-      options,
+    const burst = await scenario(
       (t0) => Array.from({ length: options.burst }, (_, i) => t0 + (i * 1000) / options.burst),
       false,
       (options.quick ? 5_000 : 15_000) + options.burst * 40,

@@ -80,124 +80,97 @@ async function persist<T>(what: () => Promise<T>, until: number): Promise<T> {
   }
 }
 
-const FAULTS: { offset: number; name: string; halts?: boolean; realServer?: boolean; run(stack: Stack, until: number, cycle: number): Promise<void> }[] = [
-  {
-    offset: 20_000,
-    name: 'SMTP relay down (421)',
-    run: (s) =>
-      window(
-        () => s.smtp.setDown(true),
-        () => s.smtp.setDown(false),
-        20_000,
-      ),
+type FaultRun = (stack: Stack, until: number, cycle: number) => Promise<void>;
+
+/** Stops a part, keeps it down `downMs`, then starts it again (retried, as a restart may be interrupted, until the run is over). */
+const restarting =
+  (stop: (s: Stack, cycle: number) => Promise<unknown>, start: (s: Stack, cycle: number) => Promise<unknown>, downMs: number): FaultRun =>
+  async (s, until, cycle) => {
+    await stop(s, cycle);
+    await sleep(downMs);
+    await persist(() => start(s, cycle), until);
+  };
+
+/** The relay refuses (421) or holds each answer `delayMs`, for `ms`. */
+const relayFor =
+  (fault: { down: true } | { delayMs: number }, ms: number): FaultRun =>
+  async (s) => {
+    const set = (on: boolean) => ('down' in fault ? s.smtp.setDown(on) : s.smtp.setDelay(on ? fault.delayMs : 0));
+    set(true);
+    await sleep(ms);
+    set(false);
+  };
+
+/** What each killed worker wrote, for the dump. */
+const killedWorkerLogs = new WeakMap<Stack, string[]>();
+
+const killWorker = restarting(
+  async (s) => {
+    await s.worker.stop('SIGKILL');
+    killedWorkerLogs.set(s, [...(killedWorkerLogs.get(s) ?? []), s.worker.output()]);
   },
-  { offset: 40_000, name: 'worker SIGKILL', halts: true, run: (s, until) => killWorker(s, until) },
+  (s) => s.startWorker(),
+  2_000,
+);
+
+/** The cluster's nodes in turn, one a cycle. */
+const nodeOf = (s: Stack, cycle: number) => s.temporalNodes[cycle % s.temporalNodes.length];
+
+const FAULTS: { offset: number; name: string; halts?: boolean; realServer?: boolean; run: FaultRun }[] = [
+  { offset: 20_000, name: 'SMTP relay down (421)', run: relayFor({ down: true }, 20_000) },
+  { offset: 40_000, name: 'worker SIGKILL', halts: true, run: killWorker },
   // The real server only (the dev server is one process on SQLite): one node killed (on a cluster the other carries on), its PostgreSQL restarted.
   {
     offset: 55_000,
     name: 'Temporal node SIGKILL',
     halts: true,
     realServer: true,
-    run: (s, until, cycle) => {
-      const node = s.temporalNodes[cycle % s.temporalNodes.length];
-      return restart(
-        () => node.stop('SIGKILL'),
-        () => node.start(),
-        3_000,
-        until,
-      );
-    },
+    run: restarting(
+      (s, cycle) => nodeOf(s, cycle).stop('SIGKILL'),
+      (s, cycle) => nodeOf(s, cycle).start(),
+      3_000,
+    ),
   },
   // Halts too: every record is a local activity in the workflow's task, and every send first writes its delivery row.
   {
     offset: 72_000,
     name: 'service PostgreSQL restarted',
     halts: true,
-    run: (s, until) =>
-      restart(
-        () => s.stopPostgres(),
-        () => s.startPostgres(),
-        8_000,
-        until,
-      ),
+    run: restarting(
+      (s) => s.stopPostgres(),
+      (s) => s.startPostgres(),
+      8_000,
+    ),
   },
   // Longer than the send lease and past a worker kill: an attempt waiting for the relay's answer keeps its claim, and the relay drops what a killed client left.
-  {
-    offset: 90_000,
-    name: 'SMTP relay hung (70 s per message)',
-    run: (s) =>
-      window(
-        () => s.smtp.setDelay(70_000),
-        () => s.smtp.setDelay(0),
-        8_000,
-      ),
-  },
-  { offset: 100_000, name: 'worker SIGKILL', halts: true, run: (s, until) => killWorker(s, until) },
+  { offset: 90_000, name: 'SMTP relay hung (70 s per message)', run: relayFor({ delayMs: 70_000 }, 8_000) },
+  { offset: 100_000, name: 'worker SIGKILL', halts: true, run: killWorker },
   {
     offset: 117_000,
     name: 'Temporal restarted',
     halts: true,
-    run: (s, until) =>
-      restart(
-        () => s.stopTemporal(),
-        () => s.startTemporal(),
-        4_000,
-        until,
-      ),
+    run: restarting(
+      (s) => s.stopTemporal(),
+      (s) => s.startTemporal(),
+      4_000,
+    ),
   },
-  {
-    offset: 135_000,
-    name: 'SMTP relay slow (3 s per message)',
-    run: (s) =>
-      window(
-        () => s.smtp.setDelay(3_000),
-        () => s.smtp.setDelay(0),
-        15_000,
-      ),
-  },
+  { offset: 135_000, name: 'SMTP relay slow (3 s per message)', run: relayFor({ delayMs: 3_000 }, 15_000) },
   {
     offset: 150_000,
     name: "Temporal's PostgreSQL restarted",
     halts: true,
     realServer: true,
-    run: (s, until) =>
-      restart(
-        () => s.stopTemporalPostgres(),
-        () => s.startTemporalPostgres(),
-        6_000,
-        until,
-      ),
+    run: restarting(
+      (s) => s.stopTemporalPostgres(),
+      (s) => s.startTemporalPostgres(),
+      6_000,
+    ),
   },
-  { offset: 160_000, name: 'worker SIGKILL', halts: true, run: (s, until) => killWorker(s, until) },
+  { offset: 160_000, name: 'worker SIGKILL', halts: true, run: killWorker },
 ];
 /** The schedule above repeats every this long for longer runs. */
 const FAULT_CYCLE_MS = 180_000;
-
-async function window(on: () => void, off: () => void, ms: number) {
-  on();
-  await sleep(ms);
-  off();
-}
-
-async function restart(stop: () => Promise<unknown>, start: () => Promise<unknown>, downMs: number, until: number) {
-  await stop();
-  await sleep(downMs);
-  await persist(start, until);
-}
-
-/** What each killed worker wrote, for the dump. */
-const killedWorkerLogs = new WeakMap<Stack, string[]>();
-
-const killWorker = (stack: Stack, until: number) =>
-  restart(
-    async () => {
-      await stack.worker.stop('SIGKILL');
-      killedWorkerLogs.set(stack, [...(killedWorkerLogs.get(stack) ?? []), stack.worker.output()]);
-    },
-    () => stack.startWorker(),
-    2_000,
-    until,
-  );
 
 export function faultSchedule(durationMs: number, backend: TemporalBackend): Fault[] {
   const faults: Fault[] = [];
