@@ -91,6 +91,14 @@ const restarting =
     await persist(() => start(s, cycle), until);
   };
 
+/** A part the stack stops and starts by name (`stopPostgres`/`startPostgres`, …), restarted after `downMs`. */
+const restartingPart = (part: 'Postgres' | 'Temporal' | 'TemporalPostgres', downMs: number): FaultRun =>
+  restarting(
+    (s) => s[`stop${part}`](),
+    (s) => s[`start${part}`](),
+    downMs,
+  );
+
 /** The relay refuses (421) or holds each answer `delayMs`, for `ms`. */
 const relayFor =
   (fault: { down: true } | { delayMs: number }, ms: number): FaultRun =>
@@ -132,41 +140,13 @@ const FAULTS: { offset: number; name: string; halts?: boolean; realServer?: bool
     ),
   },
   // Halts too: every record is a local activity in the workflow's task, and every send first writes its delivery row.
-  {
-    offset: 72_000,
-    name: 'service PostgreSQL restarted',
-    halts: true,
-    run: restarting(
-      (s) => s.stopPostgres(),
-      (s) => s.startPostgres(),
-      8_000,
-    ),
-  },
+  { offset: 72_000, name: 'service PostgreSQL restarted', halts: true, run: restartingPart('Postgres', 8_000) },
   // Longer than the send lease and past a worker kill: an attempt waiting for the relay's answer keeps its claim, and the relay drops what a killed client left.
   { offset: 90_000, name: 'SMTP relay hung (70 s per message)', run: relayFor({ delayMs: 70_000 }, 8_000) },
   { offset: 100_000, name: 'worker SIGKILL', halts: true, run: killWorker },
-  {
-    offset: 117_000,
-    name: 'Temporal restarted',
-    halts: true,
-    run: restarting(
-      (s) => s.stopTemporal(),
-      (s) => s.startTemporal(),
-      4_000,
-    ),
-  },
+  { offset: 117_000, name: 'Temporal restarted', halts: true, run: restartingPart('Temporal', 4_000) },
   { offset: 135_000, name: 'SMTP relay slow (3 s per message)', run: relayFor({ delayMs: 3_000 }, 15_000) },
-  {
-    offset: 150_000,
-    name: "Temporal's PostgreSQL restarted",
-    halts: true,
-    realServer: true,
-    run: restarting(
-      (s) => s.stopTemporalPostgres(),
-      (s) => s.startTemporalPostgres(),
-      6_000,
-    ),
-  },
+  { offset: 150_000, name: "Temporal's PostgreSQL restarted", halts: true, realServer: true, run: restartingPart('TemporalPostgres', 6_000) },
   { offset: 160_000, name: 'worker SIGKILL', halts: true, run: killWorker },
 ];
 /** The schedule above repeats every this long for longer runs. */
