@@ -18,9 +18,10 @@ test('When the worker is SIGKILLed mid-ladder and restarted, the ladder goes on 
   expect(run.alerts.length).toBeGreaterThanOrEqual(5);
   const firstAfter = run.alerts.find((a) => a.at >= run.upAt)!;
   const dueAt = run.alerts[run.alerts.indexOf(firstAfter) - 1].at + STEP_MS;
-  // Late only by the time no worker was running: a restarted worker waits out the dead one's
-  // sticky queue (5 s schedule-to-start) before it gets the task.
-  expect(firstAfter.at - Math.max(dueAt, run.upAt)).toBeLessThan(8_000);
+  // Late only by the time no worker was running: a restarted worker waits out what is left of
+  // the dead one's sticky queue (the SDK's 10 s schedule-to-start, counted from the timer that
+  // fired while no worker ran; measured 5.1 s alone and 8.1 s twice in CI), plus its own task.
+  expect(firstAfter.at - Math.max(dueAt, run.upAt)).toBeLessThan(11_000);
   const steady = run.gaps.filter((_, i) => run.alerts[i + 1] !== firstAfter && run.alerts[i + 1].at > firstAfter.at);
   expect(Math.max(...steady)).toBeLessThan(STEP_MS + 3_000);
   report(
