@@ -7,6 +7,7 @@ import type { DecisionBy } from '../domain/plan/types';
 import type { DeclinedSupportChange } from '../workflows/declined-support-contract';
 import type { DisagreementChange } from '../workflows/disagreement-contract';
 import type { CopyDecisionRequest, OneToOneReviewRequest, PlanState, RecordReviewRequest, UnscheduledRequest } from '../workflows/plan-contract';
+import type { RequestAnswer } from '../workflows/request-contract';
 import type { RetentionPolicy } from '../workflows/retention-contract';
 
 export interface NotificationRequest {
@@ -125,6 +126,11 @@ export interface MspActivities {
   recordDisagreementChange: (change: DisagreementChange) => Promise<void>;
 }
 
+/** Answers a request a caller waits on: the API reads the answer from its row. */
+export interface RequestActivities {
+  answerRequest: (answer: RequestAnswer) => Promise<void>;
+}
+
 export interface RetentionActivities {
   /** Disposes every record whose review says "dispose"; one transaction per record, so a retry resumes. Answers how many. */
   disposeDecidedRecords: (run: { runId: string }) => Promise<number>;
@@ -137,4 +143,4 @@ export interface RetentionActivities {
 }
 
 /** Every activity the worker registers. */
-export type Activities = NotificationActivities & VisitActivities & PlanActivities & MspActivities & RetentionActivities;
+export type Activities = NotificationActivities & VisitActivities & PlanActivities & MspActivities & RequestActivities & RetentionActivities;

@@ -4,6 +4,7 @@ import type { Activities } from './contract';
 import { createNotificationActivities } from './notifications';
 import { createMspActivities } from './msp';
 import { createPlanActivities } from './plans';
+import { createRequestActivities } from './requests';
 import { createRetentionActivities } from './retention';
 import { createVisitActivities } from './visits';
 
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createVisitActivities(deps),
     ...createPlanActivities(deps),
     ...createMspActivities(deps),
+    ...createRequestActivities(deps),
     ...createRetentionActivities(deps),
   };
 }

@@ -14,6 +14,7 @@ import { mspRoutes } from './routes/msp';
 import { operatorRoutes } from './routes/operator';
 import { pageRoutes } from './routes/pages';
 import { planRoutes } from './routes/plans';
+import { requestRoutes } from './routes/requests';
 import { retentionRoutes } from './routes/retention';
 import { visitRoutes } from './routes/visits';
 import type { AppDeps } from './deps';
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(dashboardRoutes(deps));
   app.use(planRoutes(deps));
   app.use(mspRoutes(deps));
+  app.use(requestRoutes(deps));
   app.use(operatorRoutes(deps));
   app.use(codecRoutes(deps));
   app.use(metricsRoutes(deps));

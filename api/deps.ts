@@ -9,7 +9,7 @@ export interface AppDeps {
   config: Pick<ApiConfig, 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_NAMESPACE' | 'PUBLIC_URL' | 'LINK_SIGNING_SECRET'> &
     Partial<Pick<ApiConfig, 'CORS_ORIGINS' | 'LOGIN_RATE_LIMIT' | 'ACK_RATE_LIMIT'>> &
     Pick<ApiConfig, 'PAYLOAD_KEYS' | 'PAYLOAD_ACTIVE_KEY_ID'> &
-    Partial<Pick<ApiConfig, 'TEMPORAL_UI_ORIGIN' | 'WORKER_METRICS_URL'>>;
+    Partial<Pick<ApiConfig, 'TEMPORAL_UI_ORIGIN' | 'WORKER_METRICS_URL' | 'REQUEST_ANSWER_WAIT_MS'>>;
   temporal: Client;
   db: Db;
   channel: NotificationChannel;

@@ -112,6 +112,8 @@ export const apiEnvSchema = z
     TEMPORAL_UI_ORIGIN: z.string().url().default(DEFAULT_TEMPORAL_UI_ORIGIN),
     /** The worker's Prometheus endpoint, relayed by /metrics; unset leaves only the domain figures. */
     WORKER_METRICS_URL: z.string().url().optional(),
+    /** How long a request waits for its case's answer before it is answered 202, pending (README "Requests"). */
+    REQUEST_ANSWER_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
   })
   .superRefine(activeKeyConfigured);
 

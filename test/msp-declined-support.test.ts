@@ -1,13 +1,15 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { declinedSupportWorkflow } from '../workflows/declined-support';
 import { closeDeclinedSupportUpdate, convertToPlanUpdate, declinedSupportQuery, declinedSupportWorkflowId, recordContactUpdate } from '../workflows/declined-support-contract';
 import { randomUUID } from 'node:crypto';
 import { eventually } from './helpers/eventually';
 import { DAY_MS, declinedSupportInput, HOUR_MS, manager, practitioner } from './helpers/plans';
 import { startOnSuite, timeSkippingSuite } from './helpers/temporal';
+import { RequestRefusedError } from '../lib/workflow-requests';
+import { askingWith } from './helpers/requests';
 
 describe('Declined support: keep the door open (time-skipping server, PostgreSQL, SMTP)', () => {
   const suite = timeSkippingSuite();
+  const ask = askingWith(() => suite.harness.db);
   const FOLLOW_UP = 'Declined support: follow-up';
 
   async function start() {
@@ -38,7 +40,7 @@ describe('Declined support: keep the door open (time-skipping server, PostgreSQL
     await sleepUntil(7 * DAY_MS + HOUR_MS);
     await eventually(async () => prompts().length === 1);
     expect(prompts()[0].subject).toBe('Declined support: follow-up 1 of 3 due');
-    await handle.executeUpdate(recordContactUpdate, { args: [{ outcome: 'still_declines', note: 'Visited; she still does not want a plan', by: practitioner }] });
+    await ask(handle, recordContactUpdate, [{ outcome: 'still_declines', note: 'Visited; she still does not want a plan', by: practitioner }]);
     await sleepUntil(14 * DAY_MS + HOUR_MS);
     await eventually(async () => prompts().length === 2);
     await sleepUntil(21 * DAY_MS + HOUR_MS);
@@ -55,8 +57,8 @@ describe('Declined support: keep the door open (time-skipping server, PostgreSQL
     expect(row.events.map((e) => e.type)).toEqual(['opened', 'follow_up_due', 'contact_recorded', 'follow_up_due', 'follow_up_due']);
     expect(row.events[2]).toMatchObject({ outcome: 'still_declines', note: 'Visited; she still does not want a plan', actorId: 'prac-1' });
 
-    await expect(handle.executeUpdate(closeDeclinedSupportUpdate, { args: [{ rationale: 'x', by: practitioner }] })).rejects.toThrow(WorkflowUpdateFailedError);
-    await handle.executeUpdate(closeDeclinedSupportUpdate, { args: [{ rationale: 'Three contacts; she is safe and still declines; GP will refer again', by: manager }] });
+    await expect(ask(handle, closeDeclinedSupportUpdate, [{ rationale: 'x', by: practitioner }])).rejects.toThrow(RequestRefusedError);
+    await ask(handle, closeDeclinedSupportUpdate, [{ rationale: 'Three contacts; she is safe and still declines; GP will refer again', by: manager }]);
     expect((await handle.result()).status).toBe('closed');
   });
 
@@ -65,7 +67,7 @@ describe('Declined support: keep the door open (time-skipping server, PostgreSQL
     await sleepUntil(7 * DAY_MS + HOUR_MS);
     await eventually(async () => prompts().length === 1);
     const planId = randomUUID();
-    await handle.executeUpdate(convertToPlanUpdate, { args: [{ reason: 'adult_agrees', planId, note: 'She now wants help with her bank', by: practitioner }] });
+    await ask(handle, convertToPlanUpdate, [{ reason: 'adult_agrees', planId, note: 'She now wants help with her bank', by: practitioner }]);
     expect((await handle.result()).status).toBe('converted');
     await sleepUntil(30 * DAY_MS);
     expect(prompts()).toHaveLength(1);
@@ -75,9 +77,9 @@ describe('Declined support: keep the door open (time-skipping server, PostgreSQL
 
   it('When a consent caveat arises before any follow-up, then the case converts and no prompt is ever sent; a bad outcome is refused', async () => {
     const { handle, prompts, sleepUntil } = await start();
-    await expect(handle.executeUpdate(recordContactUpdate, { args: [{ outcome: 'shrug' as never, note: 'x', by: practitioner }] })).rejects.toThrow(WorkflowUpdateFailedError);
+    await expect(ask(handle, recordContactUpdate, [{ outcome: 'shrug' as never, note: 'x', by: practitioner }])).rejects.toThrow(RequestRefusedError);
     await sleepUntil(3 * DAY_MS);
-    await handle.executeUpdate(convertToPlanUpdate, { args: [{ reason: 'caveat_arises', planId: randomUUID(), note: 'Her grandchild now lives with her son', by: practitioner }] });
+    await ask(handle, convertToPlanUpdate, [{ reason: 'caveat_arises', planId: randomUUID(), note: 'Her grandchild now lives with her son', by: practitioner }]);
     await sleepUntil(30 * DAY_MS);
     expect(prompts()).toHaveLength(0);
     expect((await handle.query(declinedSupportQuery)).conversion?.reason).toBe('caveat_arises');

@@ -9,9 +9,11 @@ import { eventually } from './helpers/eventually';
 import { DAY_MS, disagreementInput, HOUR_MS, manager, notifyTime, planSuite, practitioner } from './helpers/plans';
 import { startOnSuite } from './helpers/temporal';
 import { MIN, sentTo, visitInput } from './helpers/visits';
+import { askingWith } from './helpers/requests';
 
 describe('Professional disagreements and deputies (time-skipping server, PostgreSQL, SMTP)', () => {
   const suite = planSuite();
+  const ask = askingWith(() => suite.harness.db);
   const db = () => suite.harness.db;
 
   async function raise() {
@@ -34,12 +36,10 @@ describe('Professional disagreements and deputies (time-skipping server, Postgre
 
   it('When the manager answers a disagreement in time, then nobody is chased and the final decision is recorded', async () => {
     const { disagreementId, handle, dueMs, mailTo } = await raise();
-    await expect(handle.executeUpdate(respondToDisagreementUpdate, { args: [{ finalDecision: 'Supervision ends', rationale: 'r', by: practitioner }] })).rejects.toThrow(
+    await expect(ask(handle, respondToDisagreementUpdate, [{ finalDecision: 'Supervision ends', rationale: 'r', by: practitioner }])).rejects.toThrow(
       WorkflowUpdateFailedError,
     );
-    await handle.executeUpdate(respondToDisagreementUpdate, {
-      args: [{ finalDecision: 'Supervision reduced to monthly', rationale: 'Evidence of distress outweighs the residual risk', by: manager }],
-    });
+    await ask(handle, respondToDisagreementUpdate, [{ finalDecision: 'Supervision reduced to monthly', rationale: 'Evidence of distress outweighs the residual risk', by: manager }]);
     await suite.sleepUntil(dueMs + 10 * DAY_MS);
     expect([...mailTo('manager'), ...mailTo('sg')]).toHaveLength(0);
     expect(await db().planDisagreement.findUniqueOrThrow({ where: { id: disagreementId } })).toMatchObject({
@@ -64,7 +64,7 @@ describe('Professional disagreements and deputies (time-skipping server, Postgre
     expect(mailTo('sg')[1].subject).toBe('Professional disagreement awaiting a final decision (escalation 3)');
     const unresolved = await eventually(() => db().planDisagreement.findFirst({ where: { id: disagreementId, status: 'awaiting_response', escalations: 2 } }));
     expect(unresolved.what).toBe('Continuing supervised contact unchanged');
-    await handle.executeUpdate(respondToDisagreementUpdate, { args: [{ finalDecision: 'Plan unchanged', rationale: 'Police advice', by: manager }] });
+    await ask(handle, respondToDisagreementUpdate, [{ finalDecision: 'Plan unchanged', rationale: 'Police advice', by: manager }]);
     expect((await handle.result()).status).toBe('decided');
     expect(await db().planDisagreement.findUniqueOrThrow({ where: { id: disagreementId } })).toMatchObject({ status: 'decided', escalations: 2 });
   });

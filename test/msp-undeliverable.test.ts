@@ -5,6 +5,7 @@ import { disagreementWorkflowId } from '../workflows/disagreement-contract';
 import { addWorkingDays, toDateString } from '../workflows/working-days';
 import { eventually } from './helpers/eventually';
 import { DAY_MS, declinedSupportInput, disagreementInput, HOUR_MS, notifyTime, planSuite } from './helpers/plans';
+import { terminateWhenQuiet } from './helpers/temporal';
 
 describe('Declined-support and disagreement messages that cannot be delivered (time-skipping server, PostgreSQL, SMTP refusing one address)', () => {
   const suite = planSuite();
@@ -29,7 +30,7 @@ describe('Declined-support and disagreement messages that cannot be delivered (t
     expect((await handle.query(declinedSupportQuery)).followUpsSent).toBe(2);
     const events = await suite.harness.db.declinedSupportEvent.findMany({ where: { caseId, type: 'notification_failed' } });
     expect(events).toHaveLength(2);
-    await handle.terminate('test over');
+    await terminateWhenQuiet(handle);
   });
 
   it("When the manager's address bounces, then the safeguarding lead is told on the due day, and the ladder goes on", async () => {
@@ -49,6 +50,6 @@ describe('Declined-support and disagreement messages that cannot be delivered (t
     await eventually(
       async () => suite.harness.smtp.messages.filter((m) => m.to.includes(lead) && m.subject === 'Professional disagreement awaiting a final decision (escalation 2)').length === 1,
     );
-    await handle.terminate('test over');
+    await terminateWhenQuiet(handle);
   });
 });

@@ -5,9 +5,12 @@ import { addWorkingDays, dateStartMs, toDateString } from '../workflows/working-
 import { eventually } from './helpers/eventually';
 import { replay } from './helpers/history-fixtures';
 import { DAY_MS, disagreementInput, HOUR_MS, manager, notifyTime, planSuite } from './helpers/plans';
+import { askingWith } from './helpers/requests';
+import { terminateWhenQuiet } from './helpers/temporal';
 
 describe('Plan and disagreement timetables (time-skipping server, PostgreSQL, SMTP)', () => {
   const suite = planSuite();
+  const ask = askingWith(() => suite.harness.db);
   const { startLive, sleepUntil, today, mailFor } = suite;
 
   it('When a review is moved to today after the reminder hour, then the manager is told at once that it is due today', async () => {
@@ -15,7 +18,7 @@ describe('Plan and disagreement timetables (time-skipping server, PostgreSQL, SM
     const day = await today();
     await sleepUntil(dateStartMs(day) + DAY_MS + 15 * HOUR_MS);
     const movedTo = await today();
-    await handle.executeUpdate(rescheduleReviewUpdate, { args: [{ newDate: movedTo, rationale: 'The adult asked to meet today', by: manager }] });
+    await ask(handle, rescheduleReviewUpdate, [{ newDate: movedTo, rationale: 'The adult asked to meet today', by: manager }]);
     const movedAt = await suite.env.currentTimeMs();
     await sleepUntil(movedAt + 60_000);
     const [due] = await suite.harness.smtp.waitFor(1, mailFor(input.planId, 'Safeguarding plan review due today'));
@@ -25,7 +28,7 @@ describe('Plan and disagreement timetables (time-skipping server, PostgreSQL, SM
     expect(suite.harness.smtp.messages.filter(mailFor(input.planId, 'Safeguarding plan review overdue (escalation 1)'))).toHaveLength(0);
     await sleepUntil(notifyTime(movedTo) + DAY_MS + HOUR_MS);
     await suite.harness.smtp.waitFor(1, mailFor(input.planId, 'Safeguarding plan review overdue (escalation 1)'));
-    await handle.terminate('test over');
+    await terminateWhenQuiet(handle);
   });
 
   it('When a disagreement goes unanswered for weeks, then it hands over to new runs with bounded histories and keeps chasing every 2 days until answered', async () => {
@@ -53,7 +56,7 @@ describe('Plan and disagreement timetables (time-skipping server, PostgreSQL, SM
     expect(first.events!.length).toBeLessThan(80);
     await replay(first, handle.workflowId);
 
-    await handle.executeUpdate(respondToDisagreementUpdate, { args: [{ finalDecision: 'Supervision reduced', rationale: 'Distress outweighs the residual risk', by: manager }] });
+    await ask(handle, respondToDisagreementUpdate, [{ finalDecision: 'Supervision reduced', rationale: 'Distress outweighs the residual risk', by: manager }]);
     await handle.result();
     const row = await eventually(() => suite.harness.db.planDisagreement.findFirst({ where: { id: disagreementId, status: 'decided' } }));
     expect(row).toMatchObject({ escalations: 10, finalDecision: 'Supervision reduced' });

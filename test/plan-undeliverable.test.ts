@@ -3,6 +3,7 @@ import { timelineOf } from '../operations/timeline';
 import { planStateQuery } from '../workflows/plan-contract';
 import { toDateString } from '../workflows/working-days';
 import { DAY_MS, HOUR_MS, notifyTime, planContent, planSuite } from './helpers/plans';
+import { terminateWhenQuiet } from './helpers/temporal';
 
 describe('A message that cannot be delivered (time-skipping server, PostgreSQL, SMTP refusing one address)', () => {
   const suite = planSuite();
@@ -49,6 +50,6 @@ describe('A message that cannot be delivered (time-skipping server, PostgreSQL, 
     // What an operator's timeline of the plan shows (GET /operator/workflows/{id}/timeline).
     const timeline = await timelineOf(suite.env.client, await fetchRuns(suite.env.client, handle.workflowId), 'plan');
     expect(timeline.some((e) => /^gave up trying to .*550/.test(e.meaning))).toBe(true);
-    await handle.terminate('test over');
+    await terminateWhenQuiet(handle);
   });
 });

@@ -1,4 +1,4 @@
-import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { REVIEW_OUTCOMES } from '../domain/plan/reviews';
 import type { Consent } from '../domain/plan/types';
 import {
@@ -16,9 +16,13 @@ import {
 import { addDays, toDateString } from '../workflows/working-days';
 import { eventually } from './helpers/eventually';
 import { DAY_MS, HOUR_MS, manager, notifyTime, planContent, planSuite, practitioner, review, supervisedContact } from './helpers/plans';
+import { RequestRefusedError } from '../lib/workflow-requests';
+import { askingWith } from './helpers/requests';
+import { terminateWhenQuiet } from './helpers/temporal';
 
 describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, SMTP)', () => {
   const suite = planSuite();
+  const ask = askingWith(() => suite.harness.db);
   const { start, startLive, sleepUntil, today, mailFor } = suite;
   const rejection = (promise: Promise<unknown>) =>
     promise.then(
@@ -26,11 +30,12 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
         throw new Error('expected the update to be rejected');
       },
       (err: unknown) => {
-        expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-        return String((err as WorkflowUpdateFailedError).cause?.message);
+        expect(err).toBeInstanceOf(RequestRefusedError);
+        return (err as RequestRefusedError).message;
       },
     );
-  const acceptedUpdates = async (handle: WorkflowHandle) => (await handle.fetchHistory()).events?.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length ?? 0;
+  /** What the plan's record holds: a refused request adds nothing to it. */
+  const recordedChanges = (planId: string) => suite.harness.db.planEvent.count({ where: { planId } });
 
   it('When a plan goes live with its review in 30 days, then the lead practitioner is reminded 14 and 2 days before and the manager on the day', async () => {
     const { handle, input } = await startLive();
@@ -55,7 +60,7 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     ]);
     expect(deliveries[0].idempotencyKey).toBe(`${planWorkflowId(input.planId)}:review-1.0:remind-14d`);
     expect(await suite.harness.db.planEvent.count({ where: { planId: input.planId, type: 'notified' } })).toBe(3);
-    await handle.terminate('test over');
+    await terminateWhenQuiet(handle);
   });
 
   it('When a review goes unrecorded, then the manager and then the safeguarding lead are told, again every 7 days, until a review moves the date', async () => {
@@ -71,7 +76,7 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     expect((await suite.harness.smtp.waitFor(1, overdue(3)))[0].to).toEqual(['safeguarding-lead@example.org']);
 
     const recordedOn = await today();
-    const summary = await handle.executeUpdate(recordReviewUpdate, { args: [{ ...review('continue_unchanged', recordedOn), by: practitioner }] });
+    const summary = await ask(handle, recordReviewUpdate, [{ ...review('continue_unchanged', recordedOn), by: practitioner }]);
     expect(summary).toEqual({ status: 'live', nextReviewDate: addDays(recordedOn, 60), reviewNumber: 2 });
 
     await sleepUntil(due + 17 * DAY_MS + HOUR_MS);
@@ -80,14 +85,12 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     await suite.harness.smtp.waitFor(1, (m) => mailFor(input.planId, 'Safeguarding plan review due in 14 days')(m) && m.text.includes('review 2 '));
     const row = await suite.harness.db.planReview.findFirstOrThrow({ where: { planId: input.planId } });
     expect(row).toMatchObject({ number: 1, outcome: 'continue_unchanged', nextReviewDate: addDays(recordedOn, 60), recordedById: 'prac-1' });
-    await handle.terminate('test over');
+    await terminateWhenQuiet(handle);
   });
 
   it('When an unscheduled review request goes undecided, then the manager is reminded on the response date in working days and the safeguarding lead after', async () => {
     const { handle, input } = await startLive((now) => ({ firstReviewDate: toDateString(now + 90 * DAY_MS) }));
-    const requested = await handle.executeUpdate(requestUnscheduledReviewUpdate, {
-      args: [{ onBehalfOfAdult: true, reasons: ['adult_unhappy'], evidence: 'She says the supervised visits upset her', by: practitioner }],
-    });
+    const requested = await ask(handle, requestUnscheduledReviewUpdate, [{ onBehalfOfAdult: true, reasons: ['adult_unhappy'], evidence: 'She says the supervised visits upset her', by: practitioner }]);
     expect(new Date(`${requested.decisionDueDate}T00:00:00Z`).getUTCDay()).not.toBe(0);
     expect(requested.decisionDueDate > (await today())).toBe(true);
     const subject = (n: number) => mailFor(input.planId, `Unscheduled review request awaiting decision (escalation ${n})`);
@@ -97,24 +100,18 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     await sleepUntil(notifyTime(requested.decisionDueDate) + 2 * DAY_MS + HOUR_MS);
     expect((await suite.harness.smtp.waitFor(1, subject(2)))[0].to).toEqual(['safeguarding-lead@example.org']);
     expect((await suite.harness.db.planReviewRequest.findUniqueOrThrow({ where: { id: requested.id } })).status).toBe('awaiting_decision');
-    await handle.terminate('test over');
+    await terminateWhenQuiet(handle);
   });
 
   it('When the manager decides an unscheduled review, then the plan review moves to the arranged date and the decision is recorded with rationale and views', async () => {
     const { handle, input } = await startLive((now) => ({ firstReviewDate: toDateString(now + 90 * DAY_MS) }));
-    const requested = await handle.executeUpdate(requestUnscheduledReviewUpdate, {
-      args: [{ onBehalfOfAdult: false, reasons: ['less_restrictive_option'], evidence: 'A befriending service now has places', by: practitioner }],
-    });
+    const requested = await ask(handle, requestUnscheduledReviewUpdate, [{ onBehalfOfAdult: false, reasons: ['less_restrictive_option'], evidence: 'A befriending service now has places', by: practitioner }]);
     const reviewDate = addDays(await today(), 7);
-    const wrongRole = handle.executeUpdate(decideUnscheduledReviewUpdate, {
-      args: [{ requestId: requested.id, decision: 'arrange_review', reviewDate, rationale: 'x', adultViews: 'y', by: practitioner }],
-    });
+    const wrongRole = ask(handle, decideUnscheduledReviewUpdate, [{ requestId: requested.id, decision: 'arrange_review', reviewDate, rationale: 'x', adultViews: 'y', by: practitioner }]);
     expect(await rejection(wrongRole)).toContain('only a manager');
-    const summary = await handle.executeUpdate(decideUnscheduledReviewUpdate, {
-      args: [
+    const summary = await ask(handle, decideUnscheduledReviewUpdate, [
         { requestId: requested.id, decision: 'arrange_review', reviewDate, rationale: 'A less restrictive option deserves a look', adultViews: 'Keen to try it', by: manager },
-      ],
-    });
+      ]);
     expect(summary.nextReviewDate).toBe(reviewDate);
     await sleepUntil(notifyTime(reviewDate) - 2 * DAY_MS + HOUR_MS);
     await suite.harness.smtp.waitFor(1, mailFor(input.planId, 'Safeguarding plan review due in 2 days'));
@@ -125,7 +122,7 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
       decidedById: 'mgr-1',
       adultViews: 'Keen to try it',
     });
-    await handle.terminate('test over');
+    await terminateWhenQuiet(handle);
   });
 
   it('When an action falls due, then its owner is reminded before and the lead practitioner told once overdue; a completed action is not chased', async () => {
@@ -142,21 +139,21 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
         ],
       }),
     }));
-    await handle.executeUpdate(completeActionUpdate, { args: [{ actionId: 'a2', note: 'Locks changed on Monday', by: practitioner }] });
+    await ask(handle, completeActionUpdate, [{ actionId: 'a2', note: 'Locks changed on Monday', by: practitioner }]);
     const due = notifyTime(input.content.actions[0].dueDate);
     await sleepUntil(due - 3 * DAY_MS + HOUR_MS);
     expect((await suite.harness.smtp.waitFor(1, mailFor(input.planId, 'Safeguarding plan action due soon')))[0].to).toEqual(['owner@example.org']);
     await sleepUntil(due + DAY_MS + HOUR_MS);
     expect((await suite.harness.smtp.waitFor(1, mailFor(input.planId, 'Safeguarding plan action overdue')))[0].to).toEqual(['lead@example.org']);
     expect(suite.harness.smtp.messages.filter((m) => m.text.includes('Change the locks'))).toHaveLength(0);
-    await handle.terminate('test over');
+    await terminateWhenQuiet(handle);
   });
 
   it.each(REVIEW_OUTCOMES)('When a review is recorded with outcome %s, then the plan follows it and the decision is on record', async (outcome) => {
     const { handle, input } = await startLive();
     const on = await today();
     const by = outcome === 'end' ? manager : practitioner;
-    const summary = await handle.executeUpdate(recordReviewUpdate, { args: [{ ...review(outcome, on), by }] });
+    const summary = await ask(handle, recordReviewUpdate, [{ ...review(outcome, on), by }]);
     const state = await handle.query(planStateQuery);
     if (outcome === 'end') {
       expect(summary).toMatchObject({ status: 'ended', nextReviewDate: null });
@@ -168,7 +165,7 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
       });
     } else {
       expect(summary).toEqual({ status: 'live', nextReviewDate: addDays(on, 60), reviewNumber: 2 });
-      await handle.terminate('test over');
+      await terminateWhenQuiet(handle);
     }
     expect(state.lastReview).toMatchObject({ number: 1, outcome });
     if (outcome === 'amend_more_effective') expect(state.content.measures.map((m) => m.id)).toContain('m4');
@@ -179,34 +176,36 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     expect(decision.adultViews).toBeTruthy();
   });
 
-  it('When a review misses its next date or an amendment adds a restrictive measure without advice, then it is rejected before history is written', async () => {
-    const { handle } = await startLive();
+  it('When a review misses its next date or an amendment adds a restrictive measure without advice, then it is refused and nothing is recorded', async () => {
+    const { handle, input } = await startLive();
+    const before = await recordedChanges(input.planId);
     const on = await today();
     expect(
-      await rejection(handle.executeUpdate(recordReviewUpdate, { args: [{ ...review('continue_unchanged', on, { nextReviewDate: undefined }), by: practitioner }] })),
+      await rejection(ask(handle, recordReviewUpdate, [{ ...review('continue_unchanged', on, { nextReviewDate: undefined }), by: practitioner }])),
     ).toContain('every outcome except ending sets the next review date');
     expect(
-      await rejection(handle.executeUpdate(recordReviewUpdate, { args: [{ ...review('amend_more_effective', on, { amendedMeasures: [supervisedContact] }), by: practitioner }] })),
+      await rejection(ask(handle, recordReviewUpdate, [{ ...review('amend_more_effective', on, { amendedMeasures: [supervisedContact] }), by: practitioner }])),
     ).toContain('needs recorded legal advice');
-    expect(await acceptedUpdates(handle)).toBe(1);
-    await handle.terminate('test over');
+    expect(await recordedChanges(input.planId)).toBe(before);
+    await terminateWhenQuiet(handle);
   });
 
   it('When the plan is ended on a wrong ground, then it is refused; on a right one it ends, and a review of the ended plan is refused', async () => {
     const { handle, input } = await startLive();
+    const before = await recordedChanges(input.planId);
     const ending = review('end', await today()).ending!;
-    expect(await rejection(handle.executeUpdate(endPlanUpdate, { args: [{ ending: { ...ending, ground: 'adult_moved_away' as never }, by: manager }] }))).toContain(
+    expect(await rejection(ask(handle, endPlanUpdate, [{ ending: { ...ending, ground: 'adult_moved_away' as never }, by: manager }]))).toContain(
       'a plan ends only when',
     );
     expect(
-      await rejection(handle.executeUpdate(endPlanUpdate, { args: [{ ending: { ...ending, ground: 'managed_through_other_means', risk: 'reduced' }, by: manager }] })),
+      await rejection(ask(handle, endPlanUpdate, [{ ending: { ...ending, ground: 'managed_through_other_means', risk: 'reduced' }, by: manager }])),
     ).toContain('care and support plan');
-    expect(await rejection(handle.executeUpdate(endPlanUpdate, { args: [{ ending, by: practitioner }] }))).toContain('only a manager may end a plan');
-    expect(await acceptedUpdates(handle)).toBe(1);
+    expect(await rejection(ask(handle, endPlanUpdate, [{ ending, by: practitioner }]))).toContain('only a manager may end a plan');
+    expect(await recordedChanges(input.planId)).toBe(before);
 
-    await handle.executeUpdate(endPlanUpdate, { args: [{ ending: { ...ending, ground: 'managed_through_other_means', carePlanRef: 'CSP-2291', risk: 'reduced' }, by: manager }] });
+    await ask(handle, endPlanUpdate, [{ ending: { ...ending, ground: 'managed_through_other_means', carePlanRef: 'CSP-2291', risk: 'reduced' }, by: manager }]);
     expect(await handle.result()).toMatchObject({ status: 'ended' });
-    await expect(handle.executeUpdate(recordReviewUpdate, { args: [{ ...review('continue_unchanged', await today()), by: practitioner }] })).rejects.toThrow();
+    await expect(ask(handle, recordReviewUpdate, [{ ...review('continue_unchanged', await today()), by: practitioner }])).rejects.toThrow();
     const plan = await suite.harness.db.plan.findUniqueOrThrow({ where: { id: input.planId } });
     expect(plan).toMatchObject({
       status: 'ended',
@@ -218,17 +217,15 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
 
   it('When a plan with a restrictive measure lacking legal advice is put live, then it is refused until the advice is recorded', async () => {
     const { handle, input } = await start(() => ({ content: planContent({ measures: [...planContent().measures, supervisedContact] }) }));
-    expect(await rejection(handle.executeUpdate(goLiveUpdate, { args: [{ by: manager }] }))).toContain('measure m3 (supervise_contact) needs recorded legal advice');
+    expect(await rejection(ask(handle, goLiveUpdate, [{ by: manager }]))).toContain('measure m3 (supervise_contact) needs recorded legal advice');
     expect((await handle.query(planStateQuery)).status).toBe('draft');
-    await handle.executeUpdate(recordLegalAdviceUpdate, {
-      args: [{ measureId: 'm3', advice: { reference: 'LEGAL-77', summary: 'Proportionate for 3 months under Article 8', advisedOn: await today() }, by: practitioner }],
-    });
-    expect(await handle.executeUpdate(goLiveUpdate, { args: [{ by: manager }] })).toMatchObject({ status: 'live' });
+    await ask(handle, recordLegalAdviceUpdate, [{ measureId: 'm3', advice: { reference: 'LEGAL-77', summary: 'Proportionate for 3 months under Article 8', advisedOn: await today() }, by: practitioner }]);
+    expect(await ask(handle, goLiveUpdate, [{ by: manager }])).toMatchObject({ status: 'live' });
     expect(await suite.harness.db.planMeasure.findUniqueOrThrow({ where: { planId_id: { planId: input.planId, id: 'm3' } } })).toMatchObject({
       restrictive: true,
       legalAdviceRef: 'LEGAL-77',
     });
-    await handle.terminate('test over');
+    await terminateWhenQuiet(handle);
   });
 
   it('When one-to-one support is in the plan, then it is reviewed on its own shorter cycle bounded by its time limit', async () => {
@@ -256,16 +253,12 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     expect((await suite.harness.smtp.waitFor(1, mailFor(input.planId, 'Safeguarding plan one-to-one support review due in 2 days')))[0].to).toEqual(['lead@example.org']);
 
     const on = await today();
-    const tooLate = handle.executeUpdate(recordOneToOneReviewUpdate, {
-      args: [{ measureId: 'm5', decision: 'continue', nextReviewDate: addDays(on, 40), rationale: 'Still needed', adultViews: 'Likes her support worker', by: practitioner }],
-    });
+    const tooLate = ask(handle, recordOneToOneReviewUpdate, [{ measureId: 'm5', decision: 'continue', nextReviewDate: addDays(on, 40), rationale: 'Still needed', adultViews: 'Likes her support worker', by: practitioner }]);
     expect(await rejection(tooLate)).toContain('one-to-one support is reviewed again by');
-    await handle.executeUpdate(recordOneToOneReviewUpdate, {
-      args: [{ measureId: 'm5', decision: 'step_down', nextReviewDate: addDays(on, 1), rationale: 'Fewer incidents', adultViews: 'Wants more time alone', by: practitioner }],
-    });
+    await ask(handle, recordOneToOneReviewUpdate, [{ measureId: 'm5', decision: 'step_down', nextReviewDate: addDays(on, 1), rationale: 'Fewer incidents', adultViews: 'Wants more time alone', by: practitioner }]);
     expect((await handle.query(planStateQuery)).oneToOneReview).toMatchObject({ number: 2, dueDate: addDays(on, 1) });
     expect(await suite.harness.db.planReview.findFirstOrThrow({ where: { planId: input.planId, kind: 'one_to_one' } })).toMatchObject({ outcome: 'step_down' });
-    await handle.terminate('test over');
+    await terminateWhenQuiet(handle);
   });
 
   it.each<[string, Consent, boolean]>([
@@ -278,7 +271,7 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     expect((await handle.query(planStateQuery)).limitedToNecessaryMeasures).toBe(limited);
     const row = await eventually(() => suite.harness.db.plan.findUnique({ where: { id: input.planId } }));
     expect(row).toMatchObject({ consentBasis: consent.basis, limitedToNecessary: limited });
-    await handle.terminate('test over');
+    await terminateWhenQuiet(handle);
   });
 
   it('When consent is withheld and no capacity assessment is referenced, then the plan is not made', async () => {
@@ -290,8 +283,8 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
 
   it('When consent is confirmed again at a review, then the limited-measures flag follows it', async () => {
     const { handle } = await startLive(() => ({ consent: { basis: 'coercion_or_undue_influence', rationale: 'Nephew present at every conversation' } }));
-    await handle.executeUpdate(recordReviewUpdate, { args: [{ ...review('continue_unchanged', await today()), by: practitioner }] });
+    await ask(handle, recordReviewUpdate, [{ ...review('continue_unchanged', await today()), by: practitioner }]);
     expect((await handle.query(planStateQuery)).limitedToNecessaryMeasures).toBe(false);
-    await handle.terminate('test over');
+    await terminateWhenQuiet(handle);
   });
 });

@@ -3,10 +3,12 @@ import { ladderOf, plannedSends } from '../workflows/escalation-timetable';
 import { acknowledgeSignal, resolveIncidentUpdate, visitStateQuery, visitWorkflowId } from '../workflows/visit-contract';
 import { replayOptions } from './helpers/temporal';
 import { count, eventsOf, MIN, sentTo, visitInput, visitSuite } from './helpers/visits';
+import { askingWith } from './helpers/requests';
 
 // Its own time-skipping server: hours of an unanswered ladder.
 describe('An unanswered alert (continue-as-new, time-skipping server)', () => {
   const suite = visitSuite();
+  const ask = askingWith(() => suite.harness.db);
 
   it('When nobody answers for six hours, then the visit hands over to fresh runs and the emergency contact keeps being alerted on the planned beat, never twice and never skipped', async () => {
     const startMs = await suite.env.currentTimeMs();
@@ -37,9 +39,7 @@ describe('An unanswered alert (continue-as-new, time-skipping server)', () => {
 
     expect(await handle.query(visitStateQuery)).toMatchObject({ status: 'escalating', escalationLevel: 4, alert: { reason: 'missed-deadline' } });
     await handle.signal(acknowledgeSignal, { actor: { id: 'oncall', role: 'emergency', name: 'On-call Desk' }, via: 'api' });
-    await handle.executeUpdate(resolveIncidentUpdate, {
-      args: [{ actor: { id: input.manager.id, role: 'manager' }, outcome: 'worker-safe', rationale: 'Found asleep in the car', reviewRiskAssessment: false }],
-    });
+    await ask(handle, resolveIncidentUpdate, [{ actor: { id: input.manager.id, role: 'manager' }, outcome: 'worker-safe', rationale: 'Found asleep in the car', reviewRiskAssessment: false }]);
     expect(await handle.result()).toMatchObject({ status: 'closed', incident: null });
     expect(sentTo(suite.harness.smtp.messages, mail('oncall')).filter((m) => m.subject.startsWith('URGENT'))).toHaveLength(emergency);
   });

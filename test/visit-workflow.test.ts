@@ -1,4 +1,3 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { hashDuressCode } from '../lib/duress-code';
 import {
@@ -18,6 +17,8 @@ import { localTime } from '../lib/time-zone';
 import { reconcileWorkflow, resyncWorkflow } from '../operations/reconcile';
 import { createVisitActivities } from '../activities/visits';
 import type { NotificationChannel } from '../lib/mailer';
+import { RequestRefusedError } from '../lib/workflow-requests';
+import { askingWith } from './helpers/requests';
 
 const resolution = (input: VisitInput) => ({
   ...asManager(input),
@@ -32,6 +33,7 @@ const minutesOf = (events: { type: string; at: Date }[], type: string) =>
 
 describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => {
   const suite = visitSuite();
+  const ask = askingWith(() => suite.harness.db);
 
   it('When the worker checks in and out on time, then nobody is alerted and the visit closes', async () => {
     const { input, tag } = visitInput({ startMs: await suite.env.currentTimeMs() });
@@ -91,7 +93,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect(told.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('manager')]);
     expect(minutesOf(await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('acknowledged')), 'alert-sent')).toHaveLength(8);
 
-    await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
+    await ask(handle, resolveIncidentUpdate, [resolution(input)]);
     const final = await handle.result();
     expect(final).toMatchObject({ phase: 'ended', status: 'closed', incident: null, riskReviewRequested: true });
     await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('incident-resolved'));
@@ -123,7 +125,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     const told = await suite.harness.smtp.waitFor(addresses.length, (m) => m.subject.startsWith(`The ${role} has taken charge`) && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(told.map((m) => m.to[0]).sort()).toEqual(addresses);
     expect((await handle.query(visitStateQuery)).status).toBe('incident');
-    await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
+    await ask(handle, resolveIncidentUpdate, [resolution(input)]);
     await handle.result();
   });
 
@@ -140,7 +142,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     await suite.env.sleep(30 * MIN);
     expect(sentTo(suite.harness.smtp.messages, mail('oncall'))).toHaveLength(0);
     expect((await handle.query(visitStateQuery)).status).toBe('incident');
-    await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
+    await ask(handle, resolveIncidentUpdate, [resolution(input)]);
     expect(await handle.result()).toMatchObject({ status: 'closed' });
   });
 
@@ -167,7 +169,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     const told = await suite.harness.smtp.waitFor(2, (m) => m.subject.startsWith('Mina Manager has taken charge') && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(told.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('oncall')]);
     await handle.signal(checkOutSignal, asWorker(input));
-    await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
+    await ask(handle, resolveIncidentUpdate, [resolution(input)]);
     expect(await handle.result()).toMatchObject({ status: 'closed' });
   });
 
@@ -187,7 +189,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect(events.filter((e) => e.visibleToWorker).map((e) => e.type)).toEqual(['visit-started', 'checked-in', 'checked-out']);
     expect(sentTo(suite.harness.smtp.messages, mail('worker'))).toHaveLength(0);
     await handle.signal(acknowledgeSignal, { ...asManager(input), via: 'api' });
-    await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
+    await ask(handle, resolveIncidentUpdate, [resolution(input)]);
     expect(await handle.result()).toMatchObject({ status: 'closed' });
   });
 
@@ -204,7 +206,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect(await handle.query(visitStateQuery)).toMatchObject({ status: 'escalating', incident: { reason: 'duress' } });
     await eventsOf(suite.harness.db, input.visitId, (t) => count(t, 'alert-sent') >= 2);
     expect(await suite.harness.db.visit.findUnique({ where: { id: input.visitId } })).toMatchObject({ incidentReason: 'duress' });
-    await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
+    await ask(handle, resolveIncidentUpdate, [resolution(input)]);
     expect(await handle.result()).toMatchObject({ status: 'closed', incident: null });
     const resolved = await suite.harness.smtp.waitFor(2, (m) => m.subject.startsWith('Resolved') && m.to[0].includes(input.visitId.slice(0, 8)));
     expect(resolved.map((m) => m.to[0]).sort()).toEqual([mail('buddy'), mail('manager')]);
@@ -217,10 +219,10 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     await Promise.all([
       // Whichever lands first, the other may be refused; what matters is that the workflow never fails.
       handle.signal(checkOutSignal, { ...asWorker(input), codeHash: hashDuressCode('9911', LINK_SECRET) }),
-      handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] }).catch(() => undefined),
+      ask(handle, resolveIncidentUpdate, [resolution(input)]).catch(() => undefined),
     ]);
     const state = await handle.query(visitStateQuery);
-    if (state.incident) await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
+    if (state.incident) await ask(handle, resolveIncidentUpdate, [resolution(input)]);
     expect(await handle.result()).toMatchObject({ status: 'closed', incident: null, alert: null });
   });
 
@@ -229,13 +231,13 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     const { input, mail } = visitInput({ startMs });
     const handle = await suite.start(input);
     const eta = (minutes: number) => new Date(startMs + minutes * MIN).toISOString();
-    const extend = (minutes: number) => handle.executeUpdate(extendUpdate, { args: [{ ...asWorker(input), eta: eta(minutes), reason: 'Client upset' }] });
-    await expect(extend(-5)).rejects.toThrow(WorkflowUpdateFailedError);
-    await expect(extend(130)).rejects.toMatchObject({ cause: { message: 'Extensions may add at most 60 minutes in all' } });
+    const extend = (minutes: number) => ask(handle, extendUpdate, [{ ...asWorker(input), eta: eta(minutes), reason: 'Client upset' }]);
+    await expect(extend(-5)).rejects.toThrow(RequestRefusedError);
+    await expect(extend(130)).rejects.toMatchObject({ message: 'Extensions may add at most 60 minutes in all' });
     expect(await extend(90)).toMatchObject({ eta: eta(90), extensions: { count: 1 } });
-    await expect(extend(80)).rejects.toMatchObject({ cause: { message: `The new ETA must be later than the current ETA ${eta(90)}` } });
+    await expect(extend(80)).rejects.toMatchObject({ message: `The new ETA must be later than the current ETA ${eta(90)}` });
     expect(await extend(120)).toMatchObject({ extensions: { count: 2, totalMs: 60 * MIN } });
-    await expect(extend(121)).rejects.toMatchObject({ cause: { message: 'No more extensions: at most 2 per visit' } });
+    await expect(extend(121)).rejects.toMatchObject({ message: 'No more extensions: at most 2 per visit' });
     const told = await suite.harness.smtp.waitFor(2, (m) => m.to[0] === mail('buddy'));
     expect(told.map((m) => m.subject)).toEqual(['Wendy Worker is running late again', 'Wendy Worker is running late again']);
     await handle.signal(checkOutSignal, asWorker(input));
@@ -267,7 +269,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     await handle.signal(checkInSignal, asWorker(input));
     expect(await stateWhen(handle, (s) => s.phase === 'in-progress')).toMatchObject({ phase: 'in-progress', status: 'incident' });
     await suite.harness.smtp.waitFor(1, (m) => m.to[0] === mail('manager') && m.subject.startsWith('All clear'));
-    await handle.executeUpdate(resolveIncidentUpdate, { args: [{ ...resolution(input), rationale: 'Started late: car trouble' }] });
+    await ask(handle, resolveIncidentUpdate, [{ ...resolution(input), rationale: 'Started late: car trouble' }]);
     expect((await handle.query(visitStateQuery)).status).toBe('open');
     await handle.signal(checkOutSignal, asWorker(input));
     expect(await handle.result()).toMatchObject({ status: 'closed' });
@@ -287,7 +289,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     const events = await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('acknowledged'));
     expect(events.map((e) => e.type)).not.toContain('start-reminder-sent');
     await handle.signal(checkOutSignal, asWorker(input));
-    await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
+    await ask(handle, resolveIncidentUpdate, [resolution(input)]);
     expect(await handle.result()).toMatchObject({ status: 'closed' });
   });
 
@@ -301,9 +303,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     await handle.signal(acknowledgeSignal, { actor: { id: input.buddy.id!, role: 'buddy' }, via: 'api' });
     await handle.signal(checkOutSignal, asWorker(input));
     const rationale = 'Bob met the worker outside the property; she was shaken but unhurt. Police informed of the threat. '.repeat(4);
-    const resolved = await handle.executeUpdate(resolveIncidentUpdate, {
-      args: [{ actor: { id: input.manager.id, role: 'manager' }, outcome: 'worker-safe', rationale, reviewRiskAssessment: true }],
-    });
+    const resolved = await ask(handle, resolveIncidentUpdate, [{ actor: { id: input.manager.id, role: 'manager' }, outcome: 'worker-safe', rationale, reviewRiskAssessment: true }]);
     expect(resolved).toMatchObject({ status: 'closed', incident: null, riskReviewRequested: true });
     const final = await handle.result();
     expect(final).toMatchObject({ status: 'closed' });
@@ -372,7 +372,7 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     expect(events.map((e) => e.type)).not.toContain('request-declined');
     expect([mail('buddy'), mail('oncall')].flatMap((a) => sentTo(suite.harness.smtp.messages, a))).toHaveLength(0);
     await handle.signal(checkInSignal, asWorker(input));
-    await handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] });
+    await ask(handle, resolveIncidentUpdate, [resolution(input)]);
     expect(await handle.query(visitStateQuery)).toMatchObject({ status: 'open', incident: null });
     await handle.signal(checkOutSignal, asWorker(input));
     expect(await handle.result()).toMatchObject({ status: 'closed' });
@@ -391,9 +391,9 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
       data: { request: 'check-in' },
     });
     expect(declined.filter((e) => e.type === 'checked-in')).toHaveLength(0);
-    await handle.executeUpdate(resolveIncidentUpdate, { args: [{ ...resolution(input), outcome: 'false-alarm' }] });
+    await ask(handle, resolveIncidentUpdate, [{ ...resolution(input), outcome: 'false-alarm' }]);
     // Refused by the validator, or because the workflow has already finished: never accepted twice.
-    await expect(handle.executeUpdate(resolveIncidentUpdate, { args: [resolution(input)] })).rejects.toBeInstanceOf(Error);
+    await expect(ask(handle, resolveIncidentUpdate, [resolution(input)])).rejects.toBeInstanceOf(Error);
     expect(await handle.result()).toMatchObject({ status: 'closed', incident: null });
   });
 });
@@ -408,6 +408,7 @@ describe('A lone-working visit when things fail (time-skipping server, PostgreSQ
       return result;
     },
   }));
+  const ask = askingWith(() => suite.harness.db);
 
   it('When the worker crashes between sending an alert and recording it, then the alert is sent once', async () => {
     const { input, mail } = visitInput({ startMs: await suite.env.currentTimeMs() });
@@ -421,9 +422,7 @@ describe('A lone-working visit when things fail (time-skipping server, PostgreSQ
     expect(sentTo(suite.harness.smtp.messages, mail('buddy')).filter((m) => m.subject.startsWith('RED FLAG'))).toHaveLength(1);
     const deliveries = await suite.harness.db.notificationDelivery.findMany({ where: { subjectId: input.visitId, recipient: mail('buddy') } });
     expect(deliveries.filter((d) => d.template === 'visit-red-flag')).toEqual([expect.objectContaining({ status: 'sent', attempts: 1 })]);
-    await handle.executeUpdate(resolveIncidentUpdate, {
-      args: [{ ...asManager(input), outcome: 'worker-safe', rationale: 'Left the property with police', reviewRiskAssessment: true }],
-    });
+    await ask(handle, resolveIncidentUpdate, [{ ...asManager(input), outcome: 'worker-safe', rationale: 'Left the property with police', reviewRiskAssessment: true }]);
     expect(await handle.result()).toMatchObject({ status: 'closed' });
   });
 
@@ -441,9 +440,7 @@ describe('A lone-working visit when things fail (time-skipping server, PostgreSQ
       expect(deliveries.length).toBeGreaterThanOrEqual(6);
       expect(deliveries.every((d) => d.status === 'failed' && /Relay unavailable/.test(d.lastError ?? ''))).toBe(true);
       await handle.signal(acknowledgeSignal, { ...asManager(input), via: 'api' });
-      await handle.executeUpdate(resolveIncidentUpdate, {
-        args: [{ ...asManager(input), outcome: 'worker-safe', rationale: 'Phoned the worker directly', reviewRiskAssessment: false }],
-      });
+      await ask(handle, resolveIncidentUpdate, [{ ...asManager(input), outcome: 'worker-safe', rationale: 'Phoned the worker directly', reviewRiskAssessment: false }]);
       await handle.result();
     } finally {
       suite.harness.smtp.setDown(false);

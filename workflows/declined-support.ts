@@ -23,6 +23,7 @@ import { plannedSend, type EscalationLadder } from './escalation-timetable';
 import { createOutbox } from './outbox';
 import { refusing, required } from './rules';
 import { DAY_MS } from './working-days';
+import { servingRequests } from './requests';
 
 const { recordDeclinedSupportChange } = proxyActivities<Activities>(UNTIL_DONE_OPTIONS);
 
@@ -62,7 +63,8 @@ export async function declinedSupportWorkflow(input: DeclinedSupportInput): Prom
   }
 
   setHandler(declinedSupportQuery, () => state);
-  setHandler(
+  const serve = servingRequests();
+  serve(
     recordContactUpdate,
     async ({ outcome, note, by }) => {
       state.contacts.push({ outcome, note, by, at: new Date().toISOString() });
@@ -78,7 +80,7 @@ export async function declinedSupportWorkflow(input: DeclinedSupportInput): Prom
         ]),
     },
   );
-  setHandler(
+  serve(
     convertToPlanUpdate,
     async ({ reason, planId, note, by }) => {
       state.status = 'converted';
@@ -97,7 +99,7 @@ export async function declinedSupportWorkflow(input: DeclinedSupportInput): Prom
         ]),
     },
   );
-  setHandler(
+  serve(
     closeDeclinedSupportUpdate,
     async ({ rationale, by }) => {
       state.status = 'closed';

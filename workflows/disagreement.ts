@@ -18,6 +18,7 @@ import { createOutbox } from './outbox';
 import { refusing, required } from './rules';
 import { decisionDueLadder, nextLadderStep } from './plan-schedule';
 import { addWorkingDays, dateStartMs, toDateString } from './working-days';
+import { servingRequests } from './requests';
 
 const { recordDisagreementChange } = proxyActivities<Activities>(UNTIL_DONE_OPTIONS);
 
@@ -59,7 +60,8 @@ export async function disagreementWorkflow(input: DisagreementInput): Promise<Di
   }
 
   setHandler(disagreementQuery, () => state);
-  setHandler(
+  const serve = servingRequests();
+  serve(
     respondToDisagreementUpdate,
     async ({ finalDecision, rationale, by }) => {
       state.status = 'decided';

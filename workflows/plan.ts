@@ -41,6 +41,7 @@ import {
 } from './plan-contract';
 import { PLAN_DEFAULTS_BEFORE_RESOLUTION } from './plan-policy';
 import { nextAlarm, pruneSent, type Alarm } from './plan-schedule';
+import { servingRequests } from './requests';
 import { refusing, required } from './rules';
 import { addDays, addWorkingDays, toDateString } from './working-days';
 
@@ -156,8 +157,9 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
   const endingRules = (ending: Ending, by: DecisionBy) => [...requireRole(by, ['manager'], 'end a plan'), ...endingProblems(ending, state.content.adult)];
 
   setHandler(planStateQuery, () => state);
+  const serve = servingRequests();
 
-  setHandler(
+  serve(
     goLiveUpdate,
     async ({ by }) => {
       state.status = 'live';
@@ -183,7 +185,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     },
   );
 
-  setHandler(
+  serve(
     recordLegalAdviceUpdate,
     async ({ measureId, advice, by }) => {
       state.content.measures = state.content.measures.map((m) => (m.id === measureId ? { ...m, legalAdvice: advice } : m));
@@ -204,7 +206,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     },
   );
 
-  setHandler(
+  serve(
     recordReviewUpdate,
     async (review) => {
       const number = state.review?.number ?? 0;
@@ -236,7 +238,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     },
   );
 
-  setHandler(
+  serve(
     rescheduleReviewUpdate,
     async ({ newDate, rationale, by }) => {
       const from = state.review?.dueDate;
@@ -255,7 +257,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     },
   );
 
-  setHandler(
+  serve(
     requestUnscheduledReviewUpdate,
     async ({ onBehalfOfAdult, reasons, evidence, by }) => {
       const request = {
@@ -281,7 +283,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     },
   );
 
-  setHandler(
+  serve(
     decideUnscheduledReviewUpdate,
     async ({ requestId, decision, reviewDate, rationale, adultViews, by }) => {
       const request = state.requests.find((r) => r.id === requestId)!;
@@ -311,7 +313,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     },
   );
 
-  setHandler(
+  serve(
     recordOneToOneReviewUpdate,
     async (review) => {
       const number = state.oneToOneReview?.number ?? 0;
@@ -349,7 +351,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     },
   );
 
-  setHandler(
+  serve(
     completeActionUpdate,
     async ({ actionId, note, by }) => {
       state.content.actions = state.content.actions.map((a) => (a.id === actionId ? { ...a, completedAt: now() } : a));
@@ -365,7 +367,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     },
   );
 
-  setHandler(
+  serve(
     endPlanUpdate,
     async ({ ending, by }) => {
       end(ending, by);
@@ -380,7 +382,7 @@ export async function planWorkflow(input: PlanInput): Promise<PlanSummary> {
     { validator: ({ ending, by }: EndPlanRequest) => refuseIf([...mustBe('live', 'end'), ...endingRules(ending, by)]) },
   );
 
-  setHandler(
+  serve(
     decideCopyUpdate,
     async (request) => {
       const decision = decideCopy(request, state.content, state.consent);

@@ -17,6 +17,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Activities, VisitEventRecord, VisitNotification } from '../activities/contract';
 import { SA } from '../config/search-attributes';
 import { VISIT_ALERT_OPTIONS } from './activity-options';
+import { servingRequests } from './requests';
 import {
   checkInRefusal,
   checkInSignal,
@@ -115,6 +116,7 @@ export function visitCore(input: VisitInput, state: VisitState, memory: SharedMe
   /** Bumped by every recorded decision: waits end when it moves. */
   let changes = 0;
   const inFlight = new Set<Promise<unknown>>();
+  const serve = servingRequests();
   const contacts: Record<ContactRole, Contact> = { worker: input.worker, buddy: input.buddy, manager: input.manager, emergency: input.emergencyContact };
   const now = () => iso(Date.now());
 
@@ -346,7 +348,7 @@ export function visitCore(input: VisitInput, state: VisitState, memory: SharedMe
   const setStateQueryHandler = () => setHandler(visitStateQuery, () => state);
 
   function setExtendHandler(): void {
-    setHandler(
+    serve(
       extendUpdate,
       (req) => {
         const addedMs = Date.parse(req.eta) - Date.parse(state.eta);
@@ -369,7 +371,7 @@ export function visitCore(input: VisitInput, state: VisitState, memory: SharedMe
   }
 
   function setResolveHandler(): void {
-    setHandler(
+    serve(
       resolveIncidentUpdate,
       (req) => {
         const endsVisit = state.phase === 'scheduled' || (state.phase === 'in-progress' && memory.awaitingWorker);

@@ -2,6 +2,7 @@ import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/common';
 import type { Workflow } from '@temporalio/common';
+import { RequestRefusedError } from '../../lib/workflow-requests';
 import { AppError, conflict, notFound } from './errors';
 
 // gRPC codes for a request Temporal turned away before acting on it: the caller may repeat it.
@@ -19,6 +20,7 @@ export async function temporalCall<T>(what: string, call: () => Promise<T>): Pro
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw notFound(what);
     if (err instanceof WorkflowUpdateFailedError) throw conflict(err.cause?.message ?? err.message);
+    if (err instanceof RequestRefusedError) throw conflict(err.message);
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict(`A ${what.toLowerCase()} with this id already exists`);
     if (turnedAway(err)) throw new AppError(503, 'temporal_busy', 'The workflow service is busy or unreachable and did not act on this request; try again in a few seconds.');
     throw err;

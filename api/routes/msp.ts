@@ -23,6 +23,7 @@ import type { AppDeps } from '../deps';
 import { actorOf, forbidden, type Actor } from '../http/actor';
 import { actingAs } from '../http/cover';
 import { conflict, notFound } from '../http/errors';
+import { answering } from '../http/requests';
 import { startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
 import { documentPaths, WRITE_ERRORS } from '../openapi/paths';
@@ -92,6 +93,7 @@ export function mspRoutes({ temporal, db, config }: AppDeps): Router {
   const router = Router();
   const caseHandle = (caseId: string) => temporal.workflow.getHandle<typeof declinedSupportWorkflow>(declinedSupportWorkflowId(caseId));
   const who = (req: Request) => actingAs(db, actorOf(req));
+  const answer = answering({ db, config });
 
   router.post('/declined-support', async (req, res) => {
     const actor = actorOf(req);
@@ -139,7 +141,7 @@ export function mspRoutes({ temporal, db, config }: AppDeps): Router {
       const { handle, by, state } = await caseOf(req);
       // A converted or closed case's workflow has finished and takes no more requests; say why.
       if (state.status !== 'open') throw conflict(`The case is ${state.status}`);
-      res.json(await temporalCall('Declined-support case', () => handle.executeUpdate(update, { args: [{ ...(body as object), by } as A] })));
+      await answer(res, 'Declined-support case', { handle, update, args: [{ ...(body as object), by } as A], actorId: by.actorId });
     });
   }
   caseUpdate('contacts', ContactBody, recordContactUpdate);
@@ -213,7 +215,7 @@ export function mspRoutes({ temporal, db, config }: AppDeps): Router {
     const handle = temporal.workflow.getHandle<typeof disagreementWorkflow>(disagreementWorkflowId(disagreementId));
     const { team } = await temporalCall('Disagreement', () => handle.query(disagreementQuery));
     if (actor.role !== 'manager' || actor.team !== team) throw forbidden("Only the team's manager (or their deputy during cover) gives the final decision");
-    res.json(await temporalCall('Disagreement', () => handle.executeUpdate(respondToDisagreementUpdate, { args: [{ ...body, by }] })));
+    await answer(res, 'Disagreement', { handle, update: respondToDisagreementUpdate, args: [{ ...body, by }], actorId: by.actorId });
   });
   router.get('/disagreement-lists/unresolved', async (req, res) => {
     const { actor } = await who(req);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { UpdateDefinition } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { Router, type Request } from 'express';
 import type { z } from 'zod';
@@ -14,6 +15,7 @@ import { actorOf, type Actor } from '../http/actor';
 import { actingAs } from '../http/cover';
 import { ensure, mayCreatePlan, mayOnPlan, mayReadTeamLists, reportScope, type PlanAction, type PlanParties } from '../http/policy';
 import { conflict, notFound } from '../http/errors';
+import { answering } from '../http/requests';
 import { startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
 import { documentPaths, WRITE_ERRORS } from '../openapi/paths';
@@ -98,21 +100,32 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
     return { actor, by, handle, state, planId };
   }
 
-  /** A POST that becomes one workflow update: parse, authorise, update, answer with its result. */
-  function updateRoute<S extends z.ZodType, R>(
+  const answer = answering({ db, config });
+
+  /** A request of the plan: what it asks, and how its result is shown. */
+  interface Asking<R, A extends unknown[]> {
+    update: UpdateDefinition<R, A>;
+    args: A;
+    present?: (result: R) => unknown;
+  }
+  const asking = <R, A extends unknown[]>(update: UpdateDefinition<R, A>, args: A, present?: (result: R) => unknown): Asking<R, A> => ({ update, args, present });
+
+  /** A POST that becomes one request of the plan: parse, authorise, ask, answer with its result. */
+  function requestRoute<S extends z.ZodType, R, A extends unknown[]>(
     action: PlanAction,
     path: string,
     schema: S,
-    run: (ctx: Awaited<ReturnType<typeof authorised>> & { body: z.infer<S>; req: Request }) => Promise<R>,
+    request: (ctx: Awaited<ReturnType<typeof authorised>> & { body: z.infer<S>; req: Request }) => Asking<R, A>,
     status = 200,
   ) {
     router.post(path, async (req, res) => {
-      actorOf(req);
+      const requester = actorOf(req);
       const body = parse(schema, req);
       const ctx = await authorised(req, action);
       // An ended plan's workflow has closed and takes no more requests; say why rather than "not found".
       if (ctx.state.status === 'ended') throw conflict('The plan has ended');
-      res.status(status).json(await temporalCall('Plan', () => run({ ...ctx, body, req })));
+      const { update, args, present } = request({ ...ctx, body, req });
+      await answer(res, 'Plan', { handle: ctx.handle, update, args, actorId: requester.id }, { status, present });
     });
   }
 
@@ -166,39 +179,38 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
     res.json({ planId, state, record: row ? plan : null, timeline: events, reviews, unscheduledRequests: requests, decisions, copies: disclosures });
   });
 
-  updateRoute('go_live', '/plans/:planId/go-live', NoBody, ({ handle, by }) => handle.executeUpdate(contract.goLiveUpdate, { args: [{ by }] }));
-  updateRoute('record_legal_advice', '/plans/:planId/measures/:measureId/legal-advice', LegalAdviceBody, ({ handle, by, body, req }) =>
-    handle.executeUpdate(contract.recordLegalAdviceUpdate, { args: [{ measureId: parse(MeasureParams, req, 'params').measureId, advice: body, by }] }),
+  requestRoute('go_live', '/plans/:planId/go-live', NoBody, ({ by }) => asking(contract.goLiveUpdate, [{ by }]));
+  requestRoute('record_legal_advice', '/plans/:planId/measures/:measureId/legal-advice', LegalAdviceBody, ({ by, body, req }) =>
+    asking(contract.recordLegalAdviceUpdate, [{ measureId: parse(MeasureParams, req, 'params').measureId, advice: body, by }]),
   );
-  updateRoute('record_review', '/plans/:planId/reviews', ReviewBody, ({ handle, by, body }) => handle.executeUpdate(contract.recordReviewUpdate, { args: [{ ...body, by }] }));
-  updateRoute('move_review', '/plans/:planId/review-date', RescheduleBody, ({ handle, by, body }) =>
-    handle.executeUpdate(contract.rescheduleReviewUpdate, { args: [{ ...body, by }] }),
-  );
-  updateRoute(
+  requestRoute('record_review', '/plans/:planId/reviews', ReviewBody, ({ by, body }) => asking(contract.recordReviewUpdate, [{ ...body, by }]));
+  requestRoute('move_review', '/plans/:planId/review-date', RescheduleBody, ({ by, body }) => asking(contract.rescheduleReviewUpdate, [{ ...body, by }]));
+  requestRoute(
     'request_unscheduled_review',
     '/plans/:planId/unscheduled-reviews',
     UnscheduledRequestBody,
-    ({ handle, by, body }) => handle.executeUpdate(contract.requestUnscheduledReviewUpdate, { args: [{ ...body, by }] }),
+    ({ by, body }) => asking(contract.requestUnscheduledReviewUpdate, [{ ...body, by }]),
     201,
   );
-  updateRoute('decide_unscheduled_review', '/plans/:planId/unscheduled-reviews/:requestId/decision', UnscheduledDecisionBody, ({ handle, by, body, req }) =>
-    handle.executeUpdate(contract.decideUnscheduledReviewUpdate, { args: [{ ...body, requestId: parse(RequestParams, req, 'params').requestId, by }] }),
+  requestRoute('decide_unscheduled_review', '/plans/:planId/unscheduled-reviews/:requestId/decision', UnscheduledDecisionBody, ({ by, body, req }) =>
+    asking(contract.decideUnscheduledReviewUpdate, [{ ...body, requestId: parse(RequestParams, req, 'params').requestId, by }]),
   );
-  updateRoute('review_one_to_one', '/plans/:planId/one-to-one-reviews', OneToOneReviewBody, ({ handle, by, body }) =>
-    handle.executeUpdate(contract.recordOneToOneReviewUpdate, { args: [{ ...body, by }] }),
+  requestRoute('review_one_to_one', '/plans/:planId/one-to-one-reviews', OneToOneReviewBody, ({ by, body }) => asking(contract.recordOneToOneReviewUpdate, [{ ...body, by }]));
+  requestRoute('complete_action', '/plans/:planId/actions/:actionId/complete', CompleteActionBody, ({ by, body, req }) =>
+    asking(contract.completeActionUpdate, [{ ...body, actionId: parse(ActionParams, req, 'params').actionId, by }]),
   );
-  updateRoute('complete_action', '/plans/:planId/actions/:actionId/complete', CompleteActionBody, ({ handle, by, body, req }) =>
-    handle.executeUpdate(contract.completeActionUpdate, { args: [{ ...body, actionId: parse(ActionParams, req, 'params').actionId, by }] }),
-  );
-  updateRoute('end', '/plans/:planId/end', EndPlanBody, ({ handle, by, body }) => handle.executeUpdate(contract.endPlanUpdate, { args: [{ ending: body, by }] }));
-  updateRoute(
+  requestRoute('end', '/plans/:planId/end', EndPlanBody, ({ by, body }) => asking(contract.endPlanUpdate, [{ ending: body, by }]));
+  requestRoute(
     'decide_copy',
     '/plans/:planId/copies',
     CopyBody,
-    async ({ handle, by, body, planId }) => {
+    ({ by, body, planId }) => {
       const disclosureId = randomUUID();
-      const decision = await handle.executeUpdate(contract.decideCopyUpdate, { args: [{ ...body, disclosureId, by }] });
-      return { disclosureId, decision, document: decision.outcome === 'refused' ? null : `/plans/${planId}/copies/${disclosureId}` };
+      return asking(contract.decideCopyUpdate, [{ ...body, disclosureId, by }], (decision) => ({
+        disclosureId,
+        decision,
+        document: decision.outcome === 'refused' ? null : `/plans/${planId}/copies/${disclosureId}`,
+      }));
     },
     201,
   );

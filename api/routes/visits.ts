@@ -38,6 +38,7 @@ import { actingAs } from '../http/cover';
 import { visitPeople } from '../http/directory';
 import { ensure, mayOnVisit, mayStartVisit, partOnVisit, visitListScope, type VisitAction } from '../http/policy';
 import { AppError, conflict, notFound } from '../http/errors';
+import { answering, type AskedRequest } from '../http/requests';
 import { startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
 import { ackOfferPage, ackRefusedPage, ackTakenPage, imOkDonePage, imOkOfferPage } from './pages';
@@ -104,6 +105,8 @@ function seenAt(state: VisitState, nowMs: number): VisitState {
 export function visitRoutes({ temporal, db, config }: AppDeps): Router {
   const router = Router();
   const handleOf = (visitId: string): WorkflowHandle<typeof visitWorkflow> => temporal.workflow.getHandle(visitWorkflowId(visitId));
+  const answer = answering({ db, config });
+  const answerVisit = <R, A extends unknown[]>(res: Response, request: AskedRequest<R, A>) => updateVisit(() => answer(res, 'Visit', request));
 
   /**
    * The visit as its row last recorded it. Visits started before the row kept the workflow's
@@ -355,13 +358,13 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     const { actor, handle } = await authorised(req, 'work');
     const body = parse(ExtendBody, req);
     const eta = new Date(body.eta).toISOString();
-    res.json(await updateVisit(() => handle.executeUpdate(extendUpdate, { args: [{ actor, eta, reason: body.reason }] })));
+    await answerVisit(res, { handle, update: extendUpdate, args: [{ actor, eta, reason: body.reason }], actorId: actor.id });
   });
 
   router.post('/visits/:visitId/resolve', async (req, res) => {
     const { actor, handle } = await authorised(req, 'resolve');
     const body = parse(ResolveBody, req);
-    res.json(await updateVisit(() => handle.executeUpdate(resolveIncidentUpdate, { args: [{ actor, ...body }] })));
+    await answerVisit(res, { handle, update: resolveIncidentUpdate, args: [{ actor, ...body }], actorId: actor.id });
   });
 
   return router;

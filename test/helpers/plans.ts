@@ -12,6 +12,7 @@ import { resolvePlanPolicy } from '../../workflows/plan-policy';
 import { addDays, DAY_MS, dateStartMs, toDateString } from '../../workflows/working-days';
 import type { ReceivedMail } from './smtp-sink';
 import { timeSkippingSuite, type Harness } from './temporal';
+import { askingWith } from './requests';
 
 export { DAY_MS };
 export const HOUR_MS = 60 * 60 * 1000;
@@ -192,7 +193,7 @@ export function planSuite(): PlanSuite {
     },
     async startLive(overrides) {
       const started = await suite.start(overrides);
-      await started.handle.executeUpdate(goLiveUpdate, { args: [{ by: manager }] });
+      await askingWith(() => suite.harness.db)(started.handle, goLiveUpdate, [{ by: manager }]);
       return started;
     },
     sleepUntil: async (ms) => suite.env.sleep(Math.max(1, ms - (await suite.env.currentTimeMs()))),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities';
@@ -133,4 +134,20 @@ export function timeSkippingSuite(overrides?: Parameters<typeof createHarness>[0
     await suite.env?.teardown();
   });
   return suite;
+}
+
+/**
+ * Terminates a test's workflow once no activity or workflow task of it is in flight. An activity whose workflow
+ * was terminated under it (an answer written, its completion not yet reported) keeps the
+ * time-skipping server from skipping time until it times out: the next test's sleep of days
+ * then took two minutes of real time.
+ */
+export async function terminateWhenQuiet(handle: WorkflowHandle): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const { raw } = await handle.describe();
+    if (!raw.pendingActivities?.length && !raw.pendingWorkflowTask) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await handle.terminate('test over');
 }
