@@ -16,7 +16,9 @@ describe('A plan that lives long (continue-as-new and replay)', () => {
     // Five changes make this run hand over: made, live, request, review, then the first reminder.
     const { handle, input } = await startLive((now) => ({ policy: { continueAsNewAfterEvents: 5 }, firstReviewDate: toDateString(now + 90 * DAY_MS) }));
     const firstRun = (await handle.describe()).runId;
-    const requested = await ask(handle, requestUnscheduledReviewUpdate, [{ onBehalfOfAdult: true, reasons: ['not_working'], evidence: 'Money still going missing', by: practitioner }]);
+    const requested = await ask(handle, requestUnscheduledReviewUpdate, [
+      { onBehalfOfAdult: true, reasons: ['not_working'], evidence: 'Money still going missing', by: practitioner },
+    ]);
     const nextReviewDate = toDateString((await suite.env.currentTimeMs()) + 80 * DAY_MS);
     await ask(handle, recordReviewUpdate, [{ ...review('continue_further_enquiries', await today(), { nextReviewDate }), by: practitioner }]);
     const escalation = (n: number) => mailFor(input.planId, `Unscheduled review request awaiting decision (escalation ${n})`);

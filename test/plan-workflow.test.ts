@@ -90,7 +90,9 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
 
   it('When an unscheduled review request goes undecided, then the manager is reminded on the response date in working days and the safeguarding lead after', async () => {
     const { handle, input } = await startLive((now) => ({ firstReviewDate: toDateString(now + 90 * DAY_MS) }));
-    const requested = await ask(handle, requestUnscheduledReviewUpdate, [{ onBehalfOfAdult: true, reasons: ['adult_unhappy'], evidence: 'She says the supervised visits upset her', by: practitioner }]);
+    const requested = await ask(handle, requestUnscheduledReviewUpdate, [
+      { onBehalfOfAdult: true, reasons: ['adult_unhappy'], evidence: 'She says the supervised visits upset her', by: practitioner },
+    ]);
     expect(new Date(`${requested.decisionDueDate}T00:00:00Z`).getUTCDay()).not.toBe(0);
     expect(requested.decisionDueDate > (await today())).toBe(true);
     const subject = (n: number) => mailFor(input.planId, `Unscheduled review request awaiting decision (escalation ${n})`);
@@ -105,13 +107,17 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
 
   it('When the manager decides an unscheduled review, then the plan review moves to the arranged date and the decision is recorded with rationale and views', async () => {
     const { handle, input } = await startLive((now) => ({ firstReviewDate: toDateString(now + 90 * DAY_MS) }));
-    const requested = await ask(handle, requestUnscheduledReviewUpdate, [{ onBehalfOfAdult: false, reasons: ['less_restrictive_option'], evidence: 'A befriending service now has places', by: practitioner }]);
+    const requested = await ask(handle, requestUnscheduledReviewUpdate, [
+      { onBehalfOfAdult: false, reasons: ['less_restrictive_option'], evidence: 'A befriending service now has places', by: practitioner },
+    ]);
     const reviewDate = addDays(await today(), 7);
-    const wrongRole = ask(handle, decideUnscheduledReviewUpdate, [{ requestId: requested.id, decision: 'arrange_review', reviewDate, rationale: 'x', adultViews: 'y', by: practitioner }]);
+    const wrongRole = ask(handle, decideUnscheduledReviewUpdate, [
+      { requestId: requested.id, decision: 'arrange_review', reviewDate, rationale: 'x', adultViews: 'y', by: practitioner },
+    ]);
     expect(await rejection(wrongRole)).toContain('only a manager');
     const summary = await ask(handle, decideUnscheduledReviewUpdate, [
-        { requestId: requested.id, decision: 'arrange_review', reviewDate, rationale: 'A less restrictive option deserves a look', adultViews: 'Keen to try it', by: manager },
-      ]);
+      { requestId: requested.id, decision: 'arrange_review', reviewDate, rationale: 'A less restrictive option deserves a look', adultViews: 'Keen to try it', by: manager },
+    ]);
     expect(summary.nextReviewDate).toBe(reviewDate);
     await sleepUntil(notifyTime(reviewDate) - 2 * DAY_MS + HOUR_MS);
     await suite.harness.smtp.waitFor(1, mailFor(input.planId, 'Safeguarding plan review due in 2 days'));
@@ -180,12 +186,12 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     const { handle, input } = await startLive();
     const before = await recordedChanges(input.planId);
     const on = await today();
-    expect(
-      await rejection(ask(handle, recordReviewUpdate, [{ ...review('continue_unchanged', on, { nextReviewDate: undefined }), by: practitioner }])),
-    ).toContain('every outcome except ending sets the next review date');
-    expect(
-      await rejection(ask(handle, recordReviewUpdate, [{ ...review('amend_more_effective', on, { amendedMeasures: [supervisedContact] }), by: practitioner }])),
-    ).toContain('needs recorded legal advice');
+    expect(await rejection(ask(handle, recordReviewUpdate, [{ ...review('continue_unchanged', on, { nextReviewDate: undefined }), by: practitioner }]))).toContain(
+      'every outcome except ending sets the next review date',
+    );
+    expect(await rejection(ask(handle, recordReviewUpdate, [{ ...review('amend_more_effective', on, { amendedMeasures: [supervisedContact] }), by: practitioner }]))).toContain(
+      'needs recorded legal advice',
+    );
     expect(await recordedChanges(input.planId)).toBe(before);
     await terminateWhenQuiet(handle);
   });
@@ -194,12 +200,10 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     const { handle, input } = await startLive();
     const before = await recordedChanges(input.planId);
     const ending = review('end', await today()).ending!;
-    expect(await rejection(ask(handle, endPlanUpdate, [{ ending: { ...ending, ground: 'adult_moved_away' as never }, by: manager }]))).toContain(
-      'a plan ends only when',
+    expect(await rejection(ask(handle, endPlanUpdate, [{ ending: { ...ending, ground: 'adult_moved_away' as never }, by: manager }]))).toContain('a plan ends only when');
+    expect(await rejection(ask(handle, endPlanUpdate, [{ ending: { ...ending, ground: 'managed_through_other_means', risk: 'reduced' }, by: manager }]))).toContain(
+      'care and support plan',
     );
-    expect(
-      await rejection(ask(handle, endPlanUpdate, [{ ending: { ...ending, ground: 'managed_through_other_means', risk: 'reduced' }, by: manager }])),
-    ).toContain('care and support plan');
     expect(await rejection(ask(handle, endPlanUpdate, [{ ending, by: practitioner }]))).toContain('only a manager may end a plan');
     expect(await recordedChanges(input.planId)).toBe(before);
 
@@ -219,7 +223,9 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     const { handle, input } = await start(() => ({ content: planContent({ measures: [...planContent().measures, supervisedContact] }) }));
     expect(await rejection(ask(handle, goLiveUpdate, [{ by: manager }]))).toContain('measure m3 (supervise_contact) needs recorded legal advice');
     expect((await handle.query(planStateQuery)).status).toBe('draft');
-    await ask(handle, recordLegalAdviceUpdate, [{ measureId: 'm3', advice: { reference: 'LEGAL-77', summary: 'Proportionate for 3 months under Article 8', advisedOn: await today() }, by: practitioner }]);
+    await ask(handle, recordLegalAdviceUpdate, [
+      { measureId: 'm3', advice: { reference: 'LEGAL-77', summary: 'Proportionate for 3 months under Article 8', advisedOn: await today() }, by: practitioner },
+    ]);
     expect(await ask(handle, goLiveUpdate, [{ by: manager }])).toMatchObject({ status: 'live' });
     expect(await suite.harness.db.planMeasure.findUniqueOrThrow({ where: { planId_id: { planId: input.planId, id: 'm3' } } })).toMatchObject({
       restrictive: true,
@@ -253,9 +259,13 @@ describe('A safeguarding plan over its life (time-skipping server, PostgreSQL, S
     expect((await suite.harness.smtp.waitFor(1, mailFor(input.planId, 'Safeguarding plan one-to-one support review due in 2 days')))[0].to).toEqual(['lead@example.org']);
 
     const on = await today();
-    const tooLate = ask(handle, recordOneToOneReviewUpdate, [{ measureId: 'm5', decision: 'continue', nextReviewDate: addDays(on, 40), rationale: 'Still needed', adultViews: 'Likes her support worker', by: practitioner }]);
+    const tooLate = ask(handle, recordOneToOneReviewUpdate, [
+      { measureId: 'm5', decision: 'continue', nextReviewDate: addDays(on, 40), rationale: 'Still needed', adultViews: 'Likes her support worker', by: practitioner },
+    ]);
     expect(await rejection(tooLate)).toContain('one-to-one support is reviewed again by');
-    await ask(handle, recordOneToOneReviewUpdate, [{ measureId: 'm5', decision: 'step_down', nextReviewDate: addDays(on, 1), rationale: 'Fewer incidents', adultViews: 'Wants more time alone', by: practitioner }]);
+    await ask(handle, recordOneToOneReviewUpdate, [
+      { measureId: 'm5', decision: 'step_down', nextReviewDate: addDays(on, 1), rationale: 'Fewer incidents', adultViews: 'Wants more time alone', by: practitioner },
+    ]);
     expect((await handle.query(planStateQuery)).oneToOneReview).toMatchObject({ number: 2, dueDate: addDays(on, 1) });
     expect(await suite.harness.db.planReview.findFirstOrThrow({ where: { planId: input.planId, kind: 'one_to_one' } })).toMatchObject({ outcome: 'step_down' });
     await terminateWhenQuiet(handle);

@@ -39,7 +39,9 @@ describe('An unanswered alert (continue-as-new, time-skipping server)', () => {
 
     expect(await handle.query(visitStateQuery)).toMatchObject({ status: 'escalating', escalationLevel: 4, alert: { reason: 'missed-deadline' } });
     await handle.signal(acknowledgeSignal, { actor: { id: 'oncall', role: 'emergency', name: 'On-call Desk' }, via: 'api' });
-    await ask(handle, resolveIncidentUpdate, [{ actor: { id: input.manager.id, role: 'manager' }, outcome: 'worker-safe', rationale: 'Found asleep in the car', reviewRiskAssessment: false }]);
+    await ask(handle, resolveIncidentUpdate, [
+      { actor: { id: input.manager.id, role: 'manager' }, outcome: 'worker-safe', rationale: 'Found asleep in the car', reviewRiskAssessment: false },
+    ]);
     expect(await handle.result()).toMatchObject({ status: 'closed', incident: null });
     expect(sentTo(suite.harness.smtp.messages, mail('oncall')).filter((m) => m.subject.startsWith('URGENT'))).toHaveLength(emergency);
   });

@@ -29,7 +29,8 @@ describe('Alarms durable on arrival (dev server, PostgreSQL, SMTP; the worker st
     worker = null;
   }
   /** A fresh API process: nothing it held in memory survives. */
-  const restartedApi = (temporal: Client = env.client): Express => createApp({ ...deps, temporal });
+  const restartedApi = (temporal: Client = env.client, answerWaitMs?: number): Express =>
+    createApp({ ...deps, temporal, config: { ...deps.config, ...(answerWaitMs === undefined ? {} : { REQUEST_ANSWER_WAIT_MS: answerWaitMs }) } });
 
   beforeAll(async () => {
     env = await connectDevServer();
@@ -133,5 +134,52 @@ describe('Alarms durable on arrival (dev server, PostgreSQL, SMTP; the worker st
     await eventsOf(harness.db, visitId, (t) => t.includes('acknowledged'));
     const again = await request(app).post(link).set('Accept', 'application/json').expect(409);
     expect(again.body.error.message).toBe('This link has already been used');
+  });
+
+  it('When no worker runs, then a request the visit must decide is kept and answered 202 with where its answer will be; once a worker is back, the answer is there for whoever asked', async () => {
+    let app = restartedApi(env.client, 300);
+    const { visitId, worker: me } = await startVisit(app);
+    await eventsOf(harness.db, visitId, (t) => t.includes('visit-started'));
+    const { body: visit } = await request(app).get(`/visits/${visitId}`).set(me).expect(200);
+    const later = (minutes: number) => new Date(Date.parse(visit.visit.eta) + minutes * 60_000).toISOString();
+
+    await stopWorker();
+    const asked = await timed(() =>
+      request(app)
+        .post(`/visits/${visitId}/extend`)
+        .set(me)
+        .send({ eta: later(20), reason: 'Client upset' }),
+    );
+    expect(asked.res.status).toBe(202);
+    expect(asked.ms).toBeLessThan(1_500);
+    expect(asked.res.body).toEqual({ requestId: expect.any(String), status: 'pending', location: `/requests/${asked.res.body.requestId}` });
+    expect(asked.res.headers.location).toBe(asked.res.body.location);
+    const tooLong = await request(app)
+      .post(`/visits/${visitId}/extend`)
+      .set(me)
+      .send({ eta: later(24 * 60), reason: 'Staying the night' })
+      .expect(202);
+    expect((await request(app).get(asked.res.body.location).set(me).expect(200)).body).toMatchObject({ name: 'extend', status: 'pending', result: null });
+    app = restartedApi();
+
+    await startWorker();
+    const answered = async (location: string) => {
+      for (const until = Date.now() + 30_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+        const { body } = await request(app).get(location).set(me).expect(200);
+        if (body.status !== 'pending') return body;
+      }
+      throw new Error(`${location} was not answered within 30 s of the worker's return`);
+    };
+    expect(await answered(asked.res.body.location)).toMatchObject({ status: 'done', result: { eta: later(20), extensions: { count: 1 } }, answeredAt: expect.any(String) });
+    expect(await answered(tooLong.body.location)).toMatchObject({ status: 'refused', message: expect.stringContaining('at most') });
+    const { manager } = await directoryParties(randomUUID().slice(0, 8));
+    await request(app).get(asked.res.body.location).set(manager).expect(403);
+    // With a worker running, the same request is answered at once.
+    const now = await request(app)
+      .post(`/visits/${visitId}/extend`)
+      .set(me)
+      .send({ eta: later(30), reason: 'Still upset' })
+      .expect(200);
+    expect(now.body).toMatchObject({ eta: later(30), extensions: { count: 2 } });
   });
 });

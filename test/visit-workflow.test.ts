@@ -303,7 +303,9 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     await handle.signal(acknowledgeSignal, { actor: { id: input.buddy.id!, role: 'buddy' }, via: 'api' });
     await handle.signal(checkOutSignal, asWorker(input));
     const rationale = 'Bob met the worker outside the property; she was shaken but unhurt. Police informed of the threat. '.repeat(4);
-    const resolved = await ask(handle, resolveIncidentUpdate, [{ actor: { id: input.manager.id, role: 'manager' }, outcome: 'worker-safe', rationale, reviewRiskAssessment: true }]);
+    const resolved = await ask(handle, resolveIncidentUpdate, [
+      { actor: { id: input.manager.id, role: 'manager' }, outcome: 'worker-safe', rationale, reviewRiskAssessment: true },
+    ]);
     expect(resolved).toMatchObject({ status: 'closed', incident: null, riskReviewRequested: true });
     const final = await handle.result();
     expect(final).toMatchObject({ status: 'closed' });

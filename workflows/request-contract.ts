@@ -12,6 +12,7 @@ export interface WorkflowRequest {
 }
 
 /** What the workflow made of a request: its result, or why it refused. */
-export type RequestAnswer = { requestId: string; workflowId: string; status: 'done'; result: unknown } | { requestId: string; workflowId: string; status: 'refused'; failureType: string; message: string };
+export type RequestAnswer =
+  { requestId: string; workflowId: string; status: 'done'; result: unknown } | { requestId: string; workflowId: string; status: 'refused'; failureType: string; message: string };
 
 export const requestSignal = defineSignal<[WorkflowRequest]>('request');

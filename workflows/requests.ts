@@ -41,7 +41,11 @@ async function outcomeOf(entry: Served | undefined, { name, args }: WorkflowRequ
  * registers the update and lets the signal reach the same validator and handler. Call it before
  * the workflow's first await, so no request arrives before its handler.
  */
-export function servingRequests(): <Ret, Args extends unknown[]>(update: UpdateDefinition<Ret, Args>, handler: (...args: Args) => Ret | Promise<Ret>, options?: { validator?: (...args: Args) => void }) => void {
+export function servingRequests(): <Ret, Args extends unknown[]>(
+  update: UpdateDefinition<Ret, Args>,
+  handler: (...args: Args) => Ret | Promise<Ret>,
+  options?: { validator?: (...args: Args) => void },
+) => void {
   const served = new Map<string, Served>();
   setHandler(requestSignal, async (request) => {
     const outcome = await outcomeOf(served.get(request.name), request);
