@@ -1,5 +1,7 @@
 import { appendAudit, SYSTEM, type Tx } from '../lib/audit';
 import type { Db } from '../lib/db';
+import { planWorkflowId } from '../workflows/plan-contract';
+import { visitWorkflowId } from '../workflows/visit-contract';
 import type { RetentionActivities } from './contract';
 
 export type RecordType = 'plan' | 'visit';
@@ -18,6 +20,8 @@ function yearsAfter(at: Date, years: number): Date {
 /** Deletes one record and everything recorded about it that names people; the review row stays. */
 async function disposeRecord(tx: Tx, recordType: RecordType, recordId: string): Promise<void> {
   await tx.notificationDelivery.deleteMany({ where: { subjectType: recordType, subjectId: recordId } });
+  // A request's answer may carry the case's state (a visit's extension answers with the visit).
+  await tx.workflowRequest.deleteMany({ where: { workflowId: recordType === 'plan' ? planWorkflowId(recordId) : visitWorkflowId(recordId) } });
   if (recordType === 'plan') {
     // Its risks, measures, reviews, decisions, copies and timeline cascade with it.
     await tx.plan.deleteMany({ where: { id: recordId } });

@@ -6,12 +6,14 @@ import { endPlanUpdate, requestUnscheduledReviewUpdate, rescheduleReviewUpdate }
 import { addDays, dateStartMs, toDateString } from '../workflows/working-days';
 import { historyFixtures, loadHistoryFixture, replay, saveHistoryFixture } from './helpers/history-fixtures';
 import { DAY_MS, declinedSupportInput, disagreementInput, HOUR_MS, manager, notifyTime, planContent, planSuite, practitioner, review } from './helpers/plans';
+import { askingWith } from './helpers/requests';
 
 // Each scenario walks one workflow through its sends, escalations and decisions, then replays
 // its history on the code under test. RECORD_HISTORY=<tag> keeps the histories as fixtures, so
 // code written later must replay them too (the workflows run for months: old histories live on).
 describe('Plan, declined-support and disagreement histories replay on the current code', () => {
   const suite = planSuite();
+  const ask = askingWith(() => suite.harness.db);
   const { startLive, sleepUntil, today } = suite;
 
   async function keep(kind: string, workflowId: string): Promise<void> {
@@ -27,18 +29,16 @@ describe('Plan, declined-support and disagreement histories replay on the curren
         actions: [{ id: 'a1', description: 'Meet the bank with the adult', owner: { name: 'Sam Lee', email: 'owner@example.org' }, dueDate: toDateString(now + 10 * DAY_MS) }],
       }),
     }));
-    const requested = await handle.executeUpdate(requestUnscheduledReviewUpdate, {
-      args: [{ onBehalfOfAdult: false, reasons: ['not_working'], evidence: 'Money still missing', by: practitioner }],
-    });
+    const requested = await ask(handle, requestUnscheduledReviewUpdate, [{ onBehalfOfAdult: false, reasons: ['not_working'], evidence: 'Money still missing', by: practitioner }]);
     await sleepUntil(notifyTime(input.firstReviewDate) + 4 * DAY_MS + HOUR_MS);
     await suite.harness.smtp.waitFor(1, (m) => m.to.includes('owner@example.org'));
     expect(requested.decisionDueDate < input.firstReviewDate).toBe(true);
     // Set at 15:00 for the same day: its 09:00 reminders had passed when the date was set.
     const movedOn = await today();
     await sleepUntil(dateStartMs(movedOn) + 15 * HOUR_MS);
-    await handle.executeUpdate(rescheduleReviewUpdate, { args: [{ newDate: movedOn, rationale: 'Meeting brought forward', by: manager }] });
+    await ask(handle, rescheduleReviewUpdate, [{ newDate: movedOn, rationale: 'Meeting brought forward', by: manager }]);
     await sleepUntil(notifyTime(addDays(movedOn, 1)) + HOUR_MS);
-    await handle.executeUpdate(endPlanUpdate, { args: [{ ending: review('end', movedOn).ending!, by: manager }] });
+    await ask(handle, endPlanUpdate, [{ ending: review('end', movedOn).ending!, by: manager }]);
     await handle.result();
     await keep('plan', handle.workflowId);
   });
@@ -52,9 +52,9 @@ describe('Plan, declined-support and disagreement histories replay on the curren
       args: [input],
     });
     await sleepUntil(startedMs + 8 * DAY_MS);
-    await handle.executeUpdate(recordContactUpdate, { args: [{ outcome: 'still_declines', note: 'Still no', by: practitioner }] });
+    await ask(handle, recordContactUpdate, [{ outcome: 'still_declines', note: 'Still no', by: practitioner }]);
     await sleepUntil(startedMs + 22 * DAY_MS);
-    await handle.executeUpdate(closeDeclinedSupportUpdate, { args: [{ rationale: 'Moved away', by: manager }] });
+    await ask(handle, closeDeclinedSupportUpdate, [{ rationale: 'Moved away', by: manager }]);
     await handle.result();
     await keep('declined-support', handle.workflowId);
   });
@@ -67,7 +67,7 @@ describe('Plan, declined-support and disagreement histories replay on the curren
       args: [input],
     });
     await sleepUntil((await suite.env.currentTimeMs()) + 14 * DAY_MS);
-    await handle.executeUpdate(respondToDisagreementUpdate, { args: [{ finalDecision: 'Supervision reduced', rationale: 'Distress outweighs the risk', by: manager }] });
+    await ask(handle, respondToDisagreementUpdate, [{ finalDecision: 'Supervision reduced', rationale: 'Distress outweighs the risk', by: manager }]);
     await handle.result();
     await keep('disagreement', handle.workflowId);
   });

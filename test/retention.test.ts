@@ -7,6 +7,7 @@ import { dataConverter } from '../lib/data-converter';
 import { ensureRetentionSchedule } from '../worker/retention-schedule';
 import { as, startApi, type ApiHarness } from './helpers/api';
 import { eventually } from './helpers/eventually';
+import { planWorkflowId } from '../workflows/plan-contract';
 
 const YEAR_MS = 365.25 * 24 * 3_600_000;
 
@@ -171,9 +172,12 @@ describe('Retention: a scheduled review lists records past their period; only a 
       .expect(200);
     // Decided, not yet disposed: the record is still there until the review runs.
     expect(await api.harness.db.plan.count({ where: { id: oldPlan } })).toBe(1);
+    const answered = { id: randomUUID(), workflowId: planWorkflowId(oldPlan), name: 'recordReview', status: 'done', result: { status: 'live' } };
+    await api.harness.db.workflowRequest.create({ data: answered });
 
     await runReview(2);
     expect(await api.harness.db.plan.count({ where: { id: oldPlan } })).toBe(0);
+    expect(await api.harness.db.workflowRequest.count({ where: { id: answered.id } })).toBe(0);
     expect(await api.harness.db.visit.count({ where: { id: oldVisit } })).toBe(1);
     expect(await reviewOf(oldPlan)).toMatchObject({ status: 'disposed', decidedById: `op-${tag}`, rationale: 'Past its period and no open matter', disposedAt: expect.any(Date) });
     expect(await reviewOf(oldVisit)).toMatchObject({ status: 'retain', retainUntil: new Date(retainUntil) });

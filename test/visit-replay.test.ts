@@ -4,6 +4,7 @@ import * as contract from '../workflows/visit-contract';
 import { fixturesStartingWith, loadHistoryFixture, saveHistoryFixture } from './helpers/history-fixtures';
 import { LINK_SECRET, replayOptions } from './helpers/temporal';
 import { asManager, asWorker, MIN, visitInput, visitSuite } from './helpers/visits';
+import { askingWith } from './helpers/requests';
 
 const resolution = (input: contract.VisitInput) => ({ ...asManager(input), outcome: 'worker-safe' as const, rationale: 'Spoke to the worker', reviewRiskAssessment: false });
 
@@ -12,6 +13,7 @@ const resolution = (input: contract.VisitInput) => ({ ...asManager(input), outco
 const recording = process.env.RECORD_VISIT_HISTORY;
 (recording ? describe : describe.skip)('Recording visit histories', () => {
   const suite = visitSuite();
+  const ask = askingWith(() => suite.harness.db);
   const at = async () => ({ startMs: await suite.env.currentTimeMs() });
 
   async function record(scenario: string, input: contract.VisitInput, run: (handle: Awaited<ReturnType<typeof suite.start>>) => Promise<void>) {
@@ -39,7 +41,7 @@ const recording = process.env.RECORD_VISIT_HISTORY;
       await suite.env.sleep(105 * MIN);
       await h.signal(contract.acknowledgeSignal, { actor: { id: 'oncall', role: 'emergency', name: 'On-call Desk' }, via: 'api' });
       await suite.env.sleep(10 * MIN);
-      await h.executeUpdate(contract.resolveIncidentUpdate, { args: [resolution(input)] });
+      await ask(h, contract.resolveIncidentUpdate, [resolution(input)]);
     });
   });
 
@@ -51,7 +53,7 @@ const recording = process.env.RECORD_VISIT_HISTORY;
       await suite.env.sleep(11 * MIN);
       await h.signal(contract.acknowledgeSignal, { ...asManager(input), via: 'api' });
       await h.signal(contract.checkOutSignal, asWorker(input));
-      await h.executeUpdate(contract.resolveIncidentUpdate, { args: [resolution(input)] });
+      await ask(h, contract.resolveIncidentUpdate, [resolution(input)]);
     });
   });
 
@@ -63,7 +65,7 @@ const recording = process.env.RECORD_VISIT_HISTORY;
       await h.signal(contract.checkOutSignal, { ...asWorker(input), codeHash: hashDuressCode('9911', LINK_SECRET) });
       await suite.env.sleep(7 * MIN);
       await h.signal(contract.acknowledgeSignal, { ...asManager(input), via: 'api' });
-      await h.executeUpdate(contract.resolveIncidentUpdate, { args: [resolution(input)] });
+      await ask(h, contract.resolveIncidentUpdate, [resolution(input)]);
     });
   });
 
@@ -72,11 +74,11 @@ const recording = process.env.RECORD_VISIT_HISTORY;
     const startMs = Date.parse(input.eta) - 60 * MIN;
     await record('extension', input, async (h) => {
       await suite.env.sleep(10 * MIN);
-      await h.executeUpdate(contract.extendUpdate, { args: [{ ...asWorker(input), eta: new Date(startMs + 90 * MIN).toISOString(), reason: 'Client upset' }] });
+      await ask(h, contract.extendUpdate, [{ ...asWorker(input), eta: new Date(startMs + 90 * MIN).toISOString(), reason: 'Client upset' }]);
       await suite.env.sleep(15 * MIN);
       await h.signal(contract.checkInSignal, asWorker(input));
       await suite.env.sleep(10 * MIN);
-      await h.executeUpdate(contract.extendUpdate, { args: [{ ...asWorker(input), eta: new Date(startMs + 120 * MIN).toISOString(), reason: 'Still upset' }] });
+      await ask(h, contract.extendUpdate, [{ ...asWorker(input), eta: new Date(startMs + 120 * MIN).toISOString(), reason: 'Still upset' }]);
       await suite.env.sleep(10 * MIN);
       await h.signal(contract.checkOutSignal, asWorker(input));
     });
@@ -88,7 +90,7 @@ const recording = process.env.RECORD_VISIT_HISTORY;
     await record('scheduled', input, async (h) => {
       await suite.env.sleep(90 * MIN);
       await h.signal(contract.checkInSignal, asWorker(input));
-      await h.executeUpdate(contract.resolveIncidentUpdate, { args: [{ ...resolution(input), rationale: 'Started late: car trouble' }] });
+      await ask(h, contract.resolveIncidentUpdate, [{ ...resolution(input), rationale: 'Started late: car trouble' }]);
       await suite.env.sleep(10 * MIN);
       await h.signal(contract.checkOutSignal, asWorker(input));
     });

@@ -53,13 +53,14 @@ export const RECORD_OPTIONS = {
   // Capped short: the visit's timers wait behind a record that is retrying, so it resumes within seconds of the database's return.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '3 seconds' },
 } as const;
-// A record is one short database write: as a local activity it costs one marker event in the
-// workflow task already under way, instead of three history events, a task-queue round trip
-// and a workflow task of its own (README "Performance").
+// As a local activity a record cost one marker event in the workflow task under way, but it
+// ran before that task was committed: a task lost with its worker had written events its retry
+// then numbered differently, and the first write won (the soak found 10 of 922 actions so).
+// Kept for the visits that ran it (visit.ts RECORDS_AFTER_COMMIT, visit-legacy.ts).
 export const { recordVisitEvent: recordVisitEventLocally } = proxyLocalActivities<Activities>(RECORD_OPTIONS);
-// A send's event whose send gave up is recorded here instead: as an activity, so history
-// names its number (operations/reconcile.ts counts local activities as the events no send carried).
-const { recordVisitEvent: recordVisitEventAfterFailedSend } = proxyActivities<Activities>(RECORD_OPTIONS);
+// As an activity a record runs only once the task that decided it is in history, which also
+// names its number and input (operations/reconcile.ts can compare and repair it).
+export const { recordVisitEvent: recordVisitEventAfterCommit } = proxyActivities<Activities>(RECORD_OPTIONS);
 const { notifyVisitContact } = proxyActivities<Activities>(VISIT_ALERT_OPTIONS);
 
 /** Refuses an update: the caller gets the reason, history gets nothing. */
@@ -189,7 +190,7 @@ export function visitCore(input: VisitInput, state: VisitState, memory: SharedMe
   function deliver(notice: VisitNotification, carrying?: VisitEventRecord): void {
     track(
       notifyVisitContact(carrying ? { ...notice, record: carrying } : notice).catch((err: unknown) => {
-        if (carrying) track(recordVisitEventAfterFailedSend(carrying));
+        if (carrying) track(recordVisitEventAfterCommit(carrying));
         const { template, idempotencyKey } = notice;
         record('notification-failed', SYSTEM, { reason: err instanceof Error ? err.message : String(err), data: { role: notice.data.recipientRole, template, idempotencyKey } });
       }),

@@ -2,7 +2,7 @@ import { allHandlersFinished, condition, continueAsNew, patched, setHandler, wor
 import { SA } from '../config/search-attributes';
 import { dueAt } from './escalation-timetable';
 import { acknowledgeRefusal, acknowledgeSignal, firstVisitState, type LadderKind, type VisitActor, type VisitInput, type VisitMemory, type VisitState } from './visit-contract';
-import { iso, recordVisitEventLocally, SYSTEM, visitCore } from './visit-core';
+import { iso, recordVisitEventAfterCommit, recordVisitEventLocally, SYSTEM, visitCore } from './visit-core';
 import { legacyVisitWorkflow } from './visit-legacy';
 import { visitLadder } from './visit-policy';
 
@@ -30,6 +30,8 @@ function firstMemory(input: VisitInput): VisitMemory {
 
 /** Since this patch a send's activity writes the event that caused it. */
 const SENDS_CARRY_RECORDS = 'visit-sends-carry-records';
+/** Since this patch an event no send carries is written by an activity, after its workflow task is committed (visit-core). */
+const RECORDS_AFTER_COMMIT = 'visit-records-after-commit';
 
 /**
  * One lone-working visit, from its start (or planned start) to check-out and the resolution
@@ -44,7 +46,7 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
   const visit = visitCore(input, state, v, {
     // The expected end, not the next check-in: a check-in then changes no search attribute.
     indexedDeadline: () => (state.phase === 'ended' ? null : state.eta),
-    recordEvent: recordVisitEventLocally,
+    recordEvent: (event) => (patched(RECORDS_AFTER_COMMIT) ? recordVisitEventAfterCommit : recordVisitEventLocally)(event),
     startAlarm: (reason) => startLadder(reason, Date.now()),
     workerHeard: (stoodDown) => {
       if (stoodDown) v.ladder = null;

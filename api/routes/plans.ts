@@ -14,7 +14,7 @@ import type { AppDeps } from '../deps';
 import { actorOf, type Actor } from '../http/actor';
 import { actingAs } from '../http/cover';
 import { ensure, mayCreatePlan, mayOnPlan, mayReadTeamLists, reportScope, type PlanAction, type PlanParties } from '../http/policy';
-import { conflict, notFound } from '../http/errors';
+import { AppError, conflict, notFound } from '../http/errors';
 import { answering } from '../http/requests';
 import { startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
@@ -80,6 +80,7 @@ doc('get', '/reports/plan-outcomes', 'Making Safeguarding Personal and risk outc
 });
 
 const byOf = (a: Actor): DecisionBy => ({ actorId: a.id, actorRole: a.role });
+const PLAN_ENDED = 'The plan has ended';
 
 export function planRoutes({ temporal, db, config }: AppDeps): Router {
   const router = Router();
@@ -91,13 +92,23 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
     ensure(await mayOnPlan(actor, action, parties, involved), 'Not a plan you work on, or not yours to decide');
   }
 
+  /**
+   * The plan's parties and status from its row, so a request needs no worker to be kept; a plan
+   * made a moment ago may have no row yet, and then the workflow answers.
+   */
+  async function recorded(planId: string) {
+    const row = await db.plan.findUnique({ where: { id: planId }, select: { team: true, leadPractitionerId: true, status: true } });
+    if (row) return row;
+    const state = await temporalCall('Plan', () => handleOf(planId).query(contract.planStateQuery));
+    return { team: state.team, leadPractitionerId: state.contacts.leadPractitioner.id, status: state.status };
+  }
+
   async function authorised(req: Request, action: PlanAction) {
     const { actor, by } = await actingAs(db, actorOf(req));
     const { planId } = parse(PlanParams, req, 'params');
-    const handle = handleOf(planId);
-    const state = await temporalCall('Plan', () => handle.query(contract.planStateQuery));
-    await ensureMay(actor, action, planId, { team: state.team, leadPractitionerId: state.contacts.leadPractitioner.id });
-    return { actor, by, handle, state, planId };
+    const plan = await recorded(planId);
+    await ensureMay(actor, action, planId, plan);
+    return { actor, by, handle: handleOf(planId), status: plan.status, planId };
   }
 
   const answer = answering({ db, config });
@@ -123,9 +134,12 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
       const body = parse(schema, req);
       const ctx = await authorised(req, action);
       // An ended plan's workflow has closed and takes no more requests; say why rather than "not found".
-      if (ctx.state.status === 'ended') throw conflict('The plan has ended');
+      if (ctx.status === 'ended') throw conflict(PLAN_ENDED);
       const { update, args, present } = request({ ...ctx, body, req });
-      await answer(res, 'Plan', { handle: ctx.handle, update, args, actorId: requester.id }, { status, present });
+      await answer(res, 'Plan', { handle: ctx.handle, update, args, actorId: requester.id }, { status, present }).catch((err: unknown) => {
+        // Found a moment ago, its run is gone: it ended after its row was last written.
+        throw err instanceof AppError && err.status === 404 ? conflict(PLAN_ENDED) : err;
+      });
     });
   }
 
