@@ -28,12 +28,16 @@ export const eventTypeName = (e: HistoryEvent): string => EventType[e.eventType 
 export const eventMs = (e: HistoryEvent): number => tsToMs(e.eventTime);
 export const eventIso = (e: HistoryEvent): string => new Date(eventMs(e)).toISOString();
 
-/** The first argument of an activity as the worker received it, decoded with the client's codec. */
-export async function activityInput<T>(client: Client, e: HistoryEvent): Promise<T | undefined> {
-  const payloads = e.activityTaskScheduledEventAttributes?.input?.payloads;
+async function firstDecoded<T>(client: Client, payloads: Parameters<typeof decodeArrayFromPayloads>[1]): Promise<T | undefined> {
   const [first] = await decodeArrayFromPayloads(client.options.loadedDataConverter, payloads);
   return first as T | undefined;
 }
+
+/** The first argument of an activity as the worker received it, decoded with the client's codec. */
+export const activityInput = <T>(client: Client, e: HistoryEvent) => firstDecoded<T>(client, e.activityTaskScheduledEventAttributes?.input?.payloads);
+
+/** The first argument of a signal as the workflow received it, decoded with the client's codec. */
+export const signalInput = <T>(client: Client, e: HistoryEvent) => firstDecoded<T>(client, e.workflowExecutionSignaledEventAttributes?.input?.payloads);
 
 export interface RecordedActivity<T> {
   activityId: string;

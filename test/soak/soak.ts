@@ -15,6 +15,8 @@ import type { Stack } from '../helpers/processes';
 import { visitInput } from '../helpers/visits';
 import { check, type ActionCounts, type ActionLog, type Delivery, type SoakResult } from './check';
 import { planExpectations, visitExpectations, type FaultWindow, type PlanRun, type VisitRun, type Window } from './model';
+import { signalInput } from '../../operations/history';
+import { requestSignal, type WorkflowRequest } from '../../workflows/request-contract';
 
 export interface SoakOptions {
   minutes: number;
@@ -440,7 +442,7 @@ async function drain(stack: Stack): Promise<void> {
   }
 }
 
-/** History names (updates or signals) and the action each stands for, whichever the workflow takes. */
+/** History names (updates, signals, or the update a request stands for) and the action each stands for. */
 const HISTORY_NAMES: [RegExp, string][] = [
   [/^checkin/i, 'check-in'],
   [/^checkout/i, 'check-out'],
@@ -453,7 +455,7 @@ const HISTORY_NAMES: [RegExp, string][] = [
 ];
 
 /**
- * Updates accepted and signals received by each workflow, over every run of it (continue-as-new);
+ * Updates accepted, signals and requests received by each workflow, over every run of it (continue-as-new);
  * a workflow task that failed (not one that timed out with a killed worker) is logged with its cause.
  */
 async function historyCounts(stack: Stack, workflowIds: string[], log: (line: string) => void, dump?: string): Promise<ActionCounts> {
@@ -474,7 +476,10 @@ async function historyCounts(stack: Stack, workflowIds: string[], log: (line: st
           // The history itself, decrypted, to replay (`loadHistoryFixture`, `replay`) and see where replay parts from the first run.
           if (dump) await saveHistoryFixture(`${path.basename(dump)}.${workflowId}.history.json`, workflowId, history, path.dirname(dump));
         }
-        const name = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? event.workflowExecutionSignaledEventAttributes?.signalName;
+        const signal = event.workflowExecutionSignaledEventAttributes?.signalName;
+        // A request names the update it stands for inside its input.
+        const requested = signal === requestSignal.name ? (await signalInput<WorkflowRequest>(stack.client, event))?.name : undefined;
+        const name = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? requested ?? signal;
         const kind = name && HISTORY_NAMES.find(([re]) => re.test(name))?.[1];
         if (kind) kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
       }
