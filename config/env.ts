@@ -84,6 +84,9 @@ export const workerEnvSchema = z
   })
   .superRefine(activeKeyConfigured);
 
+/** How long a request waits for its case's answer unless configured (the API's tests leave it unset). */
+export const DEFAULT_REQUEST_ANSWER_WAIT_MS = 10_000;
+
 /** Comma-separated origins allowed to call the API from a browser; empty means same origin only. */
 const origins = z
   .string()
@@ -113,7 +116,7 @@ export const apiEnvSchema = z
     /** The worker's Prometheus endpoint, relayed by /metrics; unset leaves only the domain figures. */
     WORKER_METRICS_URL: z.string().url().optional(),
     /** How long a request waits for its case's answer before it is answered 202, pending (README "Requests"). */
-    REQUEST_ANSWER_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
+    REQUEST_ANSWER_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_REQUEST_ANSWER_WAIT_MS),
   })
   .superRefine(activeKeyConfigured);
 

@@ -1,10 +1,9 @@
 import type { UpdateDefinition, WorkflowHandle } from '@temporalio/client';
 import type { Response } from 'express';
+import { DEFAULT_REQUEST_ANSWER_WAIT_MS } from '../../config/env';
 import { ask } from '../../lib/workflow-requests';
 import type { AppDeps } from '../deps';
 import { temporalCall } from './temporal';
-
-const DEFAULT_WAIT_MS = 10_000;
 
 /** What is asked of which case, by whom. */
 export interface AskedRequest<R, A extends unknown[]> {
@@ -21,7 +20,7 @@ export interface Answering {
 
 /** How routes answer a request a case must decide (workflows/request-contract.ts). */
 export function answering({ db, config }: Pick<AppDeps, 'db' | 'config'>): Answering {
-  const waitMs = config.REQUEST_ANSWER_WAIT_MS ?? DEFAULT_WAIT_MS;
+  const waitMs = config.REQUEST_ANSWER_WAIT_MS ?? DEFAULT_REQUEST_ANSWER_WAIT_MS;
   return async (res, what, { handle, update, args, actorId }, { status = 200, present = (r: unknown) => r } = {}) => {
     const asked = await temporalCall(what, () => ask(db, handle, update, args, { actorId, waitMs }));
     if (asked.answered) {

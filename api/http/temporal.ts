@@ -27,6 +27,13 @@ export async function temporalCall<T>(what: string, call: () => Promise<T>): Pro
   }
 }
 
+/** Once the case was found, a missing run means it has finished: a conflict saying so, not a 404. */
+export const endedIfGone =
+  (message: string) =>
+  (err: unknown): never => {
+    throw err instanceof AppError && err.status === 404 ? conflict(message) : err;
+  };
+
 /** Starts a workflow whose id may be used once ever, even after it closed: a reused id is 409. */
 export async function startOnce<W extends Workflow>(temporal: Client, what: string, workflow: W, options: WorkflowStartOptions<W>): Promise<void> {
   await temporalCall(what, () => temporal.workflow.start(workflow, { ...options, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE }));

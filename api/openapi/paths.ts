@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { RequestPending } from '../schemas/common';
 import { errorResponses, registry } from './registry';
 
 interface PathParts {
@@ -9,6 +10,8 @@ interface PathParts {
   okStatus?: number;
   /** A response that is not JSON (a rendered document). */
   okType?: string;
+  /** A request its case decides (README "Requests"): answered 202 while no worker has answered it. */
+  requested?: boolean;
   errors: number[];
 }
 
@@ -34,6 +37,7 @@ export const documentPaths =
           description: 'OK',
           ...(parts.ok ? { content: { [parts.okType ?? 'application/json']: { schema: parts.ok } } } : {}),
         },
+        ...(parts.requested ? { 202: { description: 'Kept, not yet answered: no worker has acted on it yet', content: { 'application/json': { schema: RequestPending } } } } : {}),
         // Anything taking input can refuse it (a malformed id in the path, too); a body, for its size and type as well.
         ...errorResponses(...new Set([...(parts.params || parts.query || parts.body ? [400] : []), ...(parts.body ? [413, 415] : []), ...parts.errors])),
       },

@@ -50,9 +50,14 @@ doc('post', '/declined-support', 'Record declined support; follow-up contacts ar
   errors: [400, 401, 403, 409],
 });
 doc('get', C, 'A declined-support case with its follow-ups and contacts', { params: CaseParams, errors: [401, 403, 404] });
-doc('post', `${C}/contacts`, 'Record a follow-up contact and what happened', { params: CaseParams, body: ContactBody, errors: WRITE_ERRORS });
-doc('post', `${C}/convert`, 'Convert to a plan: the adult agrees or a consent caveat arises; follow-ups stop', { params: CaseParams, body: ConvertBody, errors: WRITE_ERRORS });
-doc('post', `${C}/close`, 'Close the case (manager), with a rationale', { params: CaseParams, body: CloseBody, errors: WRITE_ERRORS });
+doc('post', `${C}/contacts`, 'Record a follow-up contact and what happened', { requested: true, params: CaseParams, body: ContactBody, errors: WRITE_ERRORS });
+doc('post', `${C}/convert`, 'Convert to a plan: the adult agrees or a consent caveat arises; follow-ups stop', {
+  requested: true,
+  params: CaseParams,
+  body: ConvertBody,
+  errors: WRITE_ERRORS,
+});
+doc('post', `${C}/close`, 'Close the case (manager), with a rationale', { requested: true, params: CaseParams, body: CloseBody, errors: WRITE_ERRORS });
 doc('post', '/actions-without-consent', "Record an action taken without the adult's consent; refused without one of the five grounds", {
   body: ActionWithoutConsentBody,
   okStatus: 201,
@@ -72,6 +77,7 @@ doc('post', '/plans/{planId}/disagreements', 'Record a professional disagreement
   errors: WRITE_ERRORS,
 });
 doc('post', '/disagreements/{disagreementId}/response', "The manager's final decision and rationale", {
+  requested: true,
   params: DisagreementParams,
   body: DisagreementResponseBody,
   errors: WRITE_ERRORS,

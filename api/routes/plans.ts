@@ -14,9 +14,9 @@ import type { AppDeps } from '../deps';
 import { actorOf, type Actor } from '../http/actor';
 import { actingAs } from '../http/cover';
 import { ensure, mayCreatePlan, mayOnPlan, mayReadTeamLists, reportScope, type PlanAction, type PlanParties } from '../http/policy';
-import { AppError, conflict, notFound } from '../http/errors';
+import { conflict, notFound } from '../http/errors';
 import { answering } from '../http/requests';
-import { startOnce, temporalCall } from '../http/temporal';
+import { endedIfGone, startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
 import { documentPaths, WRITE_ERRORS } from '../openapi/paths';
 import {
@@ -46,26 +46,52 @@ const doc = documentPaths('plans');
 const P = '/plans/{planId}';
 doc('post', '/plans', 'Record a plan (a draft until it goes live)', { body: CreatePlanBody, okStatus: 201, errors: [400, 401, 403, 409] });
 doc('get', P, 'A plan with its timeline, reviews, decisions and copies', { params: PlanParams, errors: [401, 403, 404] });
-doc('post', `${P}/go-live`, 'Put the plan live: refused while a restrictive measure lacks legal advice', { params: PlanParams, ok: PlanSummary, errors: [401, 403, 404, 409] });
+doc('post', `${P}/go-live`, 'Put the plan live: refused while a restrictive measure lacks legal advice', {
+  requested: true,
+  params: PlanParams,
+  ok: PlanSummary,
+  errors: [401, 403, 404, 409],
+});
 doc('post', `${P}/measures/{measureId}/legal-advice`, 'Record legal advice for a restrictive measure', {
+  requested: true,
   params: MeasureParams,
   body: LegalAdviceBody,
   ok: PlanSummary,
   errors: WRITE_ERRORS,
 });
-doc('post', `${P}/reviews`, 'Record a review and its outcome', { params: PlanParams, body: ReviewBody, ok: PlanSummary, errors: WRITE_ERRORS });
-doc('post', `${P}/review-date`, 'Move the next review (manager)', { params: PlanParams, body: RescheduleBody, ok: PlanSummary, errors: WRITE_ERRORS });
-doc('post', `${P}/unscheduled-reviews`, 'Request an unscheduled review, with evidence', { params: PlanParams, body: UnscheduledRequestBody, okStatus: 201, errors: WRITE_ERRORS });
+doc('post', `${P}/reviews`, 'Record a review and its outcome', { requested: true, params: PlanParams, body: ReviewBody, ok: PlanSummary, errors: WRITE_ERRORS });
+doc('post', `${P}/review-date`, 'Move the next review (manager)', { requested: true, params: PlanParams, body: RescheduleBody, ok: PlanSummary, errors: WRITE_ERRORS });
+doc('post', `${P}/unscheduled-reviews`, 'Request an unscheduled review, with evidence', {
+  requested: true,
+  params: PlanParams,
+  body: UnscheduledRequestBody,
+  okStatus: 201,
+  errors: WRITE_ERRORS,
+});
 doc('post', `${P}/unscheduled-reviews/{requestId}/decision`, 'Decide an unscheduled review request (manager)', {
+  requested: true,
   params: RequestParams,
   body: UnscheduledDecisionBody,
   ok: PlanSummary,
   errors: WRITE_ERRORS,
 });
-doc('post', `${P}/one-to-one-reviews`, 'Review one-to-one support on its own cycle', { params: PlanParams, body: OneToOneReviewBody, ok: PlanSummary, errors: WRITE_ERRORS });
-doc('post', `${P}/actions/{actionId}/complete`, 'Mark an action complete', { params: ActionParams, body: CompleteActionBody, ok: PlanSummary, errors: WRITE_ERRORS });
-doc('post', `${P}/end`, 'End the plan on one of the three grounds (manager)', { params: PlanParams, body: EndPlanBody, ok: PlanSummary, errors: WRITE_ERRORS });
+doc('post', `${P}/one-to-one-reviews`, 'Review one-to-one support on its own cycle', {
+  requested: true,
+  params: PlanParams,
+  body: OneToOneReviewBody,
+  ok: PlanSummary,
+  errors: WRITE_ERRORS,
+});
+doc('post', `${P}/actions/{actionId}/complete`, 'Mark an action complete', {
+  requested: true,
+  params: ActionParams,
+  body: CompleteActionBody,
+  ok: PlanSummary,
+  errors: WRITE_ERRORS,
+});
+doc('post', `${P}/end`, 'End the plan on one of the three grounds (manager)', { requested: true, params: PlanParams, body: EndPlanBody, ok: PlanSummary, errors: WRITE_ERRORS });
 doc('post', `${P}/copies`, 'Decide on a copy of the plan for someone; every decision is recorded (manager)', {
+  requested: true,
   params: PlanParams,
   body: CopyBody,
   okStatus: 201,
@@ -136,10 +162,8 @@ export function planRoutes({ temporal, db, config }: AppDeps): Router {
       // An ended plan's workflow has closed and takes no more requests; say why rather than "not found".
       if (ctx.status === 'ended') throw conflict(PLAN_ENDED);
       const { update, args, present } = request({ ...ctx, body, req });
-      await answer(res, 'Plan', { handle: ctx.handle, update, args, actorId: requester.id }, { status, present }).catch((err: unknown) => {
-        // Found a moment ago, its run is gone: it ended after its row was last written.
-        throw err instanceof AppError && err.status === 404 ? conflict(PLAN_ENDED) : err;
-      });
+      // Found a moment ago, a run that is gone ended after its row was last written.
+      await answer(res, 'Plan', { handle: ctx.handle, update, args, actorId: requester.id }, { status, present }).catch(endedIfGone(PLAN_ENDED));
     });
   }
 

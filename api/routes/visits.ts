@@ -39,7 +39,7 @@ import { visitPeople } from '../http/directory';
 import { ensure, mayOnVisit, mayStartVisit, partOnVisit, visitListScope, type VisitAction } from '../http/policy';
 import { AppError, conflict, notFound } from '../http/errors';
 import { answering, type AskedRequest } from '../http/requests';
-import { startOnce, temporalCall } from '../http/temporal';
+import { endedIfGone, startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
 import { ackOfferPage, ackRefusedPage, ackTakenPage, imOkDonePage, imOkOfferPage } from './pages';
 import { documentPaths, WRITE_ERRORS } from '../openapi/paths';
@@ -60,10 +60,7 @@ import {
 } from '../schemas/visits';
 
 /** Once the visit was found, a missing run means it has finished: that is a conflict, not a 404. */
-const updateVisit = <T>(call: () => Promise<T>): Promise<T> =>
-  temporalCall('Visit', call).catch((err: unknown) => {
-    throw err instanceof AppError && err.status === 404 ? conflict(VISIT_CLOSED) : err;
-  });
+const updateVisit = <T>(call: () => Promise<T>): Promise<T> => temporalCall('Visit', call).catch(endedIfGone(VISIT_CLOSED));
 
 /** The visit records the part the actor plays on it (the buddy acts as "buddy"), not their job title. */
 const actorFor = (a: Actor, part: string = a.role): VisitActor => ({ id: a.id, role: part, ...(a.name ? { name: a.name } : {}) });
@@ -82,7 +79,7 @@ documentAccepted(`${P}/check-in`, 'Check in (the first check-in starts a schedul
   body: CheckInBody,
   errors: WRITE_ERRORS,
 });
-doc('post', `${P}/extend`, 'Running late: a new expected end time, within policy', { params: VisitParams, body: ExtendBody, errors: WRITE_ERRORS });
+doc('post', `${P}/extend`, 'Running late: a new expected end time, within policy', { requested: true, params: VisitParams, body: ExtendBody, errors: WRITE_ERRORS });
 documentAccepted(`${P}/check-out`, 'End the visit safe: kept at once, acted on by the visit', { params: VisitParams, body: CheckInBody, errors: WRITE_ERRORS });
 documentAccepted(`${P}/red-flag`, 'Raise a red flag: kept at once, even with no worker running; buddy and manager are alerted', {
   params: VisitParams,
@@ -90,7 +87,7 @@ documentAccepted(`${P}/red-flag`, 'Raise a red flag: kept at once, even with no 
   errors: WRITE_ERRORS,
 });
 documentAccepted(`${P}/acknowledge`, 'Take charge of the alert under way, or of an overdue visit', { params: VisitParams, errors: [401, 403, 404, 409] });
-doc('post', `${P}/resolve`, 'Resolve the open incident with an outcome and rationale (manager)', { params: VisitParams, body: ResolveBody, errors: WRITE_ERRORS });
+doc('post', `${P}/resolve`, 'Resolve the open incident with an outcome and rationale (manager)', { requested: true, params: VisitParams, body: ResolveBody, errors: WRITE_ERRORS });
 doc('get', '/visits/ack/{token}', 'The page behind an acknowledgement link (changes nothing)', { params: AckParams, errors: [400, 403, 410] });
 documentAccepted('/visits/ack/{token}', 'Take charge through a signed, single-use, expiring link', { params: AckParams, errors: [400, 403, 404, 409, 410] });
 doc('get', '/visits/ok/{token}', "The page behind a worker's I'm OK link (changes nothing)", { params: AckParams, errors: [400, 403, 404, 410] });
