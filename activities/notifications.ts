@@ -98,7 +98,7 @@ export function createNotificationActivities({ db, channel, publicUrl, sendLease
       // duplicate with the same Message-ID is safer than silence). One statement on the
       // common path, where an upsert and a claim took Prisma eight.
       const claimedAt = new Date();
-      const [claimed] = await db.$queryRaw<Array<{ id: string; recipient: string }>>`
+      const [delivery] = await db.$queryRaw<Array<{ id: string; recipient: string }>>`
         INSERT INTO "NotificationDelivery" ("id", "idempotencyKey", "channel", "recipient", "template", "subject", "subjectType", "subjectId", "status", "attempts", "claimedAt", "createdAt")
         VALUES (${randomUUID()}, ${request.idempotencyKey}, ${channel.name}, ${recipient}, ${request.template}, ${message.subject}, ${request.subjectType},
                 ${request.subjectId}, 'sending', 1, ${claimedAt.toISOString()}::timestamp, (now() AT TIME ZONE 'UTC'))
@@ -115,7 +115,7 @@ export function createNotificationActivities({ db, channel, publicUrl, sendLease
           target: { type: request.subjectType, id: request.subjectId },
           data: { deliveryId, template: request.template },
         });
-      if (!claimed) {
+      if (!delivery) {
         const existing = await db.notificationDelivery.findUniqueOrThrow({ where: { idempotencyKey: request.idempotencyKey } });
         if (existing.status === 'sent' && existing.sentAt) {
           // An attempt that sent and marked the row may have failed before its audit entry;
@@ -126,7 +126,6 @@ export function createNotificationActivities({ db, channel, publicUrl, sendLease
         if (existing.status === 'rejected') throw permanentFailure(existing.id, existing.lastError);
         throw ApplicationFailure.retryable(`Delivery ${existing.id} is being sent by another attempt`, 'DeliveryInProgress');
       }
-      const delivery = claimed;
       let result: Awaited<ReturnType<NotificationChannel['send']>>;
       try {
         const sending = channel.send({

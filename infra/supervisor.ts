@@ -38,7 +38,6 @@ function restartBackoff(options: BackoffOptions): (ranMs: number) => number {
 
 export interface Supervised {
   pid(): number | undefined;
-  restarts(): number;
   /** Stops supervising, then SIGTERM (SIGKILL after `timeoutMs`) and waits for the exit. */
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -77,7 +76,6 @@ export function supervise(options: SupervisedOptions): Supervised {
 
   return {
     pid: () => (child && child.exitCode === null && child.signalCode === null ? child.pid : undefined),
-    restarts: () => restarts,
     async stop(timeoutMs = 30_000) {
       stopping = true;
       if (timer) clearTimeout(timer);
@@ -102,11 +100,12 @@ export interface Restartable {
  * without it one crashed Temporal node stays down for good (and a single-node server takes
  * every timer with it) until a person notices.
  */
-export function keepRunning(target: Restartable, options: BackoffOptions): Pick<Supervised, 'restarts'> & { stop(): void } {
+export function keepRunning(target: Restartable, options: BackoffOptions): { stop(): void } {
   const backoffAfter = restartBackoff(options);
   let stopping = false;
   let restarts = 0;
   let wake: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
   void (async () => {
     let startedAt = Date.now();
     while (!stopping) {
@@ -117,7 +116,7 @@ export function keepRunning(target: Restartable, options: BackoffOptions): Pick<
       options.log(`${options.name} exited unexpectedly (${how}); restart ${restarts} in ${(backoff / 1000).toFixed(1)} s`);
       await new Promise<void>((resolve) => {
         wake = resolve;
-        setTimeout(resolve, backoff);
+        timer = setTimeout(resolve, backoff);
       });
       if (stopping) return;
       startedAt = Date.now();
@@ -130,9 +129,10 @@ export function keepRunning(target: Restartable, options: BackoffOptions): Pick<
     }
   })();
   return {
-    restarts: () => restarts,
     stop() {
       stopping = true;
+      // A pending backoff would otherwise hold the launcher's event loop open for up to its length.
+      clearTimeout(timer);
       wake?.();
     },
   };

@@ -64,7 +64,7 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
     const meanings = timeline.body.timeline.map((e: { meaning: string }) => e.meaning);
     expect(meanings[0]).toBe('the visit was started');
     expect(meanings).toContain('a red flag was raised');
-    expect(meanings).toContain("done (in the workflow's own task): record an event in the visit's record");
+    expect(meanings).toContain('the service set out to record "red-flag-raised" (by worker) in the visit\'s record');
     expect(meanings).toContain('the service set out to send the "visit-red-flag" message');
     expect(meanings.join('\n')).not.toMatch(/Mill Lane|Wendy|example\.org/);
 
@@ -152,8 +152,9 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
     const resynced = await request(app).post(`/operator/workflows/${workflowId}/resync`).set(op).send({ reason: 'Record edited by hand during an incident review' }).expect(200);
     expect(resynced.body.after.differences).toEqual([]);
     expect(await api.harness.db.visit.findUnique({ where: { id: visitId } })).toMatchObject({ status: 'open' });
-    // Restored from its audit entry, and kept from the worker's view: the audit does not say whether they may see it.
-    expect(await api.harness.db.visitEvent.findMany({ where: { visitId, type: 'checked-in' } })).toMatchObject([{ seq: 2, actorRole: 'worker', visibleToWorker: false }]);
+    // Restored whole from the input its record activity holds in history, the worker's view included
+    // (only visits recorded in the workflow's own task, before 'visit-records-after-commit', fall back to the audit entry).
+    expect(await api.harness.db.visitEvent.findMany({ where: { visitId, type: 'checked-in' } })).toMatchObject([{ seq: 2, actorRole: 'worker', visibleToWorker: true }]);
     expect(await auditOf(visitId, 'operator.resync')).toMatchObject([
       { rationale: 'Record edited by hand during an incident review', data: { repaired: expect.arrayContaining(['event-missing', 'field-differs']) } },
     ]);
