@@ -6,7 +6,6 @@ import { verifyAckToken, type AckClaim } from '../../lib/ack-links';
 import { audit } from '../../lib/audit';
 import { hashDuressCode } from '../../lib/duress-code';
 import { subjectTimeZone } from '../../lib/time-zone';
-import { visitRowData } from '../../activities/visits';
 import { visitWorkflow } from '../../workflows/visit';
 import {
   acknowledgeRefusal,
@@ -16,11 +15,9 @@ import {
   checkOutRefusal,
   checkOutSignal,
   extendUpdate,
-  firstVisitState,
   raiseRedFlagSignal,
   redFlagRefusal,
   resolveIncidentUpdate,
-  visitRowOf,
   visitStateQuery,
   visitWorkflowId,
   workerView,
@@ -41,6 +38,7 @@ import { AppError, conflict, notFound } from '../http/errors';
 import { answering, type AskedRequest } from '../http/requests';
 import { endedIfGone, startOnce, temporalCall } from '../http/temporal';
 import { parse } from '../http/validate';
+import { writeStartedVisitRow } from '../http/visit-row';
 import { ackOfferPage, ackRefusedPage, ackTakenPage, imOkDonePage, imOkOfferPage } from './pages';
 import { documentPaths, WRITE_ERRORS } from '../openapi/paths';
 import {
@@ -178,8 +176,7 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
       safeguards: needsSafeguard ? (actor.role === 'manager' ? `Approved by manager ${actor.id}` : 'Second person present') : undefined,
     };
     await startOnce(temporal, 'Visit', visitWorkflow, { workflowId: visitWorkflowId(visitId), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [input] });
-    // The row exists before anyone learns the id, so the first check-in is authorised from it; the workflow's first record overwrites it.
-    await db.visit.createMany({ data: [{ id: visitId, ...visitRowData(visitRowOf(input, firstVisitState(input, Date.now()), visitWorkflowId(visitId))) }], skipDuplicates: true });
+    await writeStartedVisitRow(db, input, Date.now());
     res
       .status(201)
       .location(`/visits/${visitId}`)

@@ -229,6 +229,7 @@ export function useStack(options: StackOptions = {}): () => Stack {
   beforeAll(async () => {
     stack = await startStack(options);
   }, 240_000);
-  afterAll(() => stack?.close(), 60_000);
+  // A cluster's nodes each get 15 s to shut down cleanly before SIGKILL, one after the other, then the UI, the balancer and two PostgreSQLs.
+  afterAll(() => stack?.close(), 150_000);
   return () => stack!;
 }

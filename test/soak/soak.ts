@@ -12,6 +12,7 @@ import { addDays, dateStartMs, toDateString } from '../../workflows/working-days
 import { saveHistoryFixture } from '../helpers/history-fixtures';
 import { planContent, planInput, review } from '../helpers/plans';
 import type { Stack } from '../helpers/processes';
+import { writeStartedVisitRow } from '../../api/http/visit-row';
 import { visitInput } from '../helpers/visits';
 import { check, type ActionCounts, type ActionLog, type Delivery, type SoakResult } from './check';
 import { planExpectations, visitExpectations, type FaultWindow, type PlanRun, type VisitRun, type Window } from './model';
@@ -200,7 +201,10 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
           signal: AbortSignal.timeout(20_000),
         });
         status = res.status;
-        message = status >= 400 ? (((await res.json().catch(() => ({}))) as { error?: { message?: string } }).error?.message ?? '') : (await res.arrayBuffer(), '');
+        const answer = (await res.json().catch(() => ({}))) as { error?: { message?: string }; status?: string; location?: string };
+        message = answer.error?.message ?? '';
+        // A request kept while no worker answered: the phone learns its verdict from where it was told to look.
+        if (status === 202 && answer.status === 'pending' && answer.location) ({ status, message } = await verdictOf(answer.location, headers));
       } catch {
         status = 0;
       }
@@ -211,6 +215,19 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
     const entry = { subjectType, subject, kind, s, e: Date.now(), status, message, attempts, accepted: status >= 200 && status < 300 };
     actions.push(entry);
     return entry;
+  }
+  /** Polls a pending request until the case answers it: done is a 200, refused a 409 with its reasons. */
+  async function verdictOf(location: string, headers: Record<string, string>): Promise<{ status: number; message: string }> {
+    for (;;) {
+      // The API or its database may be down for a while: the request is kept, so keep asking.
+      const res = await fetch(`${api}${location}`, { headers, signal: AbortSignal.timeout(20_000) }).catch(() => null);
+      const row = ((await res?.json().catch(() => ({}))) ?? {}) as { status?: string; message?: string | null };
+      if (res?.ok && row.status === 'done') return { status: 200, message: '' };
+      if (res?.ok && row.status === 'refused') return { status: 409, message: row.message ?? '' };
+      if (res && !res.ok && res.status < 500) return { status: res.status, message: `GET ${location}: ${res.status}` };
+      if (Date.now() > giveUpAt) return { status: 202, message: 'still pending when the run ended' };
+      await sleep(1_000);
+    }
   }
   /** What the model counts as done: answered 2xx, or refused as already done (an attempt that got no answer did it). */
   const took = (a: ActionLog) => a.accepted || (a.status === 409 && (a.attempts > 1 || /already acknowledged/i.test(a.message)));
@@ -244,7 +261,9 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
     if (buddyRefused) stack.smtp.rejectRecipient(input.buddy.email);
     const worker = await persist(() => stack.as(input.worker.id, 'worker', team), giveUpAt);
     const manager = await persist(() => stack.as(input.manager.id, 'manager', team), giveUpAt);
+    // Started as the API starts a visit: the workflow, then its first row (check-ins are authorised from it).
     const started = await startOnQueue(visitWorkflowId(input.visitId), (where) => stack.client.workflow.start(visitWorkflow, { ...where, args: [input] }));
+    await persist(() => writeStartedVisitRow(stack.db, input, Date.now()), giveUpAt);
     const run: VisitRun = {
       visitId: input.visitId,
       addresses: { worker: input.worker.email, buddy: input.buddy.email, manager: input.manager.email, emergency: input.emergencyContact.email },
