@@ -1,7 +1,7 @@
 // A visit whose escalation ladder runs in seconds, started straight on the stack's worker
 // queue (the API refuses waits under a minute), and the mail it produced, by idempotency key.
 import { visitWorkflow } from '../../workflows/visit';
-import { eventually } from '../helpers/eventually';
+import { writeStartedVisitRow } from '../../api/http/visit-row';
 import { acknowledgeSignal, visitWorkflowId } from '../../workflows/visit-contract';
 import type { LadderStep } from '../../workflows/visit-policy';
 import type { Stack } from '../helpers/processes';
@@ -26,8 +26,8 @@ export async function startFastVisit(stack: Stack, policy = FAST_POLICY) {
   const visit = visitInput({ startMs: Date.now(), policy });
   const handle = await stack.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(visit.input.visitId), taskQueue: stack.taskQueue, args: [visit.input] });
   const startedAt = Date.now();
-  // Started beside the API: its requests are authorised from the row the visit's first record writes.
-  await eventually(() => stack.db.visit.findUnique({ where: { id: visit.input.visitId } }));
+  // Started as the API starts a visit: the workflow, then its first row (requests are authorised from it).
+  await writeStartedVisitRow(stack.db, visit.input, startedAt);
   return { ...visit, handle, startedAt };
 }
 

@@ -51,10 +51,13 @@ test('When PostgreSQL is down, the API answers writes with 503 and a clear messa
   await stack.startPostgres();
   const upAt = Date.now();
 
+  // Each event is recorded by its own activity, retried on its own timer once the database is
+  // back, so they land in any order: wait for every kind the visit owes by now, then check the numbering.
   const events = await eventually(async () => {
     const rows = await stack.db.visitEvent.findMany({ where: { visitId: input.visitId }, orderBy: { seq: 'asc' } });
     return (
       rows.some((e) => e.type === 'alert-sent') &&
+      rows.some((e) => e.type === 'red-flag-raised') &&
       count(
         rows.map((e) => e.type),
         'checked-in',
