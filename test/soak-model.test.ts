@@ -51,6 +51,24 @@ test('When the relay is down as the harness cuts the run, then alerts that fell 
   for (const x of lastSteps) expect([x.plannedAt - S, x.plannedAt >= S + 585_000 - 2_000 ? 'may' : 'due']).toEqual([x.plannedAt - S, x.due ? 'due' : 'may']);
 });
 
+test('When a manager takes charge while an alert is retrying against a relay that is down at the cut, then that alert may or may not have gone out', () => {
+  // The relay went down at 585 s; the manager alert at 590 s was retrying when the manager took
+  // charge at 594 s; the visit waits for that send before it ends, so the cut at 600 s ends it.
+  const late = visit([{ kind: 'ack', s: S + 594_000, e: S + 594_300 }]);
+  late.started = { s: S + 568_000, e: S + 568_100 };
+  const relayDown: FaultWindow = { name: 'SMTP down', halts: false, s: S + 585_000, e: S + 595_000 };
+  // Deadline at 580 s + 2 s grace: worker 582 s (before the outage), buddy 586 s, manager 590 s and 594 s.
+  expect(owed(late, [relayDown])).toEqual([
+    ['w@x', 'ladder', 582_000, 'due'],
+    ['b@x', 'ladder', 586_000, 'may'],
+    ['m@x', 'ladder', 590_000, 'may'],
+    ['m@x', 'ladder', 594_000, 'may'],
+  ]);
+  // The same outage well before the cut excuses nothing: the send had its time to go out.
+  const early = visit([{ kind: 'ack', s: S + 24_500, e: S + 24_800 }]);
+  expect(owed(early, [{ ...relayDown, s: S + 15_000, e: S + 25_000 }]).map((x) => x[3])).toEqual(['due', 'due', 'due']);
+});
+
 test('When a red flag is raised after a check-in, then buddy, manager and emergency are owed at once and at every repeat until someone takes charge', () => {
   const run = visit([
     { kind: 'check-in', s: S + 4_000, e: S + 4_200 },
@@ -113,6 +131,13 @@ test('When the checker reads a copy twice, a missing alert and a refused address
   const result = check(input);
   expect(result.visits).toMatchObject({ due: 1, delivered: 1, duplicated: 1, lost: 0, refusedSends: 1, refusedRecorded: 1, accepted: 1, inHistory: 1, inDatabase: 0 });
   expect(result.failures).toEqual(['visits: 1 duplicated']);
+  // A worker killed between handing the first copy over and recording the relay's 250: the
+  // second copy is counted, and is not the service's to avoid; a kill a second later is.
+  const kill = (at: number): FaultWindow => ({ name: 'worker SIGKILL', halts: true, killsWorker: true, s: S + at, e: S + at + 2_000 });
+  const inDoubt = check({ ...input, faults: [kill(14_508)] });
+  expect(inDoubt.visits).toMatchObject({ duplicated: 1, resentInDoubt: 1 });
+  expect(inDoubt.failures).toEqual([]);
+  expect(check({ ...input, faults: [kill(15_600)] }).failures).toEqual(['visits: 1 duplicated']);
   expect(check({ ...input, received: [], inHistory: new Map() }).failures).toEqual([
     expect.stringMatching(/^visits: 1 lost/),
     expect.stringMatching(/^visits: 1 accepted actions not in history/),

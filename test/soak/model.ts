@@ -13,6 +13,8 @@ export interface FaultWindow extends Window {
   name: string;
   /** No workflow can act meanwhile (no worker, no server, or no database for its records and sends): what fell due then may lose a race with a user's stop. */
   halts: boolean;
+  /** The worker was SIGKILLed at its start: a send it had just handed over may be unrecorded. */
+  killsWorker?: boolean;
 }
 
 /** One message owed to one address. */
@@ -61,8 +63,10 @@ function classify(plannedAt: number, shiftMs: number, stop: Window | undefined, 
   if (plannedAt > limit.e + AFTER_ANSWER_MS) return 'none';
   const latest = plannedAt + shiftMs;
   // The harness's cut terminates the workflow, and with it a send still retrying after any
-  // fault not yet recovered from (a relay down too) that began before the send fell due.
-  const cutShort = !stop && faults.some((f) => f.e + RECOVERY_MS >= cut.s && latest >= f.s - RACE_MS);
+  // fault not yet recovered from (a relay down too) that began before the send fell due. A
+  // stopped visit is no exception: it ends only once its sends are settled, so one whose
+  // take-charge came while an alert was retrying is still running at the cut.
+  const cutShort = faults.some((f) => f.e + RECOVERY_MS >= cut.s && latest >= f.s - RACE_MS);
   if (latest < limit.s - RACE_MS && !faultBetween(halted(faults), plannedAt, limit.s) && !cutShort) return 'due';
   return 'optional';
 }

@@ -15,7 +15,7 @@ import type { Stack } from '../helpers/processes';
 import { writeStartedVisitRow } from '../../api/http/visit-row';
 import { visitInput } from '../helpers/visits';
 import { check, type ActionCounts, type ActionLog, type Delivery, type SoakResult } from './check';
-import { planExpectations, visitExpectations, type FaultWindow, type PlanRun, type VisitRun, type Window } from './model';
+import { planExpectations, RECOVERY_MS, visitExpectations, type FaultWindow, type PlanRun, type VisitRun, type Window } from './model';
 import { signalInput } from '../../operations/history';
 import { requestSignal, type WorkflowRequest } from '../../workflows/request-contract';
 
@@ -50,6 +50,8 @@ const RED_FLAG_REPEAT_MS = 5_000;
 const PLAN_TIMES = { dueInMs: 20_000, reviewReminderBeforeMs: 10_000, actionReminderBeforeMs: 5_000, managerAfterMs: 6_000, leadAfterMs: 12_000, repeatEveryMs: 6_000 };
 /** A user acts this long after the alert they react to was due: longer than the model's race margin, shorter than a step. */
 const REACTION_MS = 2_500;
+/** Beyond the model's recovery time before the cut: a send's next retry and its hand-over. */
+const CUT_MARGIN_MS = 5_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
@@ -68,6 +70,7 @@ interface Fault {
   at: number;
   name: string;
   halts: boolean;
+  killsWorker: boolean;
   run(stack: Stack): Promise<void>;
 }
 
@@ -160,7 +163,7 @@ export function faultSchedule(durationMs: number, backend: TemporalBackend): Fau
   for (let cycle = 0; cycle * FAULT_CYCLE_MS < durationMs; cycle++) {
     for (const f of FAULTS.filter((f) => backend !== 'dev' || !f.realServer)) {
       const at = cycle * FAULT_CYCLE_MS + f.offset;
-      if (at < durationMs - 20_000) faults.push({ at, name: f.name, halts: !!f.halts, run: (s) => f.run(s, Date.now() + 120_000, cycle) });
+      if (at < durationMs - 20_000) faults.push({ at, name: f.name, halts: !!f.halts, killsWorker: f.run === killWorker, run: (s) => f.run(s, Date.now() + 120_000, cycle) });
     }
   }
   return faults;
@@ -372,7 +375,7 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
       try {
         await fault.run(stack);
       } finally {
-        faults.push({ name: fault.name, halts: fault.halts, s, e: Date.now() });
+        faults.push({ name: fault.name, halts: fault.halts, killsWorker: fault.killsWorker, s, e: Date.now() });
       }
     }
   }
@@ -386,9 +389,12 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
     ...Array.from({ length: options.plans }, (_, i) => plan(t0 + (i * planSpan) / options.plans, rand() < 0.25, rand())),
   ];
   const settled = await Promise.allSettled([injectFaults(), ...scripts]);
-  const cutAt = Date.now();
   const broken = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (broken.length) throw new Error(`${broken.length} script(s) failed: ${String(broken[0].reason)}`);
+  // Cut only once the service has had its time to recover from the last fault: a cut during
+  // it would terminate sends still retrying, which the model then cannot count as owed.
+  await sleep(Math.max(0, ...faults.map((f) => f.e)) + RECOVERY_MS + CUT_MARGIN_MS - Date.now());
+  const cutAt = Date.now();
   log(`${new Date().toISOString().slice(11, 19)} all scripts done; whatever nobody stopped is terminated; draining`);
   // A visit or plan nobody managed to stop would escalate for ever: end them all, so what is owed ends here too.
   const workflowIds = [...visits.map((v) => visitWorkflowId(v.visitId)), ...plans.map((p) => planWorkflowId(p.planId))];
