@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { Pool } from 'undici';
 import { issueToken } from '../api/http/credentials';
 import type { Db } from '../lib/db';
-import { visitWorkflow } from '../workflows/visit';
+import { currentVisitWorkflow } from '../workflows/visit';
 import { visitWorkflowId } from '../workflows/visit-contract';
 import type { VisitPolicy } from '../workflows/visit-policy';
 import { benchVisit } from './policy';
@@ -45,7 +45,7 @@ export async function openVisitsWithTokens(db: Db, client: Client, count: number
       const worker = { id: workerId, name: `Walker ${i}`, email: `${workerId}@bench.example` };
       await db.user.create({ data: { ...worker, role: 'worker', teamId: 'bench' } });
       const { token } = await issueToken(db, workerId, { kind: 'api', name: 'bench' });
-      await client.workflow.start(visitWorkflow, {
+      await client.workflow.start(currentVisitWorkflow, {
         workflowId: visitWorkflowId(visitId),
         taskQueue: TASK_QUEUE,
         args: [benchVisit(visitId, Date.now() + 3 * HOUR, policy, worker)],

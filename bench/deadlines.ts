@@ -2,7 +2,7 @@
 // same deadlines; lateness is read from the SMTP sink's acceptance times.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { visitWorkflow } from '../workflows/visit';
+import { currentVisitWorkflow } from '../workflows/visit';
 import { visitWorkflowId } from '../workflows/visit-contract';
 import type { VisitPolicy } from '../workflows/visit-policy';
 import { baselineWorkflow } from './baseline-workflow';
@@ -58,7 +58,7 @@ export async function startVisits(client: Client, deadlinesMs: number[], policy:
     if (Date.now() > deadlineMs - starts.lateIfWithinMs) starts.late++;
     const input = benchVisit(randomUUID(), deadlineMs, policy);
     const workflowId = visitWorkflowId(input.visitId);
-    await client.workflow.start(visitWorkflow, { workflowId, taskQueue: TASK_QUEUE, args: [input] });
+    await client.workflow.start(currentVisitWorkflow, { workflowId, taskQueue: TASK_QUEUE, args: [input] });
     expected.push({ to: input.worker.email, dueAtMs: deadlineMs + policy.graceMs, workflowId });
   });
   return expected;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { disagreementWorkflow } from '../workflows/disagreement';
 import { disagreementWorkflowId, respondToDisagreementUpdate } from '../workflows/disagreement-contract';
-import { visitWorkflow } from '../workflows/visit';
+import { currentVisitWorkflow } from '../workflows/visit';
 import { visitWorkflowId } from '../workflows/visit-contract';
 import { addWorkingDays, toDateString } from '../workflows/working-days';
 import { eventually } from './helpers/eventually';
@@ -123,7 +123,7 @@ describe('Professional disagreements and deputies (time-skipping server, Postgre
         createdById: input.manager.id,
       },
     });
-    await suite.env.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: suite.harness.taskQueue, args: [input] });
+    await suite.env.client.workflow.start(currentVisitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: suite.harness.taskQueue, args: [input] });
     await suite.env.sleep(75 * MIN);
     await suite.harness.smtp.waitFor(1, (m) => m.to.includes(deputyEmail));
     await suite.harness.smtp.waitFor(1, (m) => m.to.includes(mail('manager')));

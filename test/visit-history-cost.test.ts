@@ -21,6 +21,7 @@ function toFirstEscalation(file: string) {
     events: before.length,
     workflowTasks: before.filter((e) => e.workflowTaskCompletedEventAttributes).length,
     searchAttributeUpserts: before.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length,
+    patchMarkers: before.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length,
     localActivities: before.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
   };
 }
@@ -51,6 +52,15 @@ describe('What a visit costs in history', () => {
     // The patch costs its marker and the SDK's TemporalChangeVersion upsert once per run; every carried record saves a marker.
     expect(after.searchAttributeUpserts).toBe(before.searchAttributeUpserts + 1);
     expect(after.events).toBe(before.events - (before.localActivities - after.localActivities) + 2);
+  });
+
+  it('When a visit starts as currentVisitWorkflow, then it asks no patch: no marker and no TemporalChangeVersion upsert, the same workflow tasks', () => {
+    const { before, after } = firstEscalations('v4', 'v5');
+    expect(before.patchMarkers).toBeGreaterThan(0);
+    expect(after.patchMarkers).toBe(0);
+    expect(after.searchAttributeUpserts).toBe(before.searchAttributeUpserts - before.patchMarkers);
+    expect(after.events).toBe(before.events - 2 * before.patchMarkers);
+    expect(after.workflowTasks).toBe(before.workflowTasks);
   });
 
   it('When a visit is checked into and out on time, then its whole history is no longer than before', () => {

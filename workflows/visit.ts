@@ -33,20 +33,39 @@ const SENDS_CARRY_RECORDS = 'visit-sends-carry-records';
 /** Since this patch an event no send carries is written by an activity, after its workflow task is committed (visit-core). */
 const RECORDS_AFTER_COMMIT = 'visit-records-after-commit';
 
+/** Whether a run takes a change: `patched()` where the visit may have started on older code, always where it cannot. */
+type Takes = (patchId: string) => boolean;
+
+/**
+ * A visit started on today's code: it takes every change above without asking `patched()`,
+ * whose first call in a run writes a marker and the SDK's TemporalChangeVersion
+ * search-attribute upsert into history (six events per visit). A type of its own, so a worker
+ * from before it cannot run it: that worker's task fails until a current worker takes it,
+ * where the same input under the old type would have written markers this code does not ask.
+ */
+export async function currentVisitWorkflow(input: VisitInput): Promise<VisitState> {
+  return runVisit(input, () => true);
+}
+
+/** The type visits were started as before `currentVisitWorkflow`: each change is asked, so their histories replay. */
+export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
+  return runVisit(input, patched);
+}
+
 /**
  * One lone-working visit, from its start (or planned start) to check-out and the resolution
  * of any incident. Handlers first, then one loop that does what the timetable owes and waits
  * for the next thing due; every decision is recorded.
  */
-export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
-  if (!patched('visit-v2')) return legacyVisitWorkflow(input);
+async function runVisit(input: VisitInput, takes: Takes): Promise<VisitState> {
+  if (!takes('visit-v2')) return legacyVisitWorkflow(input);
   const { policy } = input;
   const v = input.carried ?? firstMemory(input);
   const { state } = v;
   const visit = visitCore(input, state, v, {
     // The expected end, not the next check-in: a check-in then changes no search attribute.
     indexedDeadline: () => (state.phase === 'ended' ? null : state.eta),
-    recordEvent: (event) => (patched(RECORDS_AFTER_COMMIT) ? recordVisitEventAfterCommit : recordVisitEventLocally)(event),
+    recordEvent: (event) => (takes(RECORDS_AFTER_COMMIT) ? recordVisitEventAfterCommit : recordVisitEventLocally)(event),
     startAlarm: (reason) => startLadder(reason, Date.now()),
     workerHeard: (stoodDown) => {
       if (stoodDown) v.ladder = null;
@@ -56,7 +75,7 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
     },
     announcesResolution: () => true,
     // Since the patch a reminder's or an alert's send writes the event that caused it (visit-core `recordAndNotify`).
-    carriesRecords: () => patched(SENDS_CARRY_RECORDS),
+    carriesRecords: () => takes(SENDS_CARRY_RECORDS),
   });
   const { dueMs, record } = visit;
 
@@ -154,7 +173,7 @@ export async function visitWorkflow(input: VisitInput): Promise<VisitState> {
     if (continueAsNewSuggested || historyLength >= policy.continueAsNewAfterEvents) {
       // Hand over between sends once nothing is in flight; the next run resumes the same timetable.
       const quiet = await condition(() => visit.changes() !== seen || (visit.inFlight.size === 0 && allHandlersFinished()), untilNext);
-      if (quiet && visit.changes() === seen) await continueAsNew<typeof visitWorkflow>({ ...input, carried: { ...v, runs: v.runs + 1 } });
+      if (quiet && visit.changes() === seen) await continueAsNew<typeof currentVisitWorkflow>({ ...input, carried: { ...v, runs: v.runs + 1 } });
       continue;
     }
     await condition(() => visit.changes() !== seen, untilNext);

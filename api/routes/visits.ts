@@ -6,7 +6,7 @@ import { verifyAckToken, type AckClaim } from '../../lib/ack-links';
 import { audit } from '../../lib/audit';
 import { hashDuressCode } from '../../lib/duress-code';
 import { subjectTimeZone } from '../../lib/time-zone';
-import { visitWorkflow } from '../../workflows/visit';
+import { currentVisitWorkflow } from '../../workflows/visit';
 import {
   acknowledgeRefusal,
   acknowledgeSignal,
@@ -99,7 +99,7 @@ function seenAt(state: VisitState, nowMs: number): VisitState {
 
 export function visitRoutes({ temporal, db, config }: AppDeps): Router {
   const router = Router();
-  const handleOf = (visitId: string): WorkflowHandle<typeof visitWorkflow> => temporal.workflow.getHandle(visitWorkflowId(visitId));
+  const handleOf = (visitId: string): WorkflowHandle<typeof currentVisitWorkflow> => temporal.workflow.getHandle(visitWorkflowId(visitId));
   const answer = answering({ db, config });
   const answerVisit = <R, A extends unknown[]>(res: Response, request: AskedRequest<R, A>) => updateVisit(() => answer(res, 'Visit', request));
 
@@ -175,7 +175,7 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
       startedBy: actorFor(actor),
       safeguards: needsSafeguard ? (actor.role === 'manager' ? `Approved by manager ${actor.id}` : 'Second person present') : undefined,
     };
-    await startOnce(temporal, 'Visit', visitWorkflow, { workflowId: visitWorkflowId(visitId), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [input] });
+    await startOnce(temporal, 'Visit', currentVisitWorkflow, { workflowId: visitWorkflowId(visitId), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [input] });
     await writeStartedVisitRow(db, input, Date.now());
     res
       .status(201)

@@ -1,6 +1,6 @@
 // A visit whose escalation ladder runs in seconds, started straight on the stack's worker
 // queue (the API refuses waits under a minute), and the mail it produced, by idempotency key.
-import { visitWorkflow } from '../../workflows/visit';
+import { currentVisitWorkflow } from '../../workflows/visit';
 import { writeStartedVisitRow } from '../../api/http/visit-row';
 import { acknowledgeSignal, visitWorkflowId } from '../../workflows/visit-contract';
 import type { LadderStep } from '../../workflows/visit-policy';
@@ -24,7 +24,7 @@ export const FAST_POLICY = {
 
 export async function startFastVisit(stack: Stack, policy = FAST_POLICY) {
   const visit = visitInput({ startMs: Date.now(), policy });
-  const handle = await stack.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(visit.input.visitId), taskQueue: stack.taskQueue, args: [visit.input] });
+  const handle = await stack.client.workflow.start(currentVisitWorkflow, { workflowId: visitWorkflowId(visit.input.visitId), taskQueue: stack.taskQueue, args: [visit.input] });
   const startedAt = Date.now();
   // Started as the API starts a visit: the workflow, then its first row (requests are authorised from it).
   await writeStartedVisitRow(stack.db, visit.input, startedAt);

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { visitWorkflow } from '../../workflows/visit';
+import { currentVisitWorkflow } from '../../workflows/visit';
 import { checkInSignal, raiseRedFlagSignal, visitWorkflowId } from '../../workflows/visit-contract';
 import { eventually } from '../helpers/eventually';
 import { report, useStack } from '../helpers/processes';
@@ -12,7 +12,7 @@ test('When PostgreSQL is down, the API answers writes with 503 and a clear messa
   const stack = stackOf();
   const api = () => request(stack.apiUrl);
   const { input, mail } = visitInput({ startMs: Date.now() });
-  const handle = await stack.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: stack.taskQueue, args: [input] });
+  const handle = await stack.client.workflow.start(currentVisitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: stack.taskQueue, args: [input] });
   const worker = await stack.as(input.worker.id!, 'worker', input.team);
   // Started beside the API: its requests are authorised from the row the visit's first record writes.
   await eventually(() => stack.db.visit.findUnique({ where: { id: input.visitId } }));

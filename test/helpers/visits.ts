@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../lib/db';
-import { visitWorkflow } from '../../workflows/visit';
+import { currentVisitWorkflow } from '../../workflows/visit';
 import { visitStateQuery, visitWorkflowId, type VisitInput, type VisitState } from '../../workflows/visit-contract';
 import { resolvePolicy, type PolicyOverrides, type RiskLevel } from '../../workflows/visit-policy';
 import { as } from './api';
@@ -71,19 +71,20 @@ export const sentTo = (messages: ReceivedMail[], address: string) => messages.fi
 export interface VisitSuite {
   env: TestWorkflowEnvironment;
   harness: Harness;
-  start(input: VisitInput): Promise<WorkflowHandle<typeof visitWorkflow>>;
+  start(input: VisitInput): Promise<WorkflowHandle<typeof currentVisitWorkflow>>;
 }
 
 /** timeSkippingSuite, plus a way to start a visit on its worker's task queue. */
 export function visitSuite(overrides?: Parameters<typeof createHarness>[0]): VisitSuite {
   const suite = timeSkippingSuite(overrides);
   return Object.assign(suite, {
-    start: (input: VisitInput) => suite.env.client.workflow.start(visitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: suite.harness.taskQueue, args: [input] }),
+    start: (input: VisitInput) =>
+      suite.env.client.workflow.start(currentVisitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: suite.harness.taskQueue, args: [input] }),
   });
 }
 
 /** The visit's state once `done` holds: a signal is kept at once and handled by the next workflow task. */
-export const stateWhen = (handle: WorkflowHandle<typeof visitWorkflow>, done: (s: VisitState) => boolean, timeoutMs = 20_000) =>
+export const stateWhen = (handle: WorkflowHandle<typeof currentVisitWorkflow>, done: (s: VisitState) => boolean, timeoutMs = 20_000) =>
   eventually(async () => {
     const state = await handle.query(visitStateQuery);
     return done(state) && state;
