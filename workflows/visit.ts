@@ -39,9 +39,10 @@ type Takes = (patchId: string) => boolean;
 /**
  * A visit started on today's code: it takes every change above without asking `patched()`,
  * whose first call in a run writes a marker and the SDK's TemporalChangeVersion
- * search-attribute upsert into history (six events per visit). A type of its own, so a worker
- * from before it cannot run it: that worker's task fails until a current worker takes it,
- * where the same input under the old type would have written markers this code does not ask.
+ * search-attribute upsert into history (six events per visit). A type of its own, not a flag
+ * in the input: a worker from before it cannot run this type (its task fails until a current
+ * worker takes it), whereas it would run a flagged visit and write markers this code never
+ * asks for, and the visit would not replay here. A later change asks `patched()` here too.
  */
 export async function currentVisitWorkflow(input: VisitInput): Promise<VisitState> {
   return runVisit(input, () => true);
