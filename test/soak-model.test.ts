@@ -103,6 +103,28 @@ test('When a plan is reviewed after its first overdue escalation, then its remin
   ]);
 });
 
+test('When a plan goes live after its review reminder was due, then the reminder is owed at go-live; after its due day too, only the due-day notice is', () => {
+  const run: PlanRun = {
+    planId: 'p1',
+    addresses: { lead: 'l@x', manager: 'm@x', safeguardingLead: 's@x', actionOwner: 'o@x' },
+    times: { dueAt: S + 20_000, reviewReminderBeforeMs: 10_000, actionReminderBeforeMs: 5_000, managerAfterMs: 6_000, leadAfterMs: 12_000, repeatEveryMs: 6_000 },
+    wentLive: { s: S + 12_000, e: S + 12_400 },
+    actionCompleted: { s: S + 17_500, e: S + 17_700 },
+    reviewed: { s: S + 22_500, e: S + 22_900 },
+  };
+  const owedFor = (r: PlanRun) => planExpectations(r, [], cut).map((x) => [x.kind, x.plannedAt - S, x.due]);
+  expect(owedFor(run)).toEqual([
+    ['plan-review-reminder', 12_400, true],
+    ['plan-action-reminder', 15_000, true],
+    ['plan-review-due', 20_000, true],
+  ]);
+  const late = { ...run, wentLive: { s: S + 21_000, e: S + 21_300 }, actionCompleted: undefined, reviewed: { s: S + 24_500, e: S + 24_800 } };
+  expect(owedFor(late)).toEqual([
+    ['plan-action-reminder', 21_300, true],
+    ['plan-review-due', 21_300, true],
+  ]);
+});
+
 test('When the checker reads a copy twice, a missing alert and a refused address, then it counts one duplicate, one lost, and the 550 as recorded', () => {
   const expectations = visitExpectations(visit([{ kind: 'ack', s: S + 20_500, e: S + 20_800 }]), [], cut);
   const mail = (id: string, at: number) => ({ to: [], subject: '', text: '', html: '', messageId: `<${id}@carewatch>`, handedAt: new Date(S + at), receivedAt: new Date(S + at) });

@@ -172,15 +172,20 @@ export function planExpectations(run: PlanRun, faults: FaultWindow[], cut: Windo
   if (!run.wentLive) return [];
   const t = run.times;
   const out: Expectation[] = [];
-  const push = (to: string, kind: string, at: number, stop: Window | undefined, setAt?: Window): boolean => {
-    // A reminder that fell due before its date was set is never sent late; one set about then may or may not be.
-    if (setAt && at < setAt.s) return true;
-    const owed = classify(at, 0, stop, faults, cut);
+  const push = (to: string, kind: string, at: number, stop: Window | undefined, setAt?: Window, unsure = false): boolean => {
+    // A time that passed before the plan went live is owed the moment it did (the service then
+    // has the date); one that passed while it was going live may go either way.
+    const plannedAt = setAt && at < setAt.s ? setAt.e : at;
+    const owed = classify(plannedAt, 0, stop, faults, cut);
     if (owed === 'none') return false;
-    out.push({ subject: run.planId, subjectType: 'plan', to, kind, plannedAt: at, due: owed === 'due' && !(setAt && at < setAt.e) });
+    out.push({ subject: run.planId, subjectType: 'plan', to, kind, plannedAt, due: owed === 'due' && !unsure && !(setAt && at >= setAt.s && at < setAt.e) });
     return true;
   };
-  push(run.addresses.lead, 'plan-review-reminder', t.dueAt - t.reviewReminderBeforeMs, run.reviewed, run.wentLive);
+  // Of a review's reminder and due-day notice, only the latest whose time passed before the
+  // date was set goes out then, saying how far off the review is (workflows/plan-schedule.ts).
+  if (t.dueAt >= run.wentLive.s) {
+    push(run.addresses.lead, 'plan-review-reminder', t.dueAt - t.reviewReminderBeforeMs, run.reviewed, run.wentLive, t.dueAt < run.wentLive.e);
+  }
   push(run.addresses.actionOwner, 'plan-action-reminder', t.dueAt - t.actionReminderBeforeMs, run.actionCompleted, run.wentLive);
   push(run.addresses.manager, 'plan-review-due', t.dueAt, run.reviewed, run.wentLive);
   push(run.addresses.manager, 'plan-review-overdue', t.dueAt + t.managerAfterMs, run.reviewed);
