@@ -5,39 +5,44 @@ import request from 'supertest';
 import { createApp } from '../api/app';
 import { dataConverter } from '../lib/data-converter';
 import { createWorker } from '../worker/create-worker';
-import { visitWorkflowId } from '../workflows/visit-contract';
+import { checkOutSignal, visitWorkflowId } from '../workflows/visit-contract';
 import { as, testAppDeps } from './helpers/api';
 import { connectDevServer, createTestWorker, serversSuite, testPayloadKeys } from './helpers/temporal';
-import { count, eventsOf, visitInput } from './helpers/visits';
+import { eventually } from './helpers/eventually';
+import { asWorker, count, eventsOf, visitInput } from './helpers/visits';
 
 // Visits running when 'visit-v2' is deployed keep their old code (it replays their history)
 // and must keep accepting what the new API sends them: signals instead of updates.
 describe('A visit started before the deploy (dev server, PostgreSQL)', () => {
   const suite = serversSuite(connectDevServer);
 
-  it('When the new API checks in on a visit the old code started, before and after the worker is replaced, then each check-in is recorded', async () => {
+  /** A worker running the bundle as it was before 'visit-v2' (and before `currentVisitWorkflow`). */
+  async function oldWorker() {
     const { env, harness } = suite;
     const legacyBundle = path.join(process.env.TEST_ROOT!, 'legacy-visit-bundle.js');
-    fs.writeFileSync(
-      legacyBundle,
-      (
-        await bundleWorkflowCode({
-          workflowsPath: require.resolve('./support/legacy-visit-workflows'),
-          logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-        })
-      ).code,
-    );
-    const options = {
+    if (!fs.existsSync(legacyBundle)) {
+      const bundle = await bundleWorkflowCode({
+        workflowsPath: require.resolve('./support/legacy-visit-workflows'),
+        logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+      });
+      fs.writeFileSync(legacyBundle, bundle.code);
+    }
+    const worker = await createWorker({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue: harness.taskQueue,
       activities: harness.activities,
       dataConverter: dataConverter(testPayloadKeys()),
-    };
+      workflowBundlePath: legacyBundle,
+    });
+    return { worker, running: worker.run() };
+  }
+
+  it('When the new API checks in on a visit the old code started, before and after the worker is replaced, then each check-in is recorded', async () => {
+    const { env, harness } = suite;
     const app = createApp(testAppDeps(env, harness));
 
-    const old = await createWorker({ ...options, workflowBundlePath: legacyBundle });
-    const oldRunning = old.run();
+    const { worker: old, running: oldRunning } = await oldWorker();
     const { input } = visitInput({ startMs: Date.now(), risk: 'medium', searchAttributes: true });
     await env.client.workflow.start('visitWorkflow', { workflowId: visitWorkflowId(input.visitId), taskQueue: harness.taskQueue, args: [input] });
     await eventsOf(harness.db, input.visitId, (t) => t.includes('visit-started'));
@@ -57,6 +62,31 @@ describe('A visit started before the deploy (dev server, PostgreSQL)', () => {
       await env.client.workflow.getHandle(visitWorkflowId(input.visitId)).result();
       const types = (await eventsOf(harness.db, input.visitId, (t) => t.includes('checked-out'))).map((e) => e.type);
       expect(types).toEqual(['visit-started', 'checked-in', 'checked-in', 'checked-out']);
+    } finally {
+      current.shutdown();
+      await running;
+    }
+  });
+
+  it('When a visit starts as currentVisitWorkflow while only an old worker polls, then that worker cannot run it, and a current worker runs it from its start', async () => {
+    const { env, harness } = suite;
+    const { worker: old, running: oldRunning } = await oldWorker();
+    const { input } = visitInput({ startMs: Date.now(), risk: 'medium' });
+    const handle = await env.client.workflow.start('currentVisitWorkflow', { workflowId: visitWorkflowId(input.visitId), taskQueue: harness.taskQueue, args: [input] });
+    const failed = await eventually(async () => (await handle.fetchHistory()).events?.find((e) => e.workflowTaskFailedEventAttributes), 15_000);
+    expect(failed?.workflowTaskFailedEventAttributes?.failure?.message).toMatch(/currentVisitWorkflow/);
+    expect(await harness.db.visitEvent.count({ where: { visitId: input.visitId } })).toBe(0);
+    old.shutdown();
+    await oldRunning;
+
+    const current = await createTestWorker(env.nativeConnection, env.namespace ?? 'default', harness);
+    const running = current.run();
+    try {
+      await eventsOf(harness.db, input.visitId, (t) => t.includes('visit-started'), 30_000);
+      await handle.signal(checkOutSignal, asWorker(input));
+      await handle.result();
+      const markers = (await handle.fetchHistory()).events?.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch') ?? [];
+      expect(markers).toEqual([]);
     } finally {
       current.shutdown();
       await running;
