@@ -17,6 +17,13 @@ const policy = {
 const addresses = { worker: 'w@x', buddy: 'b@x', manager: 'm@x', emergency: 'e@x' };
 const visit = (actions: VisitRun['actions']): VisitRun => ({ visitId: 'v1', addresses, policy, started: { s: S, e: S + 100 }, actions });
 const cut = { s: S + 600_000, e: S + 601_000 };
+/** A plan whose review is due 20 s in, with the soak's fractional-day times. */
+const plan = (acts: Pick<PlanRun, 'wentLive' | 'actionCompleted' | 'reviewed'>): PlanRun => ({
+  planId: 'p1',
+  addresses: { lead: 'l@x', manager: 'm@x', safeguardingLead: 's@x', actionOwner: 'o@x' },
+  times: { dueAt: S + 20_000, reviewReminderBeforeMs: 10_000, actionReminderBeforeMs: 5_000, managerAfterMs: 6_000, leadAfterMs: 12_000, repeatEveryMs: 6_000 },
+  ...acts,
+});
 const owed = (run: VisitRun, faults: FaultWindow[] = []) => visitExpectations(run, faults, cut).map((x) => [x.to, x.kind, x.plannedAt - S, x.due ? 'due' : 'may']);
 
 test('When nobody checks in and a manager takes charge 2.5 s after the third alert, then the three alerts planned from the deadline are owed and nothing after', () => {
@@ -87,14 +94,7 @@ test('When a red flag is raised after a check-in, then buddy, manager and emerge
 });
 
 test('When a plan is reviewed after its first overdue escalation, then its reminders, due-day notice and that escalation are owed', () => {
-  const run: PlanRun = {
-    planId: 'p1',
-    addresses: { lead: 'l@x', manager: 'm@x', safeguardingLead: 's@x', actionOwner: 'o@x' },
-    times: { dueAt: S + 20_000, reviewReminderBeforeMs: 10_000, actionReminderBeforeMs: 5_000, managerAfterMs: 6_000, leadAfterMs: 12_000, repeatEveryMs: 6_000 },
-    wentLive: { s: S + 1_000, e: S + 1_200 },
-    actionCompleted: { s: S + 17_500, e: S + 17_700 },
-    reviewed: { s: S + 28_500, e: S + 28_900 },
-  };
+  const run = plan({ wentLive: { s: S + 1_000, e: S + 1_200 }, actionCompleted: { s: S + 17_500, e: S + 17_700 }, reviewed: { s: S + 28_500, e: S + 28_900 } });
   expect(planExpectations(run, [], cut).map((x) => [x.to, x.kind, x.plannedAt - S, x.due])).toEqual([
     ['l@x', 'plan-review-reminder', 10_000, true],
     ['o@x', 'plan-action-reminder', 15_000, true],
@@ -104,14 +104,7 @@ test('When a plan is reviewed after its first overdue escalation, then its remin
 });
 
 test('When a plan goes live after its review reminder was due, then the reminder is owed at go-live; after its due day too, only the due-day notice is', () => {
-  const run: PlanRun = {
-    planId: 'p1',
-    addresses: { lead: 'l@x', manager: 'm@x', safeguardingLead: 's@x', actionOwner: 'o@x' },
-    times: { dueAt: S + 20_000, reviewReminderBeforeMs: 10_000, actionReminderBeforeMs: 5_000, managerAfterMs: 6_000, leadAfterMs: 12_000, repeatEveryMs: 6_000 },
-    wentLive: { s: S + 12_000, e: S + 12_400 },
-    actionCompleted: { s: S + 17_500, e: S + 17_700 },
-    reviewed: { s: S + 22_500, e: S + 22_900 },
-  };
+  const run = plan({ wentLive: { s: S + 12_000, e: S + 12_400 }, actionCompleted: { s: S + 17_500, e: S + 17_700 }, reviewed: { s: S + 22_500, e: S + 22_900 } });
   const owedFor = (r: PlanRun) => planExpectations(r, [], cut).map((x) => [x.kind, x.plannedAt - S, x.due]);
   expect(owedFor(run)).toEqual([
     ['plan-review-reminder', 12_400, true],

@@ -134,9 +134,9 @@ export function check(input: CheckInput): SoakResult {
     const side = delivery?.subjectType === 'plan' ? sides.plan : sides.visit;
     side.duplicated += mails.length - 1;
     const [first] = mails;
-    const killedMidSend = input.faults.some((f) => f.killsWorker && f.s >= first.handedAt.getTime() && f.s <= first.receivedAt.getTime() + RECORDED_WITHIN_MS);
-    if (mails.length > 1 && killedMidSend) side.resentInDoubt++;
-    if (delivery) firstCopies.push({ mail: mails[0], delivery });
+    const killedMidSend = (f: FaultWindow) => f.killsWorker && f.s >= first.handedAt.getTime() && f.s <= first.receivedAt.getTime() + RECORDED_WITHIN_MS;
+    if (mails.length > 1 && input.faults.some(killedMidSend)) side.resentInDoubt++;
+    if (delivery) firstCopies.push({ mail: first, delivery });
   }
 
   const key = (subject: string, to: string, kind: string) => `${subject}|${to.toLowerCase()}|${kind}`;
