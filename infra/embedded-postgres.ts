@@ -11,7 +11,8 @@ const importModule = new Function('specifier', 'return import(specifier)') as <T
 export interface EmbeddedDatabase {
   url: string;
   port: number;
-  stop(): Promise<void>;
+  /** A clean (fast) shutdown; with `killAfterMs`, SIGKILL for the whole process group if that takes longer. */
+  stop(killAfterMs?: number): Promise<void>;
 }
 
 export interface EmbeddedDatabaseOptions {
@@ -85,6 +86,14 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   };
 }
 
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Gone already.
+  }
+}
+
 /** Starts embedded PostgreSQL in a child process (see postgres-process.ts) and stops it on request. */
 export function startEmbeddedPostgresProcess(options: { dataDir: string; port: number; database: string }): Promise<EmbeddedDatabase> {
   return new Promise((resolve, reject) => {
@@ -103,10 +112,13 @@ export function startEmbeddedPostgresProcess(options: { dataDir: string; port: n
       resolve({
         url: message.url!,
         port: options.port,
-        stop: async () => {
+        stop: async (killAfterMs?: number) => {
           if (child.exitCode !== null || child.signalCode !== null) return;
           child.kill('SIGTERM');
+          // The group (detached above) holds the postmaster and its backends too: none outlives the kill.
+          const timer = killAfterMs === undefined ? undefined : setTimeout(() => killGroup(child.pid!), killAfterMs);
           await exited;
+          clearTimeout(timer);
         },
       });
     });

@@ -139,6 +139,8 @@ async function startEach(started: (() => Promise<unknown>)[], backend: TemporalB
     temporalPg = await startEmbeddedPostgresProcess(temporalPgOptions);
     started.push(() => temporalPg!.stop());
   }
+  const temporalLog = fs.createWriteStream(path.join(root, 'temporal.log'), { flags: 'a' }).on('error', () => undefined);
+  started.push(async () => void temporalLog.end());
   const nodePorts = backend === 'dev' ? undefined : await freeNodePorts(NODES[backend]);
   const temporalOptions = {
     backend,
@@ -148,7 +150,8 @@ async function startEach(started: (() => Promise<unknown>)[], backend: TemporalB
     namespace: 'default',
     db: temporalPg ? temporalDatabaseFromUrl(temporalPg.url) : undefined,
     nodePorts,
-    onLog: (line: string) => fs.appendFileSync(path.join(root, 'temporal.log'), `${line}\n`),
+    // One open file, not a path per line: a node still printing as the scratch folder is removed writes to the unlinked file, harmlessly.
+    onLog: (line: string) => temporalLog.write(`${line}\n`),
   };
   let temporal: TemporalRuntime = await startTemporal(temporalOptions);
   started.push(() => temporal.stop());
@@ -210,17 +213,39 @@ async function startEach(started: (() => Promise<unknown>)[], backend: TemporalB
     startTemporalPostgres: async () => {
       temporalPg = await startEmbeddedPostgresProcess(temporalPgOptions);
     },
+    // Nothing here needs a clean shutdown (the scratch folder goes next), and one stuck step must
+    // not keep the rest running past the hook's timeout: each is bounded, independent ones run together.
     async close() {
       await Promise.all([stack.worker.stop('SIGKILL'), stack.api.stop('SIGKILL')]);
-      await connection.close();
-      await db.$disconnect();
-      await smtp.close();
-      await temporal.stop();
-      await temporalPg?.stop();
-      await pg.stop();
+      await Promise.all([
+        bounded('the Temporal client connection', 10_000, () => connection.close()),
+        bounded("the test's database client", 10_000, () => db.$disconnect()),
+        bounded('the SMTP sink', 40_000, () => smtp.close()),
+        bounded('Temporal', 60_000, async () => {
+          await Promise.all(temporal.nodes.map((node) => node.stop('SIGKILL')));
+          await temporal.stop();
+        }),
+      ]);
+      await Promise.all([bounded("Temporal's PostgreSQL", 30_000, async () => temporalPg?.stop(20_000)), bounded('PostgreSQL', 30_000, () => pg.stop(20_000))]);
+      temporalLog.end();
     },
   };
   return stack;
+}
+
+/** Waits for `step` at most `ms`, then reports it and goes on. */
+async function bounded(what: string, ms: number, step: () => Promise<unknown>): Promise<void> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    step().then(
+      () => undefined,
+      (err: unknown) => `failed: ${(err as Error).message}`,
+    ),
+    new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`not stopped within ${ms / 1000} s; going on`), ms))),
+  ]);
+  clearTimeout(timer);
+  if (outcome) report(`close: ${what} ${outcome} (${Date.now() - started} ms)`);
 }
 
 /** One stack for the test file: started before its tests, every process stopped after. */
@@ -229,7 +254,7 @@ export function useStack(options: StackOptions = {}): () => Stack {
   beforeAll(async () => {
     stack = await startStack(options);
   }, 240_000);
-  // A cluster's nodes each get 15 s to shut down cleanly before SIGKILL, one after the other, then the UI, the balancer and two PostgreSQLs.
+  // close() bounds each of its steps: at most about 100 s.
   afterAll(() => stack?.close(), 150_000);
   return () => stack!;
 }
