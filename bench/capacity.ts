@@ -3,6 +3,9 @@
 // from `from` until one fails, then the gap is bisected once; the same search for the
 // bare-timer baseline, so ours:baseline is measured on one stack in one run.
 import type { Client } from '@temporalio/client';
+import type { Db } from '../lib/db';
+import { FIRST_ESCALATION_TEMPLATE } from './baseline-activities';
+import { latenessBreakdown, type Breakdown } from './breakdown';
 import { sampledCounts, type Costs, type StatementCounts } from './costs';
 import { arrived, awaitAlerts, FIRST_ESCALATION_SUBJECT, startBaselines, startVisits, type ExpectedAlert, type Starts } from './deadlines';
 import type { VisitPolicy } from '../workflows/visit-policy';
@@ -28,6 +31,8 @@ export interface SizeFigures {
   serverCpuAvgPct: number | null;
   serverCpuPeakPct: number | null;
   costs: Costs;
+  /** Where the sampled alerts' lateness went at this size: the stage that holds the tail. */
+  breakdown: Breakdown;
 }
 
 export interface CapacityCurve {
@@ -40,6 +45,7 @@ export interface CapacityCurve {
 export interface CapacityDeps {
   stack: Stack;
   client: Client;
+  db: Db;
   sampler: ProcessSampler;
   statements: StatementCounts;
   policy: VisitPolicy;
@@ -83,7 +89,7 @@ async function measureSize(
   /** Before its deadline (ours) or due time (baseline): started later than this is a late start. */
   lateIfWithinMs: number,
 ): Promise<{ figures: SizeFigures; alerts: ExpectedAlert[] }> {
-  const { stack, sampler, statements, policy, windowMs, settleMs } = deps;
+  const { stack, db, sampler, statements, policy, windowMs, settleMs } = deps;
   const t0 = Date.now();
   // Every workflow is open before the first alert is due: start time, with a margin, then the reminder's lead.
   const firstDue = t0 + (size / startRate.perSecond) * 1300 + 5_000 + policy.reminderBeforeMs + policy.graceMs;
@@ -100,6 +106,7 @@ async function measureSize(
     arrived(stack.sink, alerts, subject).map((a) => a.workflowId),
   );
   const missing = lateness.expected - lateness.received;
+  const breakdown = await latenessBreakdown(deps.client, stack.sink, alerts, subject, who === 'worker' ? { db, template: FIRST_ESCALATION_TEMPLATE } : null);
   return {
     alerts,
     figures: {
@@ -117,6 +124,7 @@ async function measureSize(
       serverCpuAvgPct: processes.temporal?.avgCpuPct ?? null,
       serverCpuPeakPct: processes.temporal?.peakCpuPct ?? null,
       costs: { ...history, statements: before === null || after === null ? null : Math.round(((after - before) / size) * 10) / 10 },
+      breakdown,
     },
   };
 }

@@ -228,6 +228,7 @@ async function runBackend(
       const deps = {
         stack,
         client,
+        db,
         sampler,
         statements,
         policy: benchPolicy(options.graceSeconds * 1000),
@@ -352,11 +353,16 @@ async function main() {
   });
   process.stdout.write(`${columnsTable(columns)}\n\n`);
   if (longevity) process.stdout.write(`${table(longevityRows(longevity))}\n\n`);
-  const breakdowns = runs.flatMap((r) =>
-    (['steady', 'burst'] as const).flatMap((scenario) =>
+  const breakdowns = runs.flatMap((r) => [
+    ...(['steady', 'burst'] as const).flatMap((scenario) =>
       (['ours', 'baseline'] as const).map((design) => ({ label: `${r.backend} ${scenario}, ${design}`, breakdown: r[scenario].breakdown[design] })),
     ),
-  );
+    ...(r.capacity
+      ? (['ours', 'baseline'] as const).flatMap((design) =>
+          r.capacity![design].points.map((p) => ({ label: `${r.backend} capacity ${p.size}, ${design}`, breakdown: p.breakdown })),
+        )
+      : []),
+  ]);
   process.stdout.write(`Where the first alerts' lateness went (sampled alerts, stage by stage):\n\n${breakdownTable(breakdowns)}\n\n`);
   for (const run of runs) if (run.capacity) process.stdout.write(`Capacity on ${run.backend} (${options.workers} worker process(es)):\n\n${capacityTable(run.capacity)}\n\n`);
   say(`figures saved to ${file}`);

@@ -5,7 +5,8 @@
 //   total to <dir>/<pid> when sent SIGWINCH (on demand: writing on a timer showed up in the
 //   worker's profile; not SIGUSR2, which the Temporal worker takes as a shutdown signal);
 // - BENCH_CPU_PROF_DIR: the worker (worker/main.ts) records a V8 CPU profile from its start
-//   to SIGTERM and writes it to <dir>/worker-<pid>.cpuprofile (`--cpu-prof` is not allowed in
+//   to SIGTERM and writes it to <dir>/worker-<pid>.cpuprofile, and each of its workflow threads
+//   to <dir>/worker-<pid>-thread-<id>.cpuprofile (`--cpu-prof` is not allowed in
 //   NODE_OPTIONS, and a profile written at exit would miss a worker that is killed).
 const fs = require('node:fs');
 const path = require('node:path');
@@ -28,8 +29,12 @@ if (statementsDir) {
 }
 
 const profileDir = process.env.BENCH_CPU_PROF_DIR;
-if (profileDir && isMainThread && process.argv.some((arg) => arg.endsWith(path.join('worker', 'main.ts')))) {
+// A thread's argv holds no script, but it inherits the main thread's environment as it was at the spawn.
+const isServiceWorker = isMainThread ? process.argv.some((arg) => arg.endsWith(path.join('worker', 'main.ts'))) : process.env.BENCH_CPU_PROF_WORKER === String(process.pid);
+if (profileDir && isServiceWorker) {
+  process.env.BENCH_CPU_PROF_WORKER = String(process.pid);
   const { Session } = require('node:inspector');
+  const { threadId } = require('node:worker_threads');
   const session = new Session();
   session.connect();
   session.post('Profiler.enable', () => session.post('Profiler.start'));
@@ -37,14 +42,35 @@ if (profileDir && isMainThread && process.argv.some((arg) => arg.endsWith(path.j
   const stopAndWrite = () =>
     (written ??= new Promise((resolve) =>
       session.post('Profiler.stop', (err, result) => {
-        if (!err) fs.writeFileSync(path.join(profileDir, `worker-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
+        const name = isMainThread ? `worker-${process.pid}` : `worker-${process.pid}-thread-${threadId}`;
+        if (!err) fs.writeFileSync(path.join(profileDir, `${name}.cpuprofile`), JSON.stringify(result.profile));
         resolve();
       }),
     ));
-  process.once('SIGTERM', stopAndWrite);
-  // The profiler answers asynchronously: an exit waits for the profile to be written.
-  const exit = process.exit.bind(process);
-  process.exit = (code) => {
-    void stopAndWrite().then(() => exit(code));
-  };
+  // The SDK's workflow threads get no signals: the main thread asks them over a channel, and
+  // each answers once its profile is written.
+  const channel = new BroadcastChannel('bench-cpu-profile');
+  channel.unref();
+  if (isMainThread) {
+    let threadsWritten = 0;
+    channel.onmessage = (event) => {
+      if (event.data === 'written') threadsWritten++;
+    };
+    const stopAll = async () => {
+      channel.postMessage('stop');
+      // The SDK starts one workflow thread (reuseV8Context): wait for it, at most 3 s.
+      for (let waited = 0; threadsWritten < 1 && waited < 3_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      await stopAndWrite();
+    };
+    process.once('SIGTERM', () => void stopAll());
+    // The profiler answers asynchronously: an exit waits for the profiles to be written.
+    const exit = process.exit.bind(process);
+    process.exit = (code) => {
+      void stopAll().then(() => exit(code));
+    };
+  } else {
+    channel.onmessage = (event) => {
+      if (event.data === 'stop') void stopAndWrite().then(() => channel.postMessage('written'));
+    };
+  }
 }

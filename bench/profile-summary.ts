@@ -58,7 +58,7 @@ export function summarise(profile: Profile, top = 15): string {
       .slice(0, top)
       .map(([k, t]) => `| ${k} | ${(t / 1e6).toFixed(1)} | ${pct(t)} |`);
   return [
-    `main thread busy ${((busy / total) * 100).toFixed(1)} % of ${(total / 1e6).toFixed(0)} s profiled`,
+    `thread busy ${((busy / total) * 100).toFixed(1)} % of ${(total / 1e6).toFixed(0)} s profiled`,
     '',
     '| package | self s | of busy |',
     '| --- | --- | --- |',
