@@ -4,10 +4,11 @@
 //   Client#query, BEGIN and COMMIT included: each is a round trip) and writes the running
 //   total to <dir>/<pid> when sent SIGWINCH (on demand: writing on a timer showed up in the
 //   worker's profile; not SIGUSR2, which the Temporal worker takes as a shutdown signal);
-// - BENCH_CPU_PROF_DIR: the worker (worker/main.ts) records a V8 CPU profile from its start
-//   to SIGTERM and writes it to <dir>/worker-<pid>.cpuprofile, and each of its workflow threads
-//   to <dir>/worker-<pid>-thread-<id>.cpuprofile (`--cpu-prof` is not allowed in
-//   NODE_OPTIONS, and a profile written at exit would miss a worker that is killed).
+// - BENCH_CPU_PROF_DIR: the worker (worker/main.ts) and the API (api/main.ts) record a V8 CPU
+//   profile from their start to SIGTERM and write it to <dir>/worker-<pid>.cpuprofile (or
+//   api-<pid>), and each of the worker's workflow threads to <dir>/worker-<pid>-thread-<id>.cpuprofile
+//   (`--cpu-prof` is not allowed in NODE_OPTIONS, and a profile written at exit would miss a
+//   process that is killed).
 const fs = require('node:fs');
 const path = require('node:path');
 const { isMainThread } = require('node:worker_threads');
@@ -30,9 +31,11 @@ if (statementsDir) {
 
 const profileDir = process.env.BENCH_CPU_PROF_DIR;
 // A thread's argv holds no script, but it inherits the main thread's environment as it was at the spawn.
-const isServiceWorker = isMainThread ? process.argv.some((arg) => arg.endsWith(path.join('worker', 'main.ts'))) : process.env.BENCH_CPU_PROF_WORKER === String(process.pid);
-if (profileDir && isServiceWorker) {
-  process.env.BENCH_CPU_PROF_WORKER = String(process.pid);
+const profiled = isMainThread
+  ? ['worker', 'api'].find((name) => process.argv.some((arg) => arg.endsWith(path.join(name, 'main.ts'))))
+  : process.env.BENCH_CPU_PROF_WORKER === String(process.pid) && 'worker';
+if (profileDir && profiled) {
+  if (profiled === 'worker') process.env.BENCH_CPU_PROF_WORKER = String(process.pid);
   const { Session } = require('node:inspector');
   const { threadId } = require('node:worker_threads');
   const session = new Session();
@@ -42,7 +45,7 @@ if (profileDir && isServiceWorker) {
   const stopAndWrite = () =>
     (written ??= new Promise((resolve) =>
       session.post('Profiler.stop', (err, result) => {
-        const name = isMainThread ? `worker-${process.pid}` : `worker-${process.pid}-thread-${threadId}`;
+        const name = isMainThread ? `${profiled}-${process.pid}` : `worker-${process.pid}-thread-${threadId}`;
         if (!err) fs.writeFileSync(path.join(profileDir, `${name}.cpuprofile`), JSON.stringify(result.profile));
         resolve();
       }),
@@ -59,7 +62,8 @@ if (profileDir && isServiceWorker) {
     const stopAll = async () => {
       channel.postMessage('stop');
       // The SDK starts one workflow thread (reuseV8Context): wait for it, at most 3 s.
-      for (let waited = 0; threadsWritten < 1 && waited < 3_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      const threads = profiled === 'worker' ? 1 : 0;
+      for (let waited = 0; threadsWritten < threads && waited < 3_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
       await stopAndWrite();
     };
     process.once('SIGTERM', () => void stopAll());
