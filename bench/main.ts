@@ -357,11 +357,9 @@ async function main() {
     ...(['steady', 'burst'] as const).flatMap((scenario) =>
       (['ours', 'baseline'] as const).map((design) => ({ label: `${r.backend} ${scenario}, ${design}`, breakdown: r[scenario].breakdown[design] })),
     ),
-    ...(r.capacity
-      ? (['ours', 'baseline'] as const).flatMap((design) =>
-          r.capacity![design].points.map((p) => ({ label: `${r.backend} capacity ${p.size}, ${design}`, breakdown: p.breakdown })),
-        )
-      : []),
+    ...(['ours', 'baseline'] as const).flatMap(
+      (design) => r.capacity?.[design].points.map((p) => ({ label: `${r.backend} capacity ${p.size}, ${design}`, breakdown: p.breakdown })) ?? [],
+    ),
   ]);
   process.stdout.write(`Where the first alerts' lateness went (sampled alerts, stage by stage):\n\n${breakdownTable(breakdowns)}\n\n`);
   for (const run of runs) if (run.capacity) process.stdout.write(`Capacity on ${run.backend} (${options.workers} worker process(es)):\n\n${capacityTable(run.capacity)}\n\n`);

@@ -59,13 +59,16 @@ if (profileDir && profiled) {
     channel.onmessage = (event) => {
       if (event.data === 'written') threadsWritten++;
     };
-    const stopAll = async () => {
-      channel.postMessage('stop');
-      // The SDK starts one workflow thread (reuseV8Context): wait for it, at most 3 s.
-      const threads = profiled === 'worker' ? 1 : 0;
-      for (let waited = 0; threadsWritten < threads && waited < 3_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
-      await stopAndWrite();
-    };
+    let stopped;
+    // SIGTERM and the exit that follows it both ask: the threads are asked once.
+    const stopAll = () =>
+      (stopped ??= (async () => {
+        channel.postMessage('stop');
+        // The SDK starts one workflow thread (reuseV8Context): wait for it, at most 3 s.
+        const threads = profiled === 'worker' ? 1 : 0;
+        for (let waited = 0; threadsWritten < threads && waited < 3_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+        await stopAndWrite();
+      })());
     process.once('SIGTERM', () => void stopAll());
     // The profiler answers asynchronously: an exit waits for the profiles to be written.
     const exit = process.exit.bind(process);
