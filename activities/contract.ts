@@ -66,6 +66,12 @@ export interface VisitEventRecord {
   data?: Record<string, unknown>;
   visibleToWorker: boolean;
   visit: VisitRow;
+  /**
+   * Events decided before this one that no activity has written yet, written first: the
+   * visit's first record, which its starter has already written, rides on the next activity
+   * instead of costing one (and a workflow task) of its own.
+   */
+  earlier?: VisitEventRecord[];
 }
 
 export interface VisitNotification {

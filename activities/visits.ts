@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Prisma } from '../generated/prisma/client';
 import { ackLinkUrl, imOkLinkUrl, signAckToken } from '../lib/ack-links';
 import { auditInsert } from '../lib/audit';
+import type { Db } from '../lib/db';
 import type { VisitActivities, VisitEventRecord, VisitRow } from './contract';
 import { createNotificationActivities, type NotificationDeps } from './notifications';
 
@@ -75,17 +76,22 @@ function recordStatement(event: VisitEventRecord): Prisma.Sql {
     })}`;
 }
 
+/** Writes an event and, first, those it carries (`earlier`): each statement is atomic and idempotent on its own. */
+export async function writeVisitRecord(db: Db, event: VisitEventRecord): Promise<void> {
+  for (const e of [...(event.earlier ?? []), event]) await db.$executeRaw(recordStatement(e));
+}
+
 /** Activities that keep the visit's record and reach the people around it. */
 export function createVisitActivities(deps: VisitActivityDeps): VisitActivities {
   const { db } = deps;
   const { deliverNotification } = createNotificationActivities(deps);
   return {
     async recordVisitEvent(event) {
-      await db.$executeRaw(recordStatement(event));
+      await writeVisitRecord(db, event);
     },
 
     async notifyVisitContact(request) {
-      if (request.record) await db.$executeRaw(recordStatement(request.record));
+      if (request.record) await writeVisitRecord(db, request.record);
       const link = request.ack
         ? { purpose: 'take-charge', role: request.ack.role, recipient: request.ack.recipient, ttlMs: request.ack.ttlMs, field: 'ackUrl', url: ackLinkUrl }
         : request.ok

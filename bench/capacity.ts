@@ -137,6 +137,7 @@ export function oursAtSize(deps: CapacityDeps, say: (line: string) => void): (si
     const visitStart = (dueAtMs: number[], starts: Starts) =>
       startVisits(
         deps.client,
+        deps.db,
         dueAtMs.map((d) => d - deps.policy.graceMs),
         deps.policy,
         starts,

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { Pool } from 'undici';
 import { issueToken } from '../api/http/credentials';
+import { writeStartedVisitRow } from '../api/http/visit-row';
 import type { Db } from '../lib/db';
 import { currentVisitWorkflow } from '../workflows/visit';
 import { visitWorkflowId } from '../workflows/visit-contract';
@@ -45,11 +46,10 @@ export async function openVisitsWithTokens(db: Db, client: Client, count: number
       const worker = { id: workerId, name: `Walker ${i}`, email: `${workerId}@bench.example` };
       await db.user.create({ data: { ...worker, role: 'worker', teamId: 'bench' } });
       const { token } = await issueToken(db, workerId, { kind: 'api', name: 'bench' });
-      await client.workflow.start(currentVisitWorkflow, {
-        workflowId: visitWorkflowId(visitId),
-        taskQueue: TASK_QUEUE,
-        args: [benchVisit(visitId, Date.now() + 3 * HOUR, policy, worker)],
-      });
+      const input = benchVisit(visitId, Date.now() + 3 * HOUR, policy, worker);
+      await client.workflow.start(currentVisitWorkflow, { workflowId: visitWorkflowId(visitId), taskQueue: TASK_QUEUE, args: [input] });
+      // As the API's start does: check-ins are authorised from the row.
+      await writeStartedVisitRow(db, input, Date.now());
       walkers.push({ visitId, authorization: `Bearer ${token}` });
     },
   );

@@ -2,6 +2,8 @@
 // same deadlines; lateness is read from the SMTP sink's acceptance times.
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import { writeStartedVisitRow } from '../api/http/visit-row';
+import type { Db } from '../lib/db';
 import { currentVisitWorkflow } from '../workflows/visit';
 import { visitWorkflowId } from '../workflows/visit-contract';
 import type { VisitPolicy } from '../workflows/visit-policy';
@@ -51,7 +53,7 @@ const waitUntil = async (at: number) => {
 };
 
 /** Starts one of our visits per deadline (ascending), as the API would; returns the alerts expected. */
-export async function startVisits(client: Client, deadlinesMs: number[], policy: VisitPolicy, starts: Starts): Promise<ExpectedAlert[]> {
+export async function startVisits(client: Client, db: Db, deadlinesMs: number[], policy: VisitPolicy, starts: Starts): Promise<ExpectedAlert[]> {
   const expected: ExpectedAlert[] = [];
   await forEachLimited(deadlinesMs, START_CONCURRENCY, async (deadlineMs) => {
     await waitUntil(deadlineMs - starts.aheadMs);
@@ -59,6 +61,7 @@ export async function startVisits(client: Client, deadlinesMs: number[], policy:
     const input = benchVisit(randomUUID(), deadlineMs, policy);
     const workflowId = visitWorkflowId(input.visitId);
     await client.workflow.start(currentVisitWorkflow, { workflowId, taskQueue: TASK_QUEUE, args: [input] });
+    await writeStartedVisitRow(db, input, Date.now());
     expected.push({ to: input.worker.email, dueAtMs: deadlineMs + policy.graceMs, workflowId });
   });
   return expected;

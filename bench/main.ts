@@ -79,7 +79,7 @@ async function escalations(
   const ourStarts: Starts = { aheadMs, lateIfWithinMs: policy.reminderBeforeMs, late: 0 };
   const baselineStarts: Starts = { aheadMs: aheadMs + policy.graceMs, lateIfWithinMs: policy.reminderBeforeMs + policy.graceMs, late: 0 };
   const last = (alerts: ExpectedAlert[]) => Math.max(...alerts.map((a) => a.dueAtMs)) + settleMs;
-  const ourAlerts = startVisits(client, ourDeadlines, policy, ourStarts);
+  const ourAlerts = startVisits(client, db, ourDeadlines, policy, ourStarts);
   const oursDone = ourAlerts.then((alerts) => awaitAlerts(stack.sink, alerts, FIRST_ESCALATION_SUBJECT, last(alerts)));
   const baselineAlerts = (sideBySide ? Promise.resolve(ourDeadlines) : oursDone.then(firstDeadlines)).then((ds) => startBaselines(client, baselineDue(ds), baselineStarts));
   const baselineDone = baselineAlerts.then((alerts) => awaitAlerts(stack.sink, alerts, null, last(alerts)));

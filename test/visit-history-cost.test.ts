@@ -1,15 +1,21 @@
 import type { temporal } from '@temporalio/proto';
-import { loadHistoryFixture } from './helpers/history-fixtures';
+import type { VisitEventRecord } from '../activities/contract';
+import { firstVisitRecord, type VisitInput } from '../workflows/visit-contract';
+import { fixturesStartingWith, loadHistoryFixture } from './helpers/history-fixtures';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 const text = new TextDecoder();
+
+const firstArgument = <T>(payloads: { data?: Uint8Array | null }[] | null | undefined): T | null => {
+  const data = payloads?.[0]?.data;
+  return data ? (JSON.parse(text.decode(data)) as T) : null;
+};
 
 /** The template of a notifyVisitContact activity, from its (decrypted) input. */
 function templateOf(e: Event): string | null {
   const scheduled = e.activityTaskScheduledEventAttributes;
   if (scheduled?.activityType?.name !== 'notifyVisitContact') return null;
-  const payload = scheduled.input?.payloads?.[0];
-  return payload?.data ? (JSON.parse(text.decode(payload.data)) as { template: string }).template : null;
+  return firstArgument<{ template: string }>(scheduled.input?.payloads)?.template ?? null;
 }
 
 /** History events and workflow tasks from the start to the first ladder alert (the worker's), inclusive. */
@@ -20,6 +26,7 @@ function toFirstEscalation(file: string) {
   return {
     events: before.length,
     workflowTasks: before.filter((e) => e.workflowTaskCompletedEventAttributes).length,
+    activities: before.filter((e) => e.activityTaskScheduledEventAttributes).length,
     searchAttributeUpserts: before.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length,
     patchMarkers: before.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length,
     localActivities: before.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
@@ -61,6 +68,29 @@ describe('What a visit costs in history', () => {
     expect(after.searchAttributeUpserts).toBe(before.searchAttributeUpserts - before.patchMarkers);
     expect(after.events).toBe(before.events - 2 * before.patchMarkers);
     expect(after.workflowTasks).toBe(before.workflowTasks);
+  });
+
+  it('When the starter writes the first record, then the first escalation takes one activity and one workflow task fewer, the patch costing its marker and upsert', () => {
+    const { before, after } = firstEscalations('v5', 'v6');
+    expect(after.activities).toBe(before.activities - 1);
+    expect(after.workflowTasks).toBe(before.workflowTasks - 1);
+    // The record's three activity events and its task's three go; the patch's marker and TemporalChangeVersion upsert come.
+    expect(after.events).toBe(before.events - 6 + 2);
+  });
+
+  it("When the starter writes the first record, then it writes what the workflow decides, the workflow's copy riding on its next activity", () => {
+    const fixtures = fixturesStartingWith('visit-history-v6-');
+    expect(fixtures.length).toBe(6);
+    for (const file of fixtures) {
+      const { events } = loadHistoryFixture(file).history;
+      const input = firstArgument<VisitInput>(events[0].workflowExecutionStartedEventAttributes?.input?.payloads)!;
+      const carried = events.flatMap((e) => {
+        const arg = firstArgument<VisitEventRecord & { record?: VisitEventRecord }>(e.activityTaskScheduledEventAttributes?.input?.payloads);
+        return (arg?.record ?? arg)?.earlier ?? [];
+      });
+      expect(carried.map((r) => r.seq)).toEqual([1]);
+      expect(firstVisitRecord(input, Date.parse(carried[0].at))).toEqual(carried[0]);
+    }
   });
 
   it('When a visit is checked into and out on time, then its whole history is no longer than before', () => {

@@ -1,6 +1,6 @@
 // What the API, the worker and the tests use to speak to a visit: ids, messages, state types.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { VisitRow } from '../activities/contract';
+import type { VisitEventRecord, VisitRow } from '../activities/contract';
 import type { ContactRole, RiskLevel, VisitPolicy } from './visit-policy';
 
 /** Why a closed visit refuses what only an open one can do. */
@@ -231,4 +231,41 @@ export function extensionRefusal(state: VisitState, policy: VisitPolicy, newEta:
   if (state.extensions.totalMs + eta - Date.parse(state.eta) > policy.maxTotalExtensionMs)
     return `Extensions may add at most ${policy.maxTotalExtensionMs / 60_000} minutes in all`;
   return null;
+}
+
+/** When the worker must next be heard from: the next check-in the policy asks for, or the expected end. */
+export function visitDueMs(input: VisitInput, state: VisitState): number {
+  const eta = Date.parse(state.eta);
+  if (input.policy.checkInIntervalMs === null) return eta;
+  return Math.min(Date.parse(state.lastCheckInAt ?? state.startedAt ?? input.eta) + input.policy.checkInIntervalMs, eta);
+}
+
+/** What the visit's first event says: started or scheduled, by whom, and under which policy. */
+export function startEventOf(input: VisitInput, state: VisitState) {
+  return {
+    type: state.phase === 'scheduled' ? 'visit-scheduled' : 'visit-started',
+    actor: input.startedBy,
+    details: { reason: input.safeguards, data: { policy: { ...input.policy }, plannedStartAt: input.plannedStartAt ?? null } },
+  };
+}
+
+/**
+ * The visit's first record (event 1 and its row) as its workflow decides it at `nowMs`: its
+ * starter writes it before anyone learns the visit's id, so the row and the timeline are
+ * there at once and the workflow's own copy may ride on its next activity.
+ */
+export function firstVisitRecord(input: VisitInput, nowMs: number): VisitEventRecord {
+  const state = firstVisitState(input, nowMs);
+  if (state.phase === 'in-progress') state.nextDueAt = new Date(visitDueMs(input, state)).toISOString();
+  const { type, actor, details } = startEventOf(input, state);
+  return {
+    seq: 1,
+    type,
+    actor: { id: actor.id, role: actor.role },
+    at: new Date(nowMs).toISOString(),
+    reason: details.reason,
+    data: details.data,
+    visibleToWorker: true,
+    visit: visitRowOf(input, state, visitWorkflowId(input.visitId)),
+  };
 }

@@ -28,6 +28,8 @@ import {
   raiseRedFlagSignal,
   redFlagRefusal,
   resolveIncidentUpdate,
+  startEventOf,
+  visitDueMs,
   visitRowOf,
   visitStateQuery,
   workerView,
@@ -129,11 +131,7 @@ export function visitCore(input: VisitInput, state: VisitState, memory: SharedMe
     return hooks.overdue?.() ? 'overdue' : 'open';
   }
 
-  function dueMs(): number {
-    const eta = Date.parse(state.eta);
-    if (policy.checkInIntervalMs === null) return eta;
-    return Math.min(Date.parse(state.lastCheckInAt ?? state.startedAt ?? input.eta) + policy.checkInIntervalMs, eta);
-  }
+  const dueMs = () => visitDueMs(input, state);
 
   function track(promise: Promise<unknown>): void {
     // Sends and records run beside the timers; a failure is recorded, never thrown into the workflow.
@@ -159,13 +157,19 @@ export function visitCore(input: VisitInput, state: VisitState, memory: SharedMe
     ]);
   }
 
+  /** A decided record no activity has written yet: the next record carries it (`earlier`). */
+  let held: VisitEventRecord | null = null;
+
   /** A decision: status and search attributes brought up to date, and its numbered record, not yet written. */
   function decide(type: string, actor: VisitActor, details: EventDetails): VisitEventRecord {
     changes++;
     state.status = statusNow();
     state.nextDueAt = state.phase === 'in-progress' ? iso(dueMs()) : null;
     index();
+    const earlier = held ? { earlier: [held] } : {};
+    held = null;
     return {
+      ...earlier,
       seq: ++memory.seq,
       type,
       actor: { id: actor.id, role: actor.role },
@@ -413,15 +417,25 @@ export function visitCore(input: VisitInput, state: VisitState, memory: SharedMe
     );
   }
 
-  /** The first record of a new visit. */
-  const recordStart = () =>
-    record(state.phase === 'scheduled' ? 'visit-scheduled' : 'visit-started', input.startedBy, {
-      reason: input.safeguards,
-      data: { policy: { ...policy }, plannedStartAt: input.plannedStartAt ?? null },
-    });
+  /**
+   * The first record of a new visit. `heldForNextActivity`: its starter has written it
+   * (`firstVisitRecord`), so the workflow's copy rides on whatever activity comes next.
+   */
+  function recordStart(heldForNextActivity = false): void {
+    const { type, actor, details } = startEventOf(input, state);
+    if (heldForNextActivity) held = decide(type, actor, details);
+    else record(type, actor, details);
+  }
+
+  /** A held record written on its own: before a continue-as-new or the end, where no activity may follow. */
+  function writeHeld(): void {
+    if (held) track(hooks.recordEvent(held));
+    held = null;
+  }
 
   /** Ends the run once every handler and every send and record under way has finished. */
   async function finish(): Promise<VisitState> {
+    writeHeld();
     await condition(allHandlersFinished);
     while (inFlight.size) await Promise.all([...inFlight]);
     return state;
@@ -449,6 +463,7 @@ export function visitCore(input: VisitInput, state: VisitState, memory: SharedMe
     setExtendHandler,
     setResolveHandler,
     recordStart,
+    writeHeld,
     finish,
   };
 }

@@ -33,6 +33,13 @@ const SENDS_CARRY_RECORDS = 'visit-sends-carry-records';
 /** Since this patch an event no send carries is written by an activity, after its workflow task is committed (visit-core). */
 const RECORDS_AFTER_COMMIT = 'visit-records-after-commit';
 
+/**
+ * Since this patch the first record is written by the visit's starter (`firstVisitRecord`) and
+ * the workflow's copy rides on its next activity: a record activity and its workflow task fewer
+ * per visit. Asked on both types: visits of either may be running on older code.
+ */
+const START_RECORDED_BY_STARTER = 'visit-start-recorded-by-starter';
+
 /** Whether a run takes a change: `patched()` where the visit may have started on older code, always where it cannot. */
 type Takes = (patchId: string) => boolean;
 
@@ -137,7 +144,22 @@ async function runVisit(input: VisitInput, takes: Takes): Promise<VisitState> {
     return null;
   }
 
-  // ---- Handlers first, so nothing sent at start is lost ----
+  /** The start's search attributes and its record. */
+  function begin(startHeld: boolean): void {
+    visit.index([
+      { key: SA.kind, value: 'visit' },
+      { key: SA.team, value: input.team },
+    ]);
+    visit.recordStart(startHeld);
+  }
+
+  // Since the patch the start is decided before any handler: a signal kept before the first
+  // workflow task runs as its handler is set, and would otherwise take event 1, which the
+  // starter has written as the start.
+  const startHeld = !input.carried && patched(START_RECORDED_BY_STARTER);
+  if (startHeld) begin(true);
+
+  // ---- Handlers, so nothing sent at start is lost ----
 
   visit.setStateQueryHandler();
   visit.setCheckInHandler(declined);
@@ -157,13 +179,7 @@ async function runVisit(input: VisitInput, takes: Takes): Promise<VisitState> {
 
   // ---- Run ----
 
-  if (!input.carried) {
-    visit.index([
-      { key: SA.kind, value: 'visit' },
-      { key: SA.team, value: input.team },
-    ]);
-    visit.recordStart();
-  }
+  if (!input.carried && !startHeld) begin(false);
 
   for (;;) {
     const nextMs = actOnTimetable();
@@ -173,6 +189,7 @@ async function runVisit(input: VisitInput, takes: Takes): Promise<VisitState> {
     const { historyLength, continueAsNewSuggested } = workflowInfo();
     if (continueAsNewSuggested || historyLength >= policy.continueAsNewAfterEvents) {
       // Hand over between sends once nothing is in flight; the next run resumes the same timetable.
+      visit.writeHeld();
       const quiet = await condition(() => visit.changes() !== seen || (visit.inFlight.size === 0 && allHandlersFinished()), untilNext);
       if (quiet && visit.changes() === seen) await continueAsNew<typeof currentVisitWorkflow>({ ...input, carried: { ...v, runs: v.runs + 1 } });
       continue;

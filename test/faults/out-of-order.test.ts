@@ -42,12 +42,13 @@ test('When requests come twice or out of order through the real API process, the
   const visitId = start.visitId;
   await api().post('/visits').set(worker).send(start).expect(201);
   const visit = async () => (await api().get(`/visits/${visitId}`).set(manager).expect(200)).body;
-  const settled = async () => {
-    // The timeline is recorded beside the workflow: compare once it has caught up.
-    const v = await visit();
-    await new Promise((r) => setTimeout(r, 1_500));
-    return v;
-  };
+  // The timeline is recorded beside the workflow: compare once it has caught up (unchanged over 1.5 s; a loaded machine takes longer).
+  const settled = () =>
+    eventually(async () => {
+      const v = await visit();
+      await new Promise((r) => setTimeout(r, 1_500));
+      return JSON.stringify(await visit()) === JSON.stringify(v) && v;
+    }, 30_000);
   // The start writes a first row; the visit's own first record replaces it a moment later.
   await eventually(async () => (await visit()).timeline.length > 0);
   await refused('the same visit started twice', () => api().post('/visits').set(worker).send(start), settled);

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { writeStartedVisitRow } from '../../api/http/visit-row';
 import { currentVisitWorkflow } from '../../workflows/visit';
 import { checkInSignal, raiseRedFlagSignal, visitWorkflowId } from '../../workflows/visit-contract';
 import { eventually } from '../helpers/eventually';
@@ -14,8 +15,8 @@ test('When PostgreSQL is down, the API answers writes with 503 and a clear messa
   const { input, mail } = visitInput({ startMs: Date.now() });
   const handle = await stack.client.workflow.start(currentVisitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: stack.taskQueue, args: [input] });
   const worker = await stack.as(input.worker.id!, 'worker', input.team);
-  // Started beside the API: its requests are authorised from the row the visit's first record writes.
-  await eventually(() => stack.db.visit.findUnique({ where: { id: input.visitId } }));
+  // Started beside the API, so written as the API's start writes it: requests are authorised from the row.
+  await writeStartedVisitRow(stack.db, input, Date.now());
   await api().post(`/visits/${input.visitId}/check-in`).set(worker).send({}).expect(202);
   await eventually(() => stack.db.visitEvent.count({ where: { visitId: input.visitId, type: 'checked-in' } }));
 
