@@ -49,7 +49,7 @@ export async function openVisitsWithTokens(db: Db, client: Client, count: number
       const input = benchVisit(visitId, Date.now() + 3 * HOUR, policy, worker);
       await client.workflow.start(currentVisitWorkflow, { workflowId: visitWorkflowId(visitId), taskQueue: TASK_QUEUE, args: [input] });
       // As the API's start does: check-ins are authorised from the row.
-      await writeStartedVisitRow(db, input, Date.now());
+      await writeStartedVisitRow(db, input);
       walkers.push({ visitId, authorization: `Bearer ${token}` });
     },
   );

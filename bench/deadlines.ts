@@ -61,7 +61,7 @@ export async function startVisits(client: Client, db: Db, deadlinesMs: number[],
     const input = benchVisit(randomUUID(), deadlineMs, policy);
     const workflowId = visitWorkflowId(input.visitId);
     await client.workflow.start(currentVisitWorkflow, { workflowId, taskQueue: TASK_QUEUE, args: [input] });
-    await writeStartedVisitRow(db, input, Date.now());
+    await writeStartedVisitRow(db, input);
     expected.push({ to: input.worker.email, dueAtMs: deadlineMs + policy.graceMs, workflowId });
   });
   return expected;

@@ -1,4 +1,4 @@
-import type { VisitInput } from '../workflows/visit-contract';
+import type { RequestedVisitInput, VisitInput } from '../workflows/visit-contract';
 import { resolvePolicy, type PolicyOverrides, type VisitPolicy } from '../workflows/visit-policy';
 
 const MIN = 60_000;
@@ -25,7 +25,7 @@ export function benchPolicy(graceMs: number): VisitPolicy {
 }
 
 /** A bench visit: every contact has an address of its own, so each alert is traced to its visit. */
-export function benchVisit(visitId: string, etaMs: number, policy: VisitPolicy, worker?: VisitInput['worker']): VisitInput {
+export function benchVisit(visitId: string, etaMs: number, policy: VisitPolicy, worker?: VisitInput['worker']): RequestedVisitInput {
   const person = (role: string) => ({ id: `${role}-${visitId}`, name: `Bench ${role}`, email: `${role}-${visitId}@bench.example` });
   const walker = worker ?? person('worker');
   return {
@@ -42,5 +42,6 @@ export function benchVisit(visitId: string, etaMs: number, policy: VisitPolicy, 
     eta: new Date(etaMs).toISOString(),
     policy,
     startedBy: { id: walker.id, role: 'worker' },
+    requestedAt: new Date().toISOString(),
   };
 }

@@ -8,7 +8,9 @@ import { createApp } from '../api/app';
 import type { AppDeps } from '../api/deps';
 import { createLogger } from '../lib/logger';
 import { connectDevServer, createHarness, createTestWorker, LINK_SECRET, PUBLIC_URL, testPayloadKeys, type Harness } from './helpers/temporal';
+import { eventually } from './helpers/eventually';
 import { directoryParties, eventsOf, startBody } from './helpers/visits';
+import { visitStateQuery } from '../workflows/visit-contract';
 
 // Red flags, duress check-outs and take-charges are the most urgent things a user sends: each
 // must be kept the moment Temporal has it, answered at once with no worker running, survive an
@@ -50,13 +52,13 @@ describe('Alarms durable on arrival (dev server, PostgreSQL, SMTP; the worker st
     await env?.teardown();
   });
 
-  async function startVisit(app: Express) {
+  async function startVisit(app: Express, overrides: Record<string, unknown> = {}) {
     const tag = randomUUID().slice(0, 8);
     const { worker } = await directoryParties(tag);
     const res = await request(app)
       .post('/visits')
       .set(worker)
-      .send(startBody(tag, { manager: { id: `manager-${tag}` }, duressCode: '9911' }))
+      .send(startBody(tag, { manager: { id: `manager-${tag}` }, duressCode: '9911', ...overrides }))
       .expect(201);
     return { visitId: res.body.visitId as string, worker, mail: (role: string) => `${role}-${tag}@example.org` };
   }
@@ -181,5 +183,25 @@ describe('Alarms durable on arrival (dev server, PostgreSQL, SMTP; the worker st
       .send({ eta: later(30), reason: 'Still upset' })
       .expect(200);
     expect(now.body).toMatchObject({ eta: later(30), extensions: { count: 2 } });
+  });
+
+  it('When no worker runs as a visit starts, then its clock still starts at the request: once a worker is back, the first check-in is due when the row says, not later', async () => {
+    const app = restartedApi();
+    await stopWorker();
+    const { visitId } = await startVisit(app, { riskLevel: 'high', secondPersonPresent: true });
+    const row = await harness.db.visit.findUniqueOrThrow({ where: { id: visitId } });
+    expect(row.nextDueAt!.getTime() - row.startedAt!.getTime()).toBe(30 * 60_000);
+    // The worker process is back two seconds later: a visit clocked from its first task would be due two seconds late.
+    await new Promise((r) => setTimeout(r, 2_000));
+    await startWorker();
+    // A query is refused until the visit's first workflow task has completed.
+    const state = await eventually(() =>
+      env.client.workflow
+        .getHandle(row.workflowId)
+        .query(visitStateQuery)
+        .catch(() => null),
+    );
+    expect(state.startedAt).toBe(row.startedAt!.toISOString());
+    expect(Date.parse(state.nextDueAt!)).toBe(row.nextDueAt!.getTime());
   });
 });

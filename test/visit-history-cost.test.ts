@@ -89,7 +89,7 @@ describe('What a visit costs in history', () => {
         return (arg?.record ?? arg)?.earlier ?? [];
       });
       expect(carried.map((r) => r.seq)).toEqual([1]);
-      expect(firstVisitRecord(input, Date.parse(carried[0].at))).toEqual(carried[0]);
+      expect(firstVisitRecord({ ...input, requestedAt: carried[0].at })).toEqual(carried[0]);
     }
   });
 

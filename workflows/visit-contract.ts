@@ -43,6 +43,12 @@ export interface VisitInput {
   eta: string;
   /** Set for a visit scheduled ahead: it arms itself at this time (ISO). */
   plannedStartAt?: string;
+  /**
+   * When its starter asked for it (ISO): the visit's clock starts then, not when a worker
+   * first runs it, so a worker process down at the start cannot push the first check-in
+   * later than the row says it is due. Absent in visits started before it.
+   */
+  requestedAt?: string;
   policy: VisitPolicy;
   /** Keyed hash of the worker's duress code; the code itself never enters history. */
   duressCodeHash?: string;
@@ -54,6 +60,9 @@ export interface VisitInput {
   /** Set by continue-as-new: where the previous run left off. */
   carried?: VisitMemory;
 }
+
+/** A visit as its starter starts it: with the time it was asked for. */
+export type RequestedVisitInput = VisitInput & { requestedAt: string };
 
 export interface Owner {
   id: string;
@@ -171,6 +180,14 @@ export function firstVisitState(input: VisitInput, nowMs: number): VisitState {
   };
 }
 
+/**
+ * The time a new visit's first state is decided at: its request's, never later than its
+ * first workflow task (a starter whose clock runs ahead must not postpone the check-ins).
+ */
+export function visitClockStartMs(input: VisitInput, firstTaskMs: number): number {
+  return input.requestedAt ? Math.min(Date.parse(input.requestedAt), firstTaskMs) : firstTaskMs;
+}
+
 /** The visit's database row for a state: what the API authorises and answers from. */
 export function visitRowOf(input: VisitInput, state: VisitState, workflowId: string): VisitRow {
   return {
@@ -250,11 +267,12 @@ export function startEventOf(input: VisitInput, state: VisitState) {
 }
 
 /**
- * The visit's first record (event 1 and its row) as its workflow decides it at `nowMs`: its
- * starter writes it before anyone learns the visit's id, so the row and the timeline are
- * there at once and the workflow's own copy may ride on its next activity.
+ * The visit's first record (event 1 and its row) as its workflow decides it: its starter
+ * writes it before anyone learns the visit's id, so the row and the timeline are there at
+ * once and the workflow's own copy may ride on its next activity.
  */
-export function firstVisitRecord(input: VisitInput, nowMs: number): VisitEventRecord {
+export function firstVisitRecord(input: RequestedVisitInput): VisitEventRecord {
+  const nowMs = Date.parse(input.requestedAt);
   const state = firstVisitState(input, nowMs);
   if (state.phase === 'in-progress') state.nextDueAt = new Date(visitDueMs(input, state)).toISOString();
   const { type, actor, details } = startEventOf(input, state);

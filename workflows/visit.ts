@@ -1,7 +1,17 @@
 import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { SA } from '../config/search-attributes';
 import { dueAt } from './escalation-timetable';
-import { acknowledgeRefusal, acknowledgeSignal, firstVisitState, type LadderKind, type VisitActor, type VisitInput, type VisitMemory, type VisitState } from './visit-contract';
+import {
+  acknowledgeRefusal,
+  acknowledgeSignal,
+  firstVisitState,
+  visitClockStartMs,
+  type LadderKind,
+  type VisitActor,
+  type VisitInput,
+  type VisitMemory,
+  type VisitState,
+} from './visit-contract';
 import { iso, recordVisitEventAfterCommit, recordVisitEventLocally, SYSTEM, visitCore } from './visit-core';
 import { legacyVisitWorkflow } from './visit-legacy';
 import { visitLadder } from './visit-policy';
@@ -16,7 +26,7 @@ const TEMPLATES: Record<LadderKind, { responders: string; worker: string }> = {
 
 function firstMemory(input: VisitInput): VisitMemory {
   return {
-    state: firstVisitState(input, Date.now()),
+    state: firstVisitState(input, visitClockStartMs(input, Date.now())),
     seq: 0,
     awaitingWorker: false,
     duressRaised: false,

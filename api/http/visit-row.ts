@@ -1,6 +1,6 @@
 import { writeVisitRecord } from '../../activities/visits';
 import type { Db } from '../../lib/db';
-import { firstVisitRecord, type VisitInput } from '../../workflows/visit-contract';
+import { firstVisitRecord, type RequestedVisitInput } from '../../workflows/visit-contract';
 
 /**
  * The visit's first record (its row, event 1 and the audit entry) as its workflow decides it,
@@ -9,6 +9,6 @@ import { firstVisitRecord, type VisitInput } from '../../workflows/visit-contrac
  * while no worker has run yet, and the workflow need not spend an activity of its own on it
  * (its copy rides on its next one). A record already there is left alone.
  */
-export async function writeStartedVisitRow(db: Db, input: VisitInput, nowMs: number): Promise<void> {
-  await writeVisitRecord(db, firstVisitRecord(input, nowMs));
+export async function writeStartedVisitRow(db: Db, input: RequestedVisitInput): Promise<void> {
+  await writeVisitRecord(db, firstVisitRecord(input));
 }

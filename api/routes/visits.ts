@@ -25,7 +25,7 @@ import {
   type CheckInRequest,
   type Owner,
   type VisitActor,
-  type VisitInput,
+  type RequestedVisitInput,
   type VisitState,
   VISIT_CLOSED,
 } from '../../workflows/visit-contract';
@@ -161,7 +161,7 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
     }
     const people = await visitPeople(db, { ...worker!, teamId: worker!.teamId! }, { managerId: body.manager?.id, buddy: body.buddy });
     const visitId = body.visitId ?? randomUUID();
-    const input: VisitInput = {
+    const input: RequestedVisitInput = {
       visitId,
       team: worker!.teamId!,
       kind: body.kind,
@@ -176,9 +176,10 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
       duressCodeHash: body.duressCode && hashDuressCode(body.duressCode, config.LINK_SIGNING_SECRET),
       startedBy: actorFor(actor),
       safeguards: needsSafeguard ? (actor.role === 'manager' ? `Approved by manager ${actor.id}` : 'Second person present') : undefined,
+      requestedAt: new Date().toISOString(),
     };
     await startOnce(temporal, 'Visit', currentVisitWorkflow, { workflowId: visitWorkflowId(visitId), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [input] });
-    await writeStartedVisitRow(db, input, Date.now());
+    await writeStartedVisitRow(db, input);
     res
       .status(201)
       .location(`/visits/${visitId}`)

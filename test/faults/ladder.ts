@@ -6,7 +6,7 @@ import { acknowledgeSignal, visitWorkflowId } from '../../workflows/visit-contra
 import type { LadderStep } from '../../workflows/visit-policy';
 import type { Stack } from '../helpers/processes';
 import type { ReceivedMail } from '../helpers/smtp-sink';
-import { visitInput } from '../helpers/visits';
+import { requestedNow, visitInput } from '../helpers/visits';
 
 /** Seconds-long waits: within the high-risk bounds, which only cap durations from above. */
 export const STEP_MS = 3_000;
@@ -23,12 +23,12 @@ export const FAST_POLICY = {
 };
 
 export async function startFastVisit(stack: Stack, policy = FAST_POLICY) {
-  const visit = visitInput({ startMs: Date.now(), policy });
+  const planned = visitInput({ startMs: Date.now(), policy });
+  const visit = { ...planned, input: requestedNow(planned.input) };
   const handle = await stack.client.workflow.start(currentVisitWorkflow, { workflowId: visitWorkflowId(visit.input.visitId), taskQueue: stack.taskQueue, args: [visit.input] });
-  const startedAt = Date.now();
   // Started as the API starts a visit: the workflow, then its first row (requests are authorised from it).
-  await writeStartedVisitRow(stack.db, visit.input, startedAt);
-  return { ...visit, handle, startedAt };
+  await writeStartedVisitRow(stack.db, visit.input);
+  return { ...visit, handle };
 }
 
 export const takeCharge = (handle: Awaited<ReturnType<typeof startFastVisit>>['handle']) =>

@@ -4,7 +4,7 @@ import { currentVisitWorkflow } from '../../workflows/visit';
 import { checkInSignal, raiseRedFlagSignal, visitWorkflowId } from '../../workflows/visit-contract';
 import { eventually } from '../helpers/eventually';
 import { report, useStack } from '../helpers/processes';
-import { count, visitInput } from '../helpers/visits';
+import { count, requestedNow, visitInput } from '../helpers/visits';
 import { copiesPerKey, deliveriesOf, sendingFaults } from './ladder';
 
 const stackOf = useStack();
@@ -12,11 +12,12 @@ const stackOf = useStack();
 test('When PostgreSQL is down, the API answers writes with 503 and a clear message; the workflow goes on and, once it is back, nothing it did is missing', async () => {
   const stack = stackOf();
   const api = () => request(stack.apiUrl);
-  const { input, mail } = visitInput({ startMs: Date.now() });
+  const { input: planned, mail } = visitInput({ startMs: Date.now() });
+  const input = requestedNow(planned);
   const handle = await stack.client.workflow.start(currentVisitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: stack.taskQueue, args: [input] });
   const worker = await stack.as(input.worker.id!, 'worker', input.team);
   // Started beside the API, so written as the API's start writes it: requests are authorised from the row.
-  await writeStartedVisitRow(stack.db, input, Date.now());
+  await writeStartedVisitRow(stack.db, input);
   await api().post(`/visits/${input.visitId}/check-in`).set(worker).send({}).expect(202);
   await eventually(() => stack.db.visitEvent.count({ where: { visitId: input.visitId, type: 'checked-in' } }));
 

@@ -3,7 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../lib/db';
 import { currentVisitWorkflow } from '../../workflows/visit';
-import { visitStateQuery, visitWorkflowId, type VisitInput, type VisitState } from '../../workflows/visit-contract';
+import { visitStateQuery, visitWorkflowId, type RequestedVisitInput, type VisitInput, type VisitState } from '../../workflows/visit-contract';
 import { resolvePolicy, type PolicyOverrides, type RiskLevel } from '../../workflows/visit-policy';
 import { as } from './api';
 import { eventually } from './eventually';
@@ -15,6 +15,9 @@ export const MIN = 60_000;
 /** A request from the visit's worker, or its manager: the actor part of every message body. */
 export const asWorker = (input: VisitInput) => ({ actor: { id: input.worker.id, role: 'worker', name: input.worker.name } });
 export const asManager = (input: VisitInput) => ({ actor: { id: input.manager.id, role: 'manager', name: input.manager.name } });
+
+/** A visit as a starter starts it: asked for now. */
+export const requestedNow = (input: VisitInput): RequestedVisitInput => ({ ...input, requestedAt: new Date().toISOString() });
 
 /** A visit whose every contact has an address of its own, so tests sharing one SMTP sink never mix mail. */
 export function visitInput(options: { risk?: RiskLevel; policy?: PolicyOverrides; startMs: number; etaInMs?: number } & Partial<Omit<VisitInput, 'policy'>>) {

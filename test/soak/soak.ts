@@ -13,7 +13,7 @@ import { saveHistoryFixture } from '../helpers/history-fixtures';
 import { planContent, planInput, review } from '../helpers/plans';
 import type { Stack } from '../helpers/processes';
 import { writeStartedVisitRow } from '../../api/http/visit-row';
-import { visitInput } from '../helpers/visits';
+import { requestedNow, visitInput } from '../helpers/visits';
 import { check, type ActionCounts, type ActionLog, type Delivery, type SoakResult } from './check';
 import { planExpectations, RECOVERY_MS, visitExpectations, type FaultWindow, type PlanRun, type VisitRun, type Window } from './model';
 import { signalInput } from '../../operations/history';
@@ -254,7 +254,8 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
 
   async function visit(startAt: number, scenario: Scenario, buddyRefused: boolean, roll: number): Promise<void> {
     await sleep(startAt - Date.now());
-    const { input, tag } = visitInput({ startMs: Date.now(), policy: VISIT_POLICY, etaInMs: 60 * 60_000 });
+    const { input: planned, tag } = visitInput({ startMs: Date.now(), policy: VISIT_POLICY, etaInMs: 60 * 60_000 });
+    const input = requestedNow(planned);
     // Each visit its own team, and the people in it are users of the directory with its addresses.
     const team = `soak-${tag}`;
     Object.assign(input, { team });
@@ -266,7 +267,7 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
     const manager = await persist(() => stack.as(input.manager.id, 'manager', team), giveUpAt);
     // Started as the API starts a visit: the workflow, then its first row (check-ins are authorised from it).
     const started = await startOnQueue(visitWorkflowId(input.visitId), (where) => stack.client.workflow.start(currentVisitWorkflow, { ...where, args: [input] }));
-    await persist(() => writeStartedVisitRow(stack.db, input, Date.now()), giveUpAt);
+    await persist(() => writeStartedVisitRow(stack.db, input), giveUpAt);
     const run: VisitRun = {
       visitId: input.visitId,
       addresses: { worker: input.worker.email, buddy: input.buddy.email, manager: input.manager.email, emergency: input.emergencyContact.email },
