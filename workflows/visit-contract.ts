@@ -257,8 +257,43 @@ export function visitDueMs(input: VisitInput, state: VisitState): number {
   return Math.min(Date.parse(state.lastCheckInAt ?? state.startedAt ?? input.eta) + input.policy.checkInIntervalMs, eta);
 }
 
+/** The row's `nextDueAt`: only a visit in progress is due. */
+export const nextDueAtOf = (input: VisitInput, state: VisitState): string | null => (state.phase === 'in-progress' ? new Date(visitDueMs(input, state)).toISOString() : null);
+
+/** What a decision's record says beside its type and actor. */
+export interface EventDetails {
+  reason?: string;
+  data?: Record<string, unknown>;
+}
+
+/** A decision: what happened, by whom. */
+export interface VisitDecision {
+  type: string;
+  actor: VisitActor;
+  details: EventDetails;
+}
+
+/** A decision's numbered record, with the visit's row as its state stands now. */
+export function eventRecordOf(
+  input: VisitInput,
+  state: VisitState,
+  { workflowId, seq, at, visibleToWorker }: { workflowId: string; seq: number; at: string; visibleToWorker: boolean },
+  { type, actor, details }: VisitDecision,
+): VisitEventRecord {
+  return {
+    seq,
+    type,
+    actor: { id: actor.id, role: actor.role },
+    at,
+    reason: details.reason,
+    data: details.data,
+    visibleToWorker,
+    visit: visitRowOf(input, state, workflowId),
+  };
+}
+
 /** What the visit's first event says: started or scheduled, by whom, and under which policy. */
-export function startEventOf(input: VisitInput, state: VisitState) {
+export function startEventOf(input: VisitInput, state: VisitState): VisitDecision {
   return {
     type: state.phase === 'scheduled' ? 'visit-scheduled' : 'visit-started',
     actor: input.startedBy,
@@ -274,16 +309,7 @@ export function startEventOf(input: VisitInput, state: VisitState) {
 export function firstVisitRecord(input: RequestedVisitInput): VisitEventRecord {
   const nowMs = Date.parse(input.requestedAt);
   const state = firstVisitState(input, nowMs);
-  if (state.phase === 'in-progress') state.nextDueAt = new Date(visitDueMs(input, state)).toISOString();
-  const { type, actor, details } = startEventOf(input, state);
-  return {
-    seq: 1,
-    type,
-    actor: { id: actor.id, role: actor.role },
-    at: new Date(nowMs).toISOString(),
-    reason: details.reason,
-    data: details.data,
-    visibleToWorker: true,
-    visit: visitRowOf(input, state, visitWorkflowId(input.visitId)),
-  };
+  state.nextDueAt = nextDueAtOf(input, state);
+  const numbered = { workflowId: visitWorkflowId(input.visitId), seq: 1, at: new Date(nowMs).toISOString(), visibleToWorker: true };
+  return eventRecordOf(input, state, numbered, startEventOf(input, state));
 }

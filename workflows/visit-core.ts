@@ -23,19 +23,21 @@ import {
   checkInSignal,
   checkOutRefusal,
   checkOutSignal,
+  eventRecordOf,
   extendUpdate,
   extensionRefusal,
+  nextDueAtOf,
   raiseRedFlagSignal,
   redFlagRefusal,
   resolveIncidentUpdate,
   startEventOf,
   visitDueMs,
-  visitRowOf,
   visitStateQuery,
   workerView,
   type AcknowledgeRequest,
   type CheckInRequest,
   type Contact,
+  type EventDetails,
   type IncidentReason,
   type Owner,
   type RedFlagRequest,
@@ -94,11 +96,6 @@ export interface VisitHooks {
   announcesResolution: () => boolean;
   /** Whether a decision's first message carries its record (asked only when it sends any); never, when absent. */
   carriesRecords?: () => boolean;
-}
-
-interface EventDetails {
-  reason?: string;
-  data?: Record<string, unknown>;
 }
 
 /** Messages one decision sends: one per role, all with the same template. */
@@ -164,21 +161,12 @@ export function visitCore(input: VisitInput, state: VisitState, memory: SharedMe
   function decide(type: string, actor: VisitActor, details: EventDetails): VisitEventRecord {
     changes++;
     state.status = statusNow();
-    state.nextDueAt = state.phase === 'in-progress' ? iso(dueMs()) : null;
+    state.nextDueAt = nextDueAtOf(input, state);
     index();
     const earlier = held ? { earlier: [held] } : {};
     held = null;
-    return {
-      ...earlier,
-      seq: ++memory.seq,
-      type,
-      actor: { id: actor.id, role: actor.role },
-      at: now(),
-      reason: details.reason,
-      data: details.data,
-      visibleToWorker: !(memory.duressRaised && ALARM_EVENTS.has(type)),
-      visit: visitRowOf(input, state, workflowId),
-    };
+    const numbered = { workflowId, seq: ++memory.seq, at: now(), visibleToWorker: !(memory.duressRaised && ALARM_EVENTS.has(type)) };
+    return { ...earlier, ...eventRecordOf(input, state, numbered, { type, actor, details }) };
   }
 
   /** Records a decision and brings status, search attributes and the row up to date. */
@@ -188,7 +176,7 @@ export function visitCore(input: VisitInput, state: VisitState, memory: SharedMe
     return event.seq;
   }
 
-  const messageDetails = () => visitDetails(input, state, state.phase === 'in-progress' ? iso(dueMs()) : null);
+  const messageDetails = () => visitDetails(input, state, nextDueAtOf(input, state));
 
   /** Sends without waiting: the ladder keeps its times even when the relay is down. A send that gives up is recorded, with the event it carried. */
   function deliver(notice: VisitNotification, carrying?: VisitEventRecord): void {
