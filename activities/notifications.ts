@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { audit, SYSTEM } from '../lib/audit';
+import { audit, auditInsert, SYSTEM, type AuditInput } from '../lib/audit';
 import type { Db } from '../lib/db';
 import { PermanentDeliveryError, type NotificationChannel } from '../lib/mailer';
-import { subjectTimeZone } from '../lib/time-zone';
 import { renderMessage } from './messages';
 import type { NotificationActivities } from './contract';
-import { recipientAtSendTime } from './cover';
+import { sendingContext } from './cover';
 
 /**
  * How long a claim holds without renewal. The attempt that holds it renews it every third
@@ -88,9 +87,8 @@ async function untilWritten<T>(write: () => Promise<T>): Promise<T> {
 export function createNotificationActivities({ db, channel, publicUrl, sendLeaseMs = SEND_LEASE_MS }: NotificationDeps): NotificationActivities {
   return {
     async deliverNotification(request) {
-      const timeZone = await subjectTimeZone(db, request.subjectType, request.subjectId);
+      const { recipient, timeZone } = await sendingContext(db, request);
       const message = renderMessage(request.template, request.data, { publicUrl, timeZone });
-      const recipient = await recipientAtSendTime(db, request);
       // Recording the key first makes the database, not the activity attempt, the judge of
       // whether this message already went out. The first attempt creates the row already
       // claimed; a later one claims it only when it failed, or when its claim was not
@@ -106,21 +104,20 @@ export function createNotificationActivities({ db, channel, publicUrl, sendLease
         WHERE "NotificationDelivery"."status" IN ('pending', 'failed')
            OR ("NotificationDelivery"."status" = 'sending' AND "NotificationDelivery"."claimedAt" < ${new Date(claimedAt.getTime() - sendLeaseMs).toISOString()}::timestamp)
         RETURNING "id", "recipient"`;
-      const auditSent = (deliveryId: string, sentAt: Date) =>
-        audit(db, {
-          key: `notification:${deliveryId}`,
-          at: sentAt,
-          actor: SYSTEM,
-          action: 'notification.sent',
-          target: { type: request.subjectType, id: request.subjectId },
-          data: { deliveryId, template: request.template },
-        });
+      const sentEntry = (deliveryId: string, sentAt: Date): AuditInput => ({
+        key: `notification:${deliveryId}`,
+        at: sentAt,
+        actor: SYSTEM,
+        action: 'notification.sent',
+        target: { type: request.subjectType, id: request.subjectId },
+        data: { deliveryId, template: request.template },
+      });
       if (!delivery) {
         const existing = await db.notificationDelivery.findUniqueOrThrow({ where: { idempotencyKey: request.idempotencyKey } });
         if (existing.status === 'sent' && existing.sentAt) {
           // An attempt that sent and marked the row may have failed before its audit entry;
           // the entry's key makes this a no-op when it is already there.
-          await auditSent(existing.id, existing.sentAt);
+          await audit(db, sentEntry(existing.id, existing.sentAt));
           return { deliveryId: existing.id, status: 'already-sent', sentAt: existing.sentAt.toISOString() };
         }
         if (existing.status === 'rejected') throw permanentFailure(existing.id, existing.lastError);
@@ -151,19 +148,18 @@ export function createNotificationActivities({ db, channel, publicUrl, sendLease
         throw permanentFailure(delivery.id, lastError);
       }
       // Only a failed send may mark the row "failed" (which invites a resend): once the relay
-      // took the message, the row is marked sent in one short statement, kept apart from the
-      // audit chain's lock so a busy chain cannot turn a sent alarm into a duplicate. The
-      // database may be away right then (a restart): this attempt, which alone knows the
-      // message went, keeps trying, heartbeating, rather than leave the row to a retry that
-      // would send it again.
+      // took the message, the row is marked sent, with its audit entry, in one short statement
+      // (entries take no lock: the chainer links them later). The database may be away right
+      // then (a restart): this attempt, which alone knows the message went, keeps trying,
+      // heartbeating, rather than leave the row to a retry that would send it again.
       const sentAt = new Date();
-      await untilWritten(() =>
-        db.notificationDelivery.update({
-          where: { id: delivery.id },
-          data: { status: 'sent', sentAt, messageId: result.providerId ?? null, lastError: null },
-        }),
+      await untilWritten(
+        () => db.$executeRaw`WITH sent AS (
+            UPDATE "NotificationDelivery" SET "status" = 'sent', "sentAt" = ${sentAt.toISOString()}::timestamp, "messageId" = ${result.providerId ?? null}, "lastError" = NULL
+             WHERE "id" = ${delivery.id}
+          )
+          ${auditInsert(sentEntry(delivery.id, sentAt))}`,
       );
-      await auditSent(delivery.id, sentAt);
       return { deliveryId: delivery.id, status: 'sent', sentAt: sentAt.toISOString() };
     },
   };

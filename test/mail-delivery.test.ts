@@ -96,15 +96,15 @@ describe('Sending mail: one pooled connection, its own timeouts, a lease no retr
 
   it('When the database is away just as the relay takes the message, then the attempt records it sent once the database answers (heartbeating meanwhile) and no retry sends it again', async () => {
     let refusals = 2;
-    // The service's PostgreSQL restarting between the relay's 250 and the row's "sent".
-    const away = new Proxy(db.notificationDelivery, {
+    // The service's PostgreSQL restarting between the relay's 250 and the row's "sent" (one statement with its audit entry).
+    const markSent = (sql: TemplateStringsArray) => Array.isArray(sql) && sql.join('?').includes(`UPDATE "NotificationDelivery" SET "status" = 'sent'`);
+    const flaky = new Proxy(db, {
       get: (target, key) =>
-        key === 'update'
-          ? (args: { data: { status?: string } }) =>
-              args.data.status === 'sent' && refusals-- > 0 ? Promise.reject(new Error('Connection terminated')) : target.update(args as never)
+        key === '$executeRaw'
+          ? (sql: TemplateStringsArray, ...values: unknown[]) =>
+              markSent(sql) && refusals-- > 0 ? Promise.reject(new Error('Connection terminated')) : target.$executeRaw(sql, ...values)
           : Reflect.get(target, key),
     });
-    const flaky = new Proxy(db, { get: (target, key) => (key === 'notificationDelivery' ? away : Reflect.get(target, key)) });
     const { deliverNotification } = createNotificationActivities({ db: flaky, channel: channel(), publicUrl: PUBLIC_URL });
     const request = notice();
     const attempt = new MockActivityEnvironment({ attempt: 1 });
@@ -113,9 +113,12 @@ describe('Sending mail: one pooled connection, its own timeouts, a lease no retr
     await expect(attempt.run(deliverNotification, request)).resolves.toMatchObject({ status: 'sent' });
     expect(refusals).toBeLessThan(0);
     expect(heartbeats).toBeGreaterThanOrEqual(2);
-    await expect(deliveryOf(request)).resolves.toMatchObject({ status: 'sent', attempts: 1 });
+    const row = await deliveryOf(request);
+    expect(row).toMatchObject({ status: 'sent', attempts: 1 });
     await expect(deliverNotification(request)).resolves.toMatchObject({ status: 'already-sent' });
     expect(received(request)).toHaveLength(1);
+    // The refused writes took their audit entry with them; the one that landed wrote it once.
+    await expect(db.auditEntry.count({ where: { key: `notification:${row.id}`, action: 'notification.sent' } })).resolves.toBe(1);
   });
 
   it('When the relay answers 550 for the address, then the failure is non-retryable (PermanentDeliveryFailure), recorded on the row and audited, and never retried', async () => {
