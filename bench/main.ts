@@ -15,6 +15,7 @@ import { baselineCheckInCounts, countsDelta, historyCounts, meanCounts, sampledC
 import { visitWorkflowId } from '../workflows/visit-contract';
 import { arrived, awaitAlerts, FIRST_ESCALATION_SUBJECT, startBaselines, startVisits, type ExpectedAlert, type LatenessFigures, type Starts } from './deadlines';
 import { planLongevity } from './longevity';
+import { openVisitsScenario, type OpenVisitFigures } from './open-visits';
 import { parseOptions, type BenchOptions } from './options';
 import { benchPolicy } from './policy';
 import { ProcessSampler, type ProcessFigures } from './process-stats';
@@ -131,7 +132,7 @@ function processRows(scenario: string, processes: Record<string, ProcessFigures>
     scenario,
     `${proc}: peak RSS MiB / avg CPU % / peak CPU %`,
     `${f.peakRssMiB} / ${f.avgCpuPct} / ${f.peakCpuPct}`,
-    proc === 'worker' && scenario === 'steady' ? 'RSS ≤ 1024' : undefined,
+    proc === 'worker' && (scenario === 'steady' || scenario === 'open visits') ? 'RSS ≤ 1024' : undefined,
   ]);
 }
 
@@ -154,6 +155,7 @@ interface BackendRun {
   burst: Escalations;
   checkIns: CheckIns;
   capacity?: { ours: CapacityCurve; baseline: CapacityCurve };
+  openVisits?: OpenVisitFigures | { error: string };
   temporal: Stack['temporalIssues'] & { log: string };
 }
 
@@ -239,6 +241,12 @@ async function runBackend(
       const baseline = await searchCapacity(baselineAtSize(deps, say), options.capacityFrom, options.capacityMax);
       capacity = { ours, baseline };
     }
+    // Last: its visits stay open (deadlines hours away) and would load whatever ran after them.
+    let openVisits: BackendRun['openVisits'];
+    if (options.openVisits) {
+      say(`${backend} open visits: ${options.openVisits} held open, then one check-in each at ${options.rate}/s`);
+      openVisits = await orError(() => openVisitsScenario(stack, client, db, sampler, benchPolicy(options.graceSeconds * 1000), options.openVisits, options.rate));
+    }
 
     const plan = longevity
       ? await orError(() => {
@@ -253,7 +261,7 @@ async function runBackend(
           });
         })
       : undefined;
-    return { run: { backend, steady, burst, checkIns, capacity, temporal: { ...stack.temporalIssues, log: stack.temporalLog } }, longevity: plan };
+    return { run: { backend, steady, burst, checkIns, capacity, openVisits, temporal: { ...stack.temporalIssues, log: stack.temporalLog } }, longevity: plan };
   } finally {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, interrupted);
     sampler.stop();
@@ -287,7 +295,19 @@ function backendRows(run: BackendRun, options: BenchOptions): Row[] {
           ['capacity', 'open visits at p99 ≤ 1 s, none missing (ours / baseline)', `${capacityFigure(capacity.ours)} / ${capacityFigure(capacity.baseline)}`, 'ours ≥ 10000'],
         ] as Row[])
       : []),
+    ...openVisitRows(run.openVisits),
     ['temporal', 'server warnings / errors / deadline exceeded', `${run.temporal.warn} / ${run.temporal.error} / ${run.temporal.deadlineExceeded}`],
+  ];
+}
+
+function openVisitRows(open: BackendRun['openVisits']): Row[] {
+  if (!open) return [];
+  if ('error' in open) return [['open visits', 'failed', open.error]];
+  return [
+    ['open visits', 'held open / opened per s', `${open.openVisits} / ${open.opensPerSecond}`],
+    ['open visits', 'one check-in each: p50 / p99 / max ms, errors', `${open.checkIns.p50Ms} / ${open.checkIns.p99Ms} / ${open.checkIns.maxMs}, ${open.checkIns.errors}`],
+    ['open visits', 'check-ins recorded / all recorded s after the last answer', `${open.recorded}/${open.openVisits} / ${open.allRecordedAfterSeconds ?? 'n/a'}`, 'all'],
+    ...processRows('open visits', open.processes),
   ];
 }
 
@@ -346,6 +366,7 @@ async function main() {
             ratio: ratio(run.capacity.ours.capacity, run.capacity.baseline.capacity),
             curves: run.capacity,
           },
+          openVisits: run.openVisits,
           temporal: run.temporal,
         },
       ]),
@@ -365,7 +386,7 @@ async function main() {
   for (const run of runs) if (run.capacity) process.stdout.write(`Capacity on ${run.backend} (${options.workers} worker process(es)):\n\n${capacityTable(run.capacity)}\n\n`);
   say(`figures saved to ${file}`);
   // A smoke check (CI) fails when a scenario could not run at all; times are never asserted.
-  if (runs.some((r) => 'error' in r.checkIns) || (longevity && 'error' in longevity)) process.exitCode = 1;
+  if (runs.some((r) => 'error' in r.checkIns || (r.openVisits && 'error' in r.openVisits)) || (longevity && 'error' in longevity)) process.exitCode = 1;
 }
 
 runMain('bench', main);

@@ -24,6 +24,8 @@ export interface BenchOptions {
   temporal: TemporalBackend[];
   /** Worker processes polling the service's task queue (`--workers`), so capacity can be measured per added worker. */
   workers: number;
+  /** Visits held open at once, each then checked in on once at `rate` (bench/open-visits.ts); 0 skips it. */
+  openVisits: number;
 }
 
 const positive = (name: string, raw: string | undefined, fallback: number): number => {
@@ -67,6 +69,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'capacity-minutes': { type: 'string' },
       temporal: { type: 'string' },
       workers: { type: 'string' },
+      'open-visits': { type: 'string' },
     },
   });
   if (values.capacity && values['no-capacity']) throw new Error('--capacity and --no-capacity contradict each other');
@@ -84,6 +87,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     basePort: positive('base-port', values['base-port'], 27000),
     temporal: backends(values.temporal),
     workers: wholeNumber('workers', values.workers, 1),
+    openVisits: values['open-visits'] === '0' ? 0 : wholeNumber('open-visits', values['open-visits'], quick ? 100 : 10_000),
     capacity: values.capacity ?? (!quick && !values['no-capacity']),
     capacityFrom: positive('capacity-from', values['capacity-from'], 250),
     capacityMax: positive('capacity-max', values['capacity-max'], 32_000),
