@@ -115,8 +115,8 @@ export function createNotificationActivities({ db, channel, publicUrl, sendLease
       if (!delivery) {
         const existing = await db.notificationDelivery.findUniqueOrThrow({ where: { idempotencyKey: request.idempotencyKey } });
         if (existing.status === 'sent' && existing.sentAt) {
-          // An attempt that sent and marked the row may have failed before its audit entry;
-          // the entry's key makes this a no-op when it is already there.
+          // A row marked sent before the mark and its audit entry were one statement may lack
+          // the entry; the entry's key makes this a no-op when it is already there.
           await audit(db, sentEntry(existing.id, existing.sentAt));
           return { deliveryId: existing.id, status: 'already-sent', sentAt: existing.sentAt.toISOString() };
         }
