@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Db } from '../lib/db';
-import { DEFAULT_TIME_ZONE } from '../lib/time-zone';
+import { DEFAULT_TIME_ZONE, subjectTimeZoneSql } from '../lib/time-zone';
 import type { NotificationRequest } from './contract';
 
 /**
@@ -31,7 +31,7 @@ export interface SendingContext {
 export async function sendingContext(db: Db, request: NotificationRequest): Promise<SendingContext> {
   const at = new Date(dueAtMs()).toISOString();
   const [row] = await db.$queryRaw<Array<{ timeZone: string | null; coverId: string | null; deputyEmail: string | null }>>`
-    SELECT (SELECT t."timeZone" FROM "Visit" v JOIN "Team" t ON t."id" = v."team" WHERE ${request.subjectType}::text = 'visit' AND v."id" = ${request.subjectId}) AS "timeZone",
+    SELECT ${subjectTimeZoneSql(request.subjectType, request.subjectId)} AS "timeZone",
            d."id" AS "coverId", d."deputyEmail"
       FROM (SELECT 1) AS one
       LEFT JOIN LATERAL (

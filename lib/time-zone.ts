@@ -1,3 +1,4 @@
+import { Prisma } from '../generated/prisma/client';
 import type { Db } from './db';
 
 // Times as the people of a team read them: their own wall clock, with the zone named, so
@@ -48,10 +49,17 @@ export async function teamTimeZone(db: Db, team: string | null | undefined): Pro
   return row?.timeZone ?? DEFAULT_TIME_ZONE;
 }
 
-/** The zone a message about a subject is read in: its team's. Only visit messages carry times of day. */
+/**
+ * The zone a message about a subject is read in, as a SQL expression: its team's for a visit
+ * (only visit messages carry times of day), null otherwise or for a visit not in the directory.
+ * An expression, so a send asks for it in the statement that also finds the recipient.
+ */
+export function subjectTimeZoneSql(subjectType: string, subjectId: string): Prisma.Sql {
+  return Prisma.sql`(SELECT t."timeZone" FROM "Visit" v JOIN "Team" t ON t."id" = v."team" WHERE ${subjectType}::text = 'visit' AND v."id" = ${subjectId})`;
+}
+
+/** The zone a message about a subject is read in: its team's, or the default. */
 export async function subjectTimeZone(db: Db, subjectType: string, subjectId: string): Promise<string> {
-  if (subjectType !== 'visit') return DEFAULT_TIME_ZONE;
-  // One round trip on every send: the visit's team and its zone together.
-  const rows = await db.$queryRaw<{ timeZone: string }[]>`SELECT t."timeZone" FROM "Visit" v JOIN "Team" t ON t."id" = v."team" WHERE v."id" = ${subjectId}`;
-  return rows[0]?.timeZone ?? DEFAULT_TIME_ZONE;
+  const [row] = await db.$queryRaw<{ timeZone: string | null }[]>`SELECT ${subjectTimeZoneSql(subjectType, subjectId)} AS "timeZone"`;
+  return row?.timeZone ?? DEFAULT_TIME_ZONE;
 }

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { renderMessage } from '../activities/messages';
 import { setTeam } from '../api/http/accounts';
 import { ackTakenPage } from '../api/routes/pages';
-import { localTime } from '../lib/time-zone';
+import { DEFAULT_TIME_ZONE, localTime, subjectTimeZone } from '../lib/time-zone';
 import { as, startApi, type ApiHarness } from './helpers/api';
 import { PUBLIC_URL } from './helpers/temporal';
 import { startBody } from './helpers/visits';
@@ -81,6 +81,10 @@ describe('Times in messages and pages, across a BST change', () => {
       expect(eta).toMatch(/^\d\d:\d\d (EST|GMT-5)/);
       expect(mail.text).toContain(`Expected end (ETA): ${eta}.`);
       expect(mail.text).not.toContain('UTC');
+      // The pages ask for the zone with the expression the sends use.
+      expect(await subjectTimeZone(api.harness.db, 'visit', started.body.visitId)).toBe('America/New_York');
+      expect(await subjectTimeZone(api.harness.db, 'visit', `unknown-${tag}`)).toBe(DEFAULT_TIME_ZONE);
+      expect(await subjectTimeZone(api.harness.db, 'plan', started.body.visitId)).toBe(DEFAULT_TIME_ZONE);
     });
   });
 });
