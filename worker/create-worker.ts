@@ -41,6 +41,19 @@ export function workerTuning(config: WorkerConfig): CreateWorkerOptions['tuning'
   return Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined));
 }
 
+const WORKFLOWS = require.resolve('../workflows');
+
+/**
+ * How the workflow bundle is built, for the service and for the tests' prebuilt bundle alike,
+ * so replay tests run what production runs. The workflow modules are evaluated once, in the
+ * worker's shared V8 context, and shared by every run; otherwise the SDK evaluates them again
+ * for each new run and each replay (every task of a visit evicted from the sticky cache), which
+ * cost about 0.2 MiB per cached visit (README "Performance"). Sharing is safe only while no
+ * module keeps state at module level: the SDK deep-freezes their exports, and
+ * test/workflow-types.test.ts checks the rest.
+ */
+export const WORKFLOW_BUNDLE: { workflowsPath: string; preloadModules: string[] } = { workflowsPath: WORKFLOWS, preloadModules: [WORKFLOWS] };
+
 /** The one place that decides how a worker is assembled, for the service and for tests alike. */
 export function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   return Worker.create({
@@ -49,7 +62,9 @@ export function createWorker(options: CreateWorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     activities: options.activities,
     dataConverter: options.dataConverter,
-    ...(options.workflowBundlePath ? { workflowBundle: { codePath: options.workflowBundlePath } } : { workflowsPath: require.resolve('../workflows') }),
+    ...(options.workflowBundlePath
+      ? { workflowBundle: { codePath: options.workflowBundlePath } }
+      : { workflowsPath: WORKFLOW_BUNDLE.workflowsPath, bundlerOptions: { preloadModules: WORKFLOW_BUNDLE.preloadModules } }),
     shutdownGraceTime: '20 seconds',
     ...options.tuning,
   });

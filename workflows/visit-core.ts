@@ -72,7 +72,7 @@ export const reject = (message: string) => {
   throw ApplicationFailure.nonRetryable(message, 'InvalidTransition');
 };
 export const iso = (ms: number) => new Date(ms).toISOString();
-const ALARM_EVENTS = new Set(['duress-code-used', 'alert-sent', 'acknowledged', 'incident-resolved', 'notification-failed', 'request-declined']);
+const ALARM_EVENTS: ReadonlySet<string> = new Set(['duress-code-used', 'alert-sent', 'acknowledged', 'incident-resolved', 'notification-failed', 'request-declined']);
 const GRAVITY: Record<IncidentReason, number> = { 'not-started': 0, 'missed-deadline': 0, 'red-flag': 1, duress: 2 };
 
 /** What a visit remembers that both workflows use; the rest of `VisitMemory` is the current workflow's own. */

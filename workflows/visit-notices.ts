@@ -23,7 +23,7 @@ export function visitDetails(input: VisitInput, state: VisitState, dueAt: string
 }
 
 /** The worker's own reminders and alerts: each carries a signed, single-use "I'm OK" link. */
-const WORKER_CAN_ANSWER = new Set(['visit-reminder', 'visit-overdue-worker', 'visit-start-reminder']);
+const WORKER_CAN_ANSWER: ReadonlySet<string> = new Set(['visit-reminder', 'visit-overdue-worker', 'visit-start-reminder']);
 
 /**
  * One message to one role, keyed by the event that caused it: a retried send reuses the key

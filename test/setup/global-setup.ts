@@ -16,6 +16,7 @@ import { dynamicConfigArgs, NODE_PORT_NAMES, type NodePorts } from '../../infra/
 import { temporalDatabaseFromUrl } from '../../infra/temporal-server';
 import { ensureTestServer } from '../../infra/test-server';
 import { newPayloadKey } from '../../lib/codec';
+import { WORKFLOW_BUNDLE } from '../../worker/create-worker';
 
 /**
  * Test ports come from below the OS's ephemeral range (32768 up, where every outgoing
@@ -99,7 +100,7 @@ export default async function globalSetup() {
   const bundlePath = path.join(root, 'workflow-bundle.js');
   try {
     temporal = await startRunTemporal(backend, cli, root, db.url);
-    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+    const bundle = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE, logger: quietLogger });
     fs.writeFileSync(bundlePath, bundle.code);
   } catch (err) {
     // jest skips the teardown when the setup fails: stop what already runs.
