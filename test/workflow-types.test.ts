@@ -46,7 +46,7 @@ function moduleStateIn(file: ts.SourceFile): string[] {
   return found;
 }
 
-// One program for both checks: building it type-checks every file the workflows reach.
+// One program for both checks: building it reads and parses every file the workflows reach.
 const { roots, files, ours } = workflowProgram();
 
 describe('The workflows type check', () => {
