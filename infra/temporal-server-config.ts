@@ -72,6 +72,10 @@ export const DYNAMIC_CONFIG: Record<string, Array<{ value: unknown; constraints?
   // out of the list after 30 s: /healthz sees a dead worker within half a minute.
   'matching.longPollExpirationInterval': [{ value: '10s' }],
   'matching.PollerHistoryTTL': [{ value: '30s' }],
+  // A workflow task that schedules activities gets them back in its completion's answer (the
+  // SDK reserves slots for them) instead of through matching: a visit's sends and records
+  // start without a task-queue round trip (README "Performance"). Off in the release.
+  'system.enableActivityEagerExecution': [{ value: true }],
 };
 
 /** The same settings for the dev server (`temporal server start-dev --dynamic-config-value KEY=JSON`). */
