@@ -9,9 +9,10 @@ import type { Db } from '../lib/db';
 import { currentVisitWorkflow } from '../workflows/visit';
 import { visitWorkflowId } from '../workflows/visit-contract';
 import type { VisitPolicy } from '../workflows/visit-policy';
+import { baselineCheckInSignal, baselineWorkflow } from './baseline-workflow';
 import { benchVisit } from './policy';
 import { forEachLimited, percentile } from './pool';
-import { TASK_QUEUE } from './stack';
+import { BASELINE_TASK_QUEUE, TASK_QUEUE } from './stack';
 
 export interface CheckInFigures {
   rate: number;
@@ -56,10 +57,21 @@ export async function openVisitsWithTokens(db: Db, client: Client, count: number
   return walkers;
 }
 
-/** Sends `rate` check-ins per second for `seconds`, each on its own schedule slot (open loop). */
-export async function checkInTraffic(apiUrl: string, walkers: Walker[], rate: number, seconds: number): Promise<CheckInFigures> {
-  // A check-in that takes longer than this counts as an error: the phone app would give up too.
-  const pool = new Pool(apiUrl, { connections: 128, pipelining: 1, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
+/** Bare signals to baseline workflows due hours away: what a check-in costs with nothing of ours around the signal. */
+export async function startBareSignalTargets(client: Client, count: number): Promise<string[]> {
+  const ids = Array.from({ length: count }, () => `baseline-checkin-${randomUUID()}`);
+  await forEachLimited(ids, 16, async (workflowId) => {
+    await client.workflow.start(baselineWorkflow, {
+      workflowId,
+      taskQueue: BASELINE_TASK_QUEUE,
+      args: [{ to: `${workflowId}@bench.example`, dueAtMs: Date.now() + 3 * HOUR, data: {} }],
+    });
+  });
+  return ids;
+}
+
+/** Sends `rate` requests per second for `seconds`, each on its own schedule slot (open loop); `send` says whether the request was accepted. */
+async function openLoop(rate: number, seconds: number, send: (i: number) => Promise<boolean>): Promise<CheckInFigures> {
   const total = Math.round(rate * seconds);
   const latencies: number[] = [];
   let errors = 0;
@@ -71,29 +83,16 @@ export async function checkInTraffic(apiUrl: string, walkers: Walker[], rate: nu
     const wait = slot - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     else if (wait < -10) lateStarts++;
-    const walker = walkers[i % walkers.length];
     inFlight.push(
       (async () => {
         const sentAt = performance.now();
-        try {
-          const res = await pool.request({
-            method: 'POST',
-            path: `/visits/${walker.visitId}/check-in`,
-            headers: { authorization: walker.authorization, 'content-type': 'application/json' },
-            body: '{}',
-          });
-          await res.body.dump();
-          if (res.statusCode !== 202) errors++;
-        } catch {
-          errors++;
-        }
+        if (!(await send(i).catch(() => false))) errors++;
         // Latency from the slot, not the send: a client falling behind must not hide delay.
         latencies.push(performance.now() - Math.min(sentAt, slot));
       })(),
     );
   }
   await Promise.all(inFlight);
-  await pool.close();
   latencies.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 10) / 10;
   return {
@@ -106,4 +105,33 @@ export async function checkInTraffic(apiUrl: string, walkers: Walker[], rate: nu
     maxMs: round(latencies[latencies.length - 1]),
     lateStarts,
   };
+}
+
+/** Check-ins through the API at `rate` per second for `seconds`, walkers in turn. */
+export async function checkInTraffic(apiUrl: string, walkers: Walker[], rate: number, seconds: number): Promise<CheckInFigures> {
+  // A check-in that takes longer than this counts as an error: the phone app would give up too.
+  const pool = new Pool(apiUrl, { connections: 128, pipelining: 1, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
+  try {
+    return await openLoop(rate, seconds, async (i) => {
+      const walker = walkers[i % walkers.length];
+      const res = await pool.request({
+        method: 'POST',
+        path: `/visits/${walker.visitId}/check-in`,
+        headers: { authorization: walker.authorization, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      await res.body.dump();
+      return res.statusCode === 202;
+    });
+  } finally {
+    await pool.close();
+  }
+}
+
+/** The same traffic as bare signals from the bench's own client. */
+export async function bareSignalTraffic(client: Client, workflowIds: string[], rate: number, seconds: number): Promise<CheckInFigures> {
+  return openLoop(rate, seconds, async (i) => {
+    await client.workflow.getHandle(workflowIds[i % workflowIds.length]).signal(baselineCheckInSignal, Date.now() + 3 * HOUR);
+    return true;
+  });
 }

@@ -1,11 +1,8 @@
 // What one visit costs the platform, read from its workflow history (events, workflow tasks,
 // activities, local activities) and from the statements its processes sent to PostgreSQL.
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { baselineCheckInSignal, baselineWorkflow } from './baseline-workflow';
-import { BASELINE_TASK_QUEUE } from './stack';
 
 export interface HistoryCounts {
   events: number;
@@ -87,31 +84,6 @@ export class StatementCounts {
     }
     return sum;
   }
-}
-
-/**
- * What a check-in costs the bare-timer baseline (a signal that restarts its timer): a few
- * baseline workflows due hours away, each checked in `checkIns` times, spaced as a phone would.
- */
-export async function baselineCheckInCounts(client: Client, checkIns = 5, workflows = 3): Promise<HistoryCounts & { sampled: number }> {
-  const ids = Array.from({ length: workflows }, () => `baseline-checkin-${randomUUID()}`);
-  const dueAtMs = () => Date.now() + 3 * 3_600_000;
-  await Promise.all(
-    ids.map((workflowId) =>
-      client.workflow.start(baselineWorkflow, { workflowId, taskQueue: BASELINE_TASK_QUEUE, args: [{ to: `${workflowId}@bench.example`, dueAtMs: dueAtMs(), data: {} }] }),
-    ),
-  );
-  await new Promise((r) => setTimeout(r, 1_000));
-  const before = await Promise.all(ids.map((id) => historyCounts(client, id)));
-  for (let i = 0; i < checkIns; i++) {
-    await Promise.all(ids.map((id) => client.workflow.getHandle(id).signal(baselineCheckInSignal, dueAtMs())));
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  await new Promise((r) => setTimeout(r, 1_000));
-  const after = await Promise.all(ids.map((id) => historyCounts(client, id)));
-  await Promise.all(ids.map((id) => client.workflow.getHandle(id).terminate('bench: check-in cost measured')));
-  const perCheckIn = ids.map((_, i) => countsDelta(before[i], after[i])).map((d) => scale(d, 1 / checkIns));
-  return { ...meanCounts(perCheckIn), sampled: ids.length };
 }
 
 export function scale(c: HistoryCounts, factor: number): HistoryCounts {

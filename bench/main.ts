@@ -10,8 +10,8 @@ import { dataConverter } from '../lib/data-converter';
 import { createDb } from '../lib/db';
 import { runMain } from '../lib/run-main';
 import { baselineAtSize, capacityTable, oursAtSize, searchCapacity, type CapacityCurve } from './capacity';
-import { checkInTraffic, openVisitsWithTokens } from './checkins';
-import { baselineCheckInCounts, countsDelta, historyCounts, meanCounts, sampledCounts, scale, StatementCounts, type Costs, type HistoryCounts } from './costs';
+import { bareSignalTraffic, checkInTraffic, openVisitsWithTokens, startBareSignalTargets } from './checkins';
+import { countsDelta, historyCounts, meanCounts, sampledCounts, scale, StatementCounts, type Costs, type HistoryCounts } from './costs';
 import { visitWorkflowId } from '../workflows/visit-contract';
 import { arrived, awaitAlerts, FIRST_ESCALATION_SUBJECT, startBaselines, startVisits, type ExpectedAlert, type LatenessFigures, type Starts } from './deadlines';
 import { planLongevity } from './longevity';
@@ -146,7 +146,9 @@ async function orError<T>(scenario: () => Promise<T>): Promise<T | { error: stri
   }
 }
 
-type CheckIns = (CheckInFigures & { processes: Record<string, ProcessFigures>; costs: { ours: Costs; baseline: Costs } }) | { error: string };
+/** Ours through the API, with the bare signals' figures after them (`baseline`) and the API's first requests (`warmUp`). */
+type CheckIns =
+  (CheckInFigures & { baseline: CheckInFigures; warmUp: CheckInFigures; processes: Record<string, ProcessFigures>; costs: { ours: Costs; baseline: Costs } }) | { error: string };
 
 /** What one backend's stack measured. */
 interface BackendRun {
@@ -159,29 +161,61 @@ interface BackendRun {
   temporal: Stack['temporalIssues'] & { log: string };
 }
 
+/** Check-ins sent to warm the API before the measured ones. */
+const WARM_UP_CHECK_INS = 100;
+
+/** The mean history counts each of `ids` gained between `before` and `after`, over the requests each received. */
+function perRequestCounts(before: HistoryCounts[], after: HistoryCounts[], sentTo: (i: number) => number): HistoryCounts {
+  return meanCounts(before.map((b, i) => scale(countsDelta(b, after[i]), 1 / sentTo(i))));
+}
+
+/**
+ * Check-ins through the API, then the same traffic as bare signals from the bench's own client
+ * to baseline workflows: how much of a check-in's time is the server's signal round trip, and
+ * how much is ours. One after the other, as in the burst, so each has the machine to itself:
+ * side by side, the server took twice the rate and both were measured at a load neither asked.
+ */
 async function checkInScenario(stack: Stack, client: Client, db: Db, sampler: ProcessSampler, statements: StatementCounts, options: BenchOptions): Promise<CheckIns> {
   return orError(async () => {
-    const walkers = await openVisitsWithTokens(db, client, Math.min(200, Math.ceil(options.rate)), benchPolicy(options.graceSeconds * 1000));
+    const targets = Math.min(200, Math.ceil(options.rate));
+    const walkers = await openVisitsWithTokens(db, client, targets, benchPolicy(options.graceSeconds * 1000));
+    const bare = await startBareSignalTargets(client, targets);
+    // A fresh API's first requests pay for its start (code compiled on first use, connections
+    // opened): 100 to 300 ms each for about the first twenty, then 10 to 30 ms at 20/s. A
+    // running API paid that long ago, so the measured traffic follows a warm-up at the same
+    // rate, reported on its own.
+    const warmUp = await checkInTraffic(stack.apiUrl, walkers, options.rate, WARM_UP_CHECK_INS / options.rate);
     await sleep(2_000);
-    // A few walkers' histories before and after, divided by the check-ins each of them sent.
-    const sample = walkers.slice(0, 3).map((w) => visitWorkflowId(w.visitId));
-    const historyBefore = await Promise.all(sample.map((id) => historyCounts(client, id)));
+    // A few workflows' histories before and after, divided by the requests each of them received.
+    const counts = (ids: string[]) => Promise.all(ids.slice(0, 3).map((id) => historyCounts(client, id)));
+    const sent = Math.round(options.rate * options.checkInSeconds);
+    const sentTo = (i: number) => Math.floor(sent / targets) + (i < sent % targets ? 1 : 0);
+    const measured = async (ids: string[], traffic: () => Promise<CheckInFigures>) => {
+      const before = await counts(ids);
+      const from = Date.now();
+      const figures = await traffic();
+      const processes = sampler.window(from, Date.now());
+      await sleep(2_000);
+      return { figures, processes, perRequest: { ...perRequestCounts(before, await counts(ids), sentTo), sampled: before.length } };
+    };
+
     const counted = [...stack.pids.worker, ...stack.pids.api];
     const statementsBefore = await statements.total(counted);
-    const checkInFrom = Date.now();
-    const figures = await checkInTraffic(stack.apiUrl, walkers, options.rate, options.checkInSeconds);
-    const processes = sampler.window(checkInFrom, Date.now());
-    await sleep(2_000);
+    const ours = await measured(
+      walkers.map((w) => visitWorkflowId(w.visitId)),
+      () => checkInTraffic(stack.apiUrl, walkers, options.rate, options.checkInSeconds),
+    );
     const statementsAfter = await statements.total(counted);
-    const historyAfter = await Promise.all(sample.map((id) => historyCounts(client, id)));
-    const sentTo = (i: number) => Math.floor(figures.sent / walkers.length) + (i < figures.sent % walkers.length ? 1 : 0);
-    const perCheckIn: HistoryCounts = meanCounts(sample.map((_, i) => scale(countsDelta(historyBefore[i], historyAfter[i]), 1 / sentTo(i))));
-    const costs: Costs = {
-      ...perCheckIn,
-      sampled: sample.length,
-      statements: statementsBefore === null || statementsAfter === null ? null : Math.round(((statementsAfter - statementsBefore) / figures.sent) * 10) / 10,
+    const baseline = await measured(bare, () => bareSignalTraffic(client, bare, options.rate, options.checkInSeconds));
+    await Promise.all(bare.map((id) => client.workflow.getHandle(id).terminate('bench: check-ins measured')));
+    const oursStatements = statementsBefore === null || statementsAfter === null ? null : Math.round(((statementsAfter - statementsBefore) / ours.figures.sent) * 10) / 10;
+    return {
+      ...ours.figures,
+      baseline: baseline.figures,
+      warmUp,
+      processes: ours.processes,
+      costs: { ours: { ...ours.perRequest, statements: oursStatements }, baseline: { ...baseline.perRequest, statements: 0 } },
     };
-    return { ...figures, processes, costs: { ours: costs, baseline: { ...(await baselineCheckInCounts(client)), statements: 0 } } };
   });
 }
 
@@ -283,9 +317,17 @@ function backendRows(run: BackendRun, options: BenchOptions): Row[] {
     ...('error' in checkIns
       ? [['check-ins', 'failed', checkIns.error] as Row]
       : [
+          [
+            'check-ins',
+            'warm-up, the first after the API started (not counted): sent, p50 / p99 / max ms',
+            `${checkIns.warmUp.sent}, ${checkIns.warmUp.p50Ms} / ${checkIns.warmUp.p99Ms} / ${checkIns.warmUp.maxMs}`,
+          ] as Row,
           ['check-ins', 'rate/s × s (sent)', `${checkIns.rate} × ${checkIns.seconds} (${checkIns.sent})`] as Row,
           ['check-ins', 'p50 / p99 / max ms', `${checkIns.p50Ms} / ${checkIns.p99Ms} / ${checkIns.maxMs}`, 'p99 ≤ 50'] as Row,
           ['check-ins', 'errors / late client starts', `${checkIns.errors} / ${checkIns.lateStarts}`, 'errors 0'] as Row,
+          ['check-ins', 'bare signals after them, same rate: p50 / p99 / max ms', `${checkIns.baseline.p50Ms} / ${checkIns.baseline.p99Ms} / ${checkIns.baseline.maxMs}`] as Row,
+          ['check-ins', 'bare signals: errors / late client starts', `${checkIns.baseline.errors} / ${checkIns.baseline.lateStarts}`] as Row,
+          ['check-ins', 'p99 ratio ours:bare signal', Math.round((checkIns.p99Ms / checkIns.baseline.p99Ms) * 10) / 10] as Row,
           ...processRows('check-ins', checkIns.processes),
         ]),
     ...costRows('per visit to first escalation', steady.costs),
