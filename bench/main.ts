@@ -188,14 +188,14 @@ async function checkInScenario(stack: Stack, client: Client, db: Db, sampler: Pr
     await sleep(2_000);
     // A few workflows' histories before and after, divided by the requests each of them received.
     const counts = (ids: string[]) => Promise.all(ids.slice(0, 3).map((id) => historyCounts(client, id)));
-    const sent = Math.round(options.rate * options.checkInSeconds);
-    const sentTo = (i: number) => Math.floor(sent / targets) + (i < sent % targets ? 1 : 0);
     const measured = async (ids: string[], traffic: () => Promise<CheckInFigures>) => {
       const before = await counts(ids);
       const from = Date.now();
       const figures = await traffic();
       const processes = sampler.window(from, Date.now());
       await sleep(2_000);
+      // The traffic goes to the workflows in turn, so the first `sent % ids.length` got one more.
+      const sentTo = (i: number) => Math.floor(figures.sent / ids.length) + (i < figures.sent % ids.length ? 1 : 0);
       return { figures, processes, perRequest: { ...perRequestCounts(before, await counts(ids), sentTo), sampled: before.length } };
     };
 
