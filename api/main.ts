@@ -7,6 +7,7 @@ import { runMain } from '../lib/run-main';
 import { requireSearchAttributes } from '../lib/search-attribute-check';
 import { createEmailChannel } from '../lib/mailer';
 import { createApp } from './app';
+import { warmUp } from './warm-up';
 
 async function main() {
   const config = loadConfig(apiEnvSchema);
@@ -17,6 +18,7 @@ async function main() {
   await requireSearchAttributes(connection, config.TEMPORAL_NAMESPACE, config.TEMPORAL_ADDRESS);
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config) });
   const app = createApp({ config, temporal, db, channel, log });
+  await warmUp(db, log);
   const server = app.listen(config.PORT, () => log.info({ port: config.PORT }, 'API listening'));
   // Stop accepting, let in-flight requests finish, then release connections.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -214,7 +214,10 @@ describe('Who may do what: every role against every action (dev server, PostgreS
       .get(`/admin/users/${idOf('worker')}/tokens`)
       .set(admin)
       .expect(200);
-    expect(listed.body.tokens.find((t: { id: string }) => t.id === issued.body.id)).toMatchObject({ kind: 'api', name: 'phone', lastUsedAt: expect.any(String), revokedAt: null });
+    const listedToken = listed.body.tokens.find((t: { id: string }) => t.id === issued.body.id);
+    expect(listedToken).toMatchObject({ kind: 'api', name: 'phone', lastUsedAt: expect.any(String), revokedAt: null });
+    // Recorded as the instant of use, not shifted by a time zone.
+    expect(Math.abs(Date.parse(listedToken.lastUsedAt) - Date.now())).toBeLessThan(60_000);
     expect(JSON.stringify(listed.body)).not.toContain(issued.body.token);
     await request(api.app).post(`/admin/tokens/${issued.body.id}/revoke`).set(admin).expect(200);
     const refused = await request(api.app).get('/auth/me').set(bearer).expect(401);

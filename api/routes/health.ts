@@ -21,7 +21,8 @@ registry.registerPath({
 
 const TIMEOUT_MS = 3_000;
 
-async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof Check>> {
+/** Whether `probe` answered within the wait, and how long it took: never throws. */
+export async function check(probe: () => Promise<unknown>): Promise<z.infer<typeof Check>> {
   const started = Date.now();
   try {
     await Promise.race([probe(), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref())]);
