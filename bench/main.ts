@@ -69,7 +69,7 @@ async function escalations(
   aheadMs: number,
 ): Promise<Escalations> {
   const policy = benchPolicy(options.graceSeconds * 1000);
-  const settleMs = options.quick ? 15_000 : 120_000;
+  const settleMs = options.settleSeconds * 1000;
   const from = Date.now();
   const statementsBefore = await statements.total([...stack.pids.worker, ...stack.pids.baseline]);
   const firstDeadlines = () => deadlines(Date.now() + aheadMs + 5_000);

@@ -13,6 +13,8 @@ export interface BenchOptions {
   planMonths: number;
   /** Seconds between a visit's deadline and its first escalation (the policy's grace). */
   graceSeconds: number;
+  /** How long the steady and burst scenarios wait for first alerts after the last one fell due; later ones count as missing. */
+  settleSeconds: number;
   /** First port of the block the bench's own servers listen on. */
   basePort: number;
   /** Search capacity (bench/capacity.ts): sizes from `capacityFrom`, doubling up to `capacityMax`, deadlines over `capacityMinutes`. On by default, off with `--quick` or `--no-capacity`. */
@@ -61,6 +63,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'check-in-seconds': { type: 'string' },
       'plan-months': { type: 'string' },
       grace: { type: 'string' },
+      settle: { type: 'string' },
       'base-port': { type: 'string' },
       capacity: { type: 'boolean' },
       'no-capacity': { type: 'boolean' },
@@ -83,6 +86,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     checkInSeconds: positive('check-in-seconds', values['check-in-seconds'], quick ? 5 : 60),
     planMonths: positive('plan-months', values['plan-months'], quick ? 12 : 60),
     graceSeconds: positive('grace', values.grace, quick ? 5 : 30),
+    settleSeconds: positive('settle', values.settle, quick ? 15 : 120),
     // Below 32768: the real server's membership ports (basePort + 24 on) must fit a smallint.
     basePort: positive('base-port', values['base-port'], 27000),
     temporal: backends(values.temporal),
