@@ -9,7 +9,7 @@ const recordingLog = () => {
 };
 
 describe('The API warming up before it listens (PostgreSQL)', () => {
-  it('When the database answers, then it runs the token lookup, creates no token and warns of nothing', async () => {
+  it('When the database answers, then the start goes on with no warning and no token is created', async () => {
     const db = createDb(process.env.TEST_DATABASE_URL!, { poolSize: 1 });
     try {
       const { log, warnings } = recordingLog();
