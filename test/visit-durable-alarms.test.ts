@@ -138,14 +138,16 @@ describe('Alarms durable on arrival (dev server, PostgreSQL, SMTP; the worker st
     expect(again.body.error.message).toBe('This link has already been used');
   });
 
-  it('When no worker runs, then a request the visit must decide is kept and answered 202 with where its answer will be; once a worker is back, the answer is there for whoever asked', async () => {
+  it("When no worker runs, not even for the visit's start, then a request the visit must decide is kept and answered 202 with where its answer will be; once a worker is back, the answer is there for whoever asked", async () => {
     let app = restartedApi(env.client, 300);
+    // Stopped before the start, so the requests reach the visit in its first workflow task, before
+    // its handlers are set: they were once refused as "this case takes no extend request".
+    await stopWorker();
     const { visitId, worker: me } = await startVisit(app);
     await eventsOf(harness.db, visitId, (t) => t.includes('visit-started'));
     const { body: visit } = await request(app).get(`/visits/${visitId}`).set(me).expect(200);
     const later = (minutes: number) => new Date(Date.parse(visit.visit.eta) + minutes * 60_000).toISOString();
 
-    await stopWorker();
     const asked = await timed(() =>
       request(app)
         .post(`/visits/${visitId}/extend`)
