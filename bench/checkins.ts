@@ -6,8 +6,8 @@ import { Pool } from 'undici';
 import { issueToken } from '../api/http/credentials';
 import { writeStartedVisitRow } from '../api/http/visit-row';
 import type { Db } from '../lib/db';
-import { currentVisitWorkflow } from '../workflows/visit';
-import { visitWorkflowId } from '../workflows/visit-contract';
+import { visitWorkflowV3 } from '../workflows/visit';
+import { visitStartOptions } from '../workflows/visit-contract';
 import type { VisitPolicy } from '../workflows/visit-policy';
 import { baselineCheckInSignal, baselineWorkflow } from './baseline-workflow';
 import { benchVisit } from './policy';
@@ -48,7 +48,7 @@ export async function openVisitsWithTokens(db: Db, client: Client, count: number
       await db.user.create({ data: { ...worker, role: 'worker', teamId: 'bench' } });
       const { token } = await issueToken(db, workerId, { kind: 'api', name: 'bench' });
       const input = benchVisit(visitId, Date.now() + 3 * HOUR, policy, worker);
-      await client.workflow.start(currentVisitWorkflow, { workflowId: visitWorkflowId(visitId), taskQueue: TASK_QUEUE, args: [input] });
+      await client.workflow.start(visitWorkflowV3, { ...visitStartOptions(input), taskQueue: TASK_QUEUE });
       // As the API's start does: check-ins are authorised from the row.
       await writeStartedVisitRow(db, input);
       walkers.push({ visitId, authorization: `Bearer ${token}` });

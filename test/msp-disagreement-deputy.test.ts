@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { disagreementWorkflow } from '../workflows/disagreement';
 import { disagreementWorkflowId, respondToDisagreementUpdate } from '../workflows/disagreement-contract';
-import { currentVisitWorkflow } from '../workflows/visit';
-import { visitWorkflowId } from '../workflows/visit-contract';
+import { visitWorkflowV3 } from '../workflows/visit';
+import { visitStartOptions } from '../workflows/visit-contract';
 import { addWorkingDays, toDateString } from '../workflows/working-days';
 import { eventually } from './helpers/eventually';
 import { DAY_MS, disagreementInput, HOUR_MS, manager, notifyTime, planSuite, practitioner } from './helpers/plans';
@@ -123,7 +123,7 @@ describe('Professional disagreements and deputies (time-skipping server, Postgre
         createdById: input.manager.id,
       },
     });
-    await suite.env.client.workflow.start(currentVisitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: suite.harness.taskQueue, args: [input] });
+    await suite.env.client.workflow.start(visitWorkflowV3, { ...visitStartOptions(input), taskQueue: suite.harness.taskQueue });
     await suite.env.sleep(75 * MIN);
     await suite.harness.smtp.waitFor(1, (m) => m.to.includes(deputyEmail));
     await suite.harness.smtp.waitFor(1, (m) => m.to.includes(mail('manager')));

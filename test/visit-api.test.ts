@@ -48,8 +48,14 @@ describe('The visits API (Temporal dev server, PostgreSQL, SMTP)', () => {
       .set(await as('any-manager', 'manager'))
       .expect(200);
     expect(listed.body.visits.map((v: { id: string }) => v.id)).toContain(visitId);
-    const described = await api.env.client.workflow.getHandle(visitWorkflowId(visitId)).describe();
-    expect([SA.kind, SA.status, SA.team].map((key) => described.typedSearchAttributes.get(key))).toEqual(['visit', 'open', 'north']);
+    const handle = api.env.client.workflow.getHandle(visitWorkflowId(visitId));
+    const described = await handle.describe();
+    expect([SA.kind, SA.status, SA.team, SA.escalationLevel].map((key) => described.typedSearchAttributes.get(key))).toEqual(['visit', 'open', 'north', 0]);
+    expect(described.typedSearchAttributes.get(SA.nextDeadline)?.toISOString()).toBe(got.body.visit.eta);
+    // The API started it with its search attributes, and neither the start nor a check-in changed what operators filter on.
+    const { events } = await handle.fetchHistory();
+    expect(described.type).toBe('visitWorkflowV3');
+    expect(events!.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes || e.markerRecordedEventAttributes)).toEqual([]);
   });
 
   it('When the worker checks in after checking out, then 409 says the visit is closed', async () => {

@@ -5,18 +5,19 @@ import request from 'supertest';
 import { createApp } from '../api/app';
 import { dataConverter } from '../lib/data-converter';
 import { createWorker } from '../worker/create-worker';
-import { checkInSignal, checkOutSignal, visitWorkflowId } from '../workflows/visit-contract';
+import { SA } from '../config/search-attributes';
+import { checkInSignal, checkOutSignal, visitStartOptions, visitWorkflowId } from '../workflows/visit-contract';
 import { as, testAppDeps } from './helpers/api';
 import { connectDevServer, createTestWorker, serversSuite, testPayloadKeys } from './helpers/temporal';
 import { eventually } from './helpers/eventually';
-import { asWorker, count, eventsOf, visitInput } from './helpers/visits';
+import { asWorker, count, eventsOf, requestedNow, visitInput } from './helpers/visits';
 
 // Visits running when 'visit-v2' is deployed keep their old code (it replays their history)
 // and must keep accepting what the new API sends them: signals instead of updates.
 describe('A visit started before the deploy (dev server, PostgreSQL)', () => {
   const suite = serversSuite(connectDevServer);
 
-  /** A worker running the bundle as it was before 'visit-v2' (and before `currentVisitWorkflow`). */
+  /** A worker running the bundle as it was before 'visit-v2' (and before `currentVisitWorkflow` and `visitWorkflowV3`). */
   async function oldWorker() {
     const { env, harness } = suite;
     const legacyBundle = path.join(process.env.TEST_ROOT!, 'legacy-visit-bundle.js');
@@ -68,13 +69,13 @@ describe('A visit started before the deploy (dev server, PostgreSQL)', () => {
     }
   });
 
-  it('When a visit starts as currentVisitWorkflow while only an old worker polls, then that worker cannot run it, and a current worker runs it from its start, asking only the patches made since', async () => {
+  it('When a visit starts as visitWorkflowV3 while only an old worker polls, then that worker cannot run it, and a current worker runs it from its start, asking no patch and writing no search attribute at its start', async () => {
     const { env, harness } = suite;
     const { worker: old, running: oldRunning } = await oldWorker();
-    const { input } = visitInput({ startMs: Date.now(), risk: 'medium' });
-    const handle = await env.client.workflow.start('currentVisitWorkflow', { workflowId: visitWorkflowId(input.visitId), taskQueue: harness.taskQueue, args: [input] });
+    const { input } = visitInput({ startMs: Date.now(), risk: 'medium', searchAttributes: true });
+    const handle = await env.client.workflow.start('visitWorkflowV3', { ...visitStartOptions(requestedNow(input)), taskQueue: harness.taskQueue });
     const failed = await eventually(async () => (await handle.fetchHistory()).events?.find((e) => e.workflowTaskFailedEventAttributes), 15_000);
-    expect(failed?.workflowTaskFailedEventAttributes?.failure?.message).toMatch(/currentVisitWorkflow/);
+    expect(failed?.workflowTaskFailedEventAttributes?.failure?.message).toMatch(/visitWorkflowV3/);
     expect(await harness.db.visitEvent.count({ where: { visitId: input.visitId } })).toBe(0);
     // Kept before any task of the visit completes: its handler runs in the same task as the start.
     await handle.signal(checkInSignal, asWorker(input));
@@ -95,10 +96,12 @@ describe('A visit started before the deploy (dev server, PostgreSQL)', () => {
         [2, 'checked-in'],
         [3, 'checked-out'],
       ]);
-      const markers =
-        (await handle.fetchHistory()).events?.flatMap((e) => (e.markerRecordedEventAttributes?.markerName === 'core_patch' ? [e.markerRecordedEventAttributes] : [])) ?? [];
-      const patchIds = markers.map((m) => (JSON.parse(Buffer.from(m.details!['patch-data'].payloads![0].data!).toString('utf8')) as { id: string }).id);
-      expect(patchIds).toEqual(['visit-start-recorded-by-starter']);
+      // Check-out is the first change operators filter on (closed), and the only upsert.
+      const upserts = (await handle.fetchHistory()).events?.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes || e.markerRecordedEventAttributes);
+      expect(upserts?.map((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).sort())).toEqual([
+        ['CareEscalationLevel', 'CareNextDeadline', 'CareStatus'],
+      ]);
+      expect((await handle.describe()).typedSearchAttributes.get(SA.status)).toBe('closed');
     } finally {
       current.shutdown();
       await running;

@@ -78,9 +78,19 @@ describe('What a visit costs in history', () => {
     expect(after.events).toBe(before.events - 6 + 2);
   });
 
+  it("When a visit starts as visitWorkflowV3, then it asks no patch: the start-record patch's marker and TemporalChangeVersion upsert go, the same workflow tasks and activities", () => {
+    const { before, after } = firstEscalations('v6', 'v7');
+    expect(before.patchMarkers).toBe(1);
+    expect(after.patchMarkers).toBe(0);
+    expect(after.searchAttributeUpserts).toBe(before.searchAttributeUpserts - 1);
+    expect(after.events).toBe(before.events - 2);
+    expect(after.workflowTasks).toBe(before.workflowTasks);
+    expect(after.activities).toBe(before.activities);
+  });
+
   it("When the starter writes the first record, then it writes what the workflow decides, the workflow's copy riding on its next activity", () => {
-    const fixtures = fixturesStartingWith('visit-history-v6-');
-    expect(fixtures.length).toBe(6);
+    const fixtures = [...fixturesStartingWith('visit-history-v6-'), ...fixturesStartingWith('visit-history-v7-')];
+    expect(fixtures.length).toBe(12);
     for (const file of fixtures) {
       const { events } = loadHistoryFixture(file).history;
       const input = firstArgument<VisitInput>(events[0].workflowExecutionStartedEventAttributes?.input?.payloads)!;

@@ -1,5 +1,7 @@
 // What the API, the worker and the tests use to speak to a visit: ids, messages, state types.
+import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { SA } from '../config/search-attributes';
 import type { VisitEventRecord, VisitRow } from '../activities/contract';
 import type { ContactRole, RiskLevel, VisitPolicy } from './visit-policy';
 
@@ -312,4 +314,23 @@ export function firstVisitRecord(input: RequestedVisitInput): VisitEventRecord {
   state.nextDueAt = nextDueAtOf(input, state);
   const numbered = { workflowId: visitWorkflowId(input.visitId), seq: 1, at: new Date(nowMs).toISOString(), visibleToWorker: true };
   return eventRecordOf(input, state, numbered, startEventOf(input, state));
+}
+
+/**
+ * How a visit is started: its id and input and, from a starter that says when it asked, the
+ * search attributes its first state has, so its first workflow task writes none (the
+ * workflow writes whatever it decides differently: `indexedAtStart` in visit-core).
+ */
+export function visitStartOptions(input: VisitInput): { workflowId: string; args: [VisitInput]; typedSearchAttributes?: SearchAttributePair[] } {
+  const workflowId = visitWorkflowId(input.visitId);
+  if (input.searchAttributes === false || !input.requestedAt) return { workflowId, args: [input] };
+  const { visit } = firstVisitRecord({ ...input, requestedAt: input.requestedAt });
+  const typedSearchAttributes: SearchAttributePair[] = [
+    { key: SA.kind, value: 'visit' },
+    { key: SA.team, value: input.team },
+    { key: SA.status, value: visit.status },
+    { key: SA.escalationLevel, value: visit.escalationLevel },
+    { key: SA.nextDeadline, value: new Date(visit.eta) },
+  ];
+  return { workflowId, args: [input], typedSearchAttributes };
 }

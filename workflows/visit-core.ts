@@ -72,6 +72,27 @@ export const reject = (message: string) => {
   throw ApplicationFailure.nonRetryable(message, 'InvalidTransition');
 };
 export const iso = (ms: number) => new Date(ms).toISOString();
+/** What `index` wrote last, as one value: it writes again only when this changes. */
+const indexKey = (status: string, escalationLevel: number, deadline: string | null) => `${status}|${escalationLevel}|${deadline}`;
+
+/**
+ * What the visit's starter indexed it with (`visitStartOptions`), as `index` keeps it, or ''
+ * when it gave no status: read from the start event, so a run's replay decides the same.
+ */
+export function indexedAtStart(): string {
+  const started = workflowInfo().typedSearchAttributes;
+  const status = started.get(SA.status);
+  const escalationLevel = started.get(SA.escalationLevel);
+  if (status === undefined || escalationLevel === undefined) return '';
+  return indexKey(status, escalationLevel, started.get(SA.nextDeadline)?.toISOString() ?? null);
+}
+
+/** Whether the starter gave the visit the attributes that never change. */
+export function kindAndTeamAtStart(): boolean {
+  const started = workflowInfo().typedSearchAttributes;
+  return started.get(SA.kind) !== undefined && started.get(SA.team) !== undefined;
+}
+
 const ALARM_EVENTS: ReadonlySet<string> = new Set(['duress-code-used', 'alert-sent', 'acknowledged', 'incident-resolved', 'notification-failed', 'request-declined']);
 const GRAVITY: Record<IncidentReason, number> = { 'not-started': 0, 'missed-deadline': 0, 'red-flag': 1, duress: 2 };
 
@@ -143,7 +164,7 @@ export function visitCore(input: VisitInput, state: VisitState, memory: SharedMe
   function index(extra: SearchAttributeUpdatePair[] = []): void {
     if (input.searchAttributes === false) return;
     const deadline = hooks.indexedDeadline();
-    const indexed = `${state.status}|${state.escalationLevel}|${deadline}`;
+    const indexed = indexKey(state.status, state.escalationLevel, deadline);
     if (indexed === memory.indexed && !extra.length) return;
     memory.indexed = indexed;
     upsertSearchAttributes([

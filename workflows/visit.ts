@@ -12,7 +12,7 @@ import {
   type VisitMemory,
   type VisitState,
 } from './visit-contract';
-import { iso, recordVisitEventAfterCommit, recordVisitEventLocally, SYSTEM, visitCore } from './visit-core';
+import { indexedAtStart, iso, kindAndTeamAtStart, recordVisitEventAfterCommit, recordVisitEventLocally, SYSTEM, visitCore } from './visit-core';
 import { legacyVisitWorkflow } from './visit-legacy';
 import { visitLadder } from './visit-policy';
 
@@ -33,7 +33,7 @@ function firstMemory(input: VisitInput): VisitMemory {
     remindedFor: null,
     startReminded: false,
     ladder: null,
-    indexed: '',
+    indexed: indexedAtStart(),
     runs: 1,
   };
 }
@@ -46,7 +46,7 @@ const RECORDS_AFTER_COMMIT = 'visit-records-after-commit';
 /**
  * Since this patch the first record is written by the visit's starter (`firstVisitRecord`) and
  * the workflow's copy rides on its next activity: a record activity and its workflow task fewer
- * per visit. Asked on both types: visits of either may be running on older code.
+ * per visit.
  */
 const START_RECORDED_BY_STARTER = 'visit-start-recorded-by-starter';
 
@@ -56,13 +56,23 @@ type Takes = (patchId: string) => boolean;
 /**
  * A visit started on today's code: it takes every change above without asking `patched()`,
  * whose first call in a run writes a marker and the SDK's TemporalChangeVersion
- * search-attribute upsert into history (six events per visit). A type of its own, not a flag
- * in the input: a worker from before it cannot run this type (its task fails until a current
- * worker takes it), whereas it would run a flagged visit and write markers this code never
- * asks for, and the visit would not replay here. A later change asks `patched()` here too.
+ * search-attribute upsert into history (two events, and a visibility write on the server). Its
+ * starter gives it its search attributes (`visitStartOptions`), so its first workflow task
+ * writes none either. A type of its own, not a flag in the input: a worker from before it
+ * cannot run this type (its task fails until a current worker takes it), whereas it would run
+ * a flagged visit and write markers and upserts this code does not, and the visit would not
+ * replay here. A later change asks `patched()` here too.
+ */
+export async function visitWorkflowV3(input: VisitInput): Promise<VisitState> {
+  return runVisit(input, () => true);
+}
+
+/**
+ * The type new visits were started as from 2026-12-02 until `visitWorkflowV3`: it takes the
+ * changes before it outright and asks for the start recorded by its starter, which came later.
  */
 export async function currentVisitWorkflow(input: VisitInput): Promise<VisitState> {
-  return runVisit(input, () => true);
+  return runVisit(input, (patchId) => patchId !== START_RECORDED_BY_STARTER || patched(patchId));
 }
 
 /** The type visits were started as before `currentVisitWorkflow`: each change is asked, so their histories replay. */
@@ -154,19 +164,23 @@ async function runVisit(input: VisitInput, takes: Takes): Promise<VisitState> {
     return null;
   }
 
-  /** The start's search attributes and its record. */
+  /** The start's search attributes, where its starter did not give them, and its record. */
   function begin(startHeld: boolean): void {
-    visit.index([
-      { key: SA.kind, value: 'visit' },
-      { key: SA.team, value: input.team },
-    ]);
+    visit.index(
+      kindAndTeamAtStart()
+        ? []
+        : [
+            { key: SA.kind, value: 'visit' },
+            { key: SA.team, value: input.team },
+          ],
+    );
     visit.recordStart(startHeld);
   }
 
   // Since the patch the start is decided before any handler: a signal kept before the first
   // workflow task runs as its handler is set, and would otherwise take event 1, which the
   // starter has written as the start.
-  const startHeld = !input.carried && patched(START_RECORDED_BY_STARTER);
+  const startHeld = !input.carried && takes(START_RECORDED_BY_STARTER);
   if (startHeld) begin(true);
 
   // ---- Handlers, so nothing sent at start is lost ----
@@ -201,7 +215,7 @@ async function runVisit(input: VisitInput, takes: Takes): Promise<VisitState> {
       // Hand over between sends once nothing is in flight; the next run resumes the same timetable.
       visit.writeHeld();
       const quiet = await condition(() => visit.changes() !== seen || (visit.inFlight.size === 0 && allHandlersFinished()), untilNext);
-      if (quiet && visit.changes() === seen) await continueAsNew<typeof currentVisitWorkflow>({ ...input, carried: { ...v, runs: v.runs + 1 } });
+      if (quiet && visit.changes() === seen) await continueAsNew<typeof visitWorkflowV3>({ ...input, carried: { ...v, runs: v.runs + 1 } });
       continue;
     }
     await condition(() => visit.changes() !== seen, untilNext);

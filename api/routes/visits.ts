@@ -7,7 +7,7 @@ import { verifyAckToken, type AckClaim } from '../../lib/ack-links';
 import { audit } from '../../lib/audit';
 import { hashDuressCode } from '../../lib/duress-code';
 import { subjectTimeZone } from '../../lib/time-zone';
-import { currentVisitWorkflow } from '../../workflows/visit';
+import { visitWorkflowV3 } from '../../workflows/visit';
 import {
   acknowledgeRefusal,
   acknowledgeSignal,
@@ -19,6 +19,7 @@ import {
   raiseRedFlagSignal,
   redFlagRefusal,
   resolveIncidentUpdate,
+  visitStartOptions,
   visitStateQuery,
   visitWorkflowId,
   workerView,
@@ -100,7 +101,7 @@ function seenAt(state: VisitState, nowMs: number): VisitState {
 
 export function visitRoutes({ temporal, db, config }: AppDeps): Router {
   const router = Router();
-  const handleOf = (visitId: string): WorkflowHandle<typeof currentVisitWorkflow> => temporal.workflow.getHandle(visitWorkflowId(visitId));
+  const handleOf = (visitId: string): WorkflowHandle<typeof visitWorkflowV3> => temporal.workflow.getHandle(visitWorkflowId(visitId));
   const answer = answering({ db, config });
   const answerVisit = <R, A extends unknown[]>(res: Response, request: AskedRequest<R, A>) => updateVisit(() => answer(res, 'Visit', request));
 
@@ -178,7 +179,7 @@ export function visitRoutes({ temporal, db, config }: AppDeps): Router {
       safeguards: needsSafeguard ? (actor.role === 'manager' ? `Approved by manager ${actor.id}` : 'Second person present') : undefined,
       requestedAt: new Date().toISOString(),
     };
-    await startOnce(temporal, 'Visit', currentVisitWorkflow, { workflowId: visitWorkflowId(visitId), taskQueue: config.TEMPORAL_TASK_QUEUE, args: [input] });
+    await startOnce(temporal, 'Visit', visitWorkflowV3, { ...visitStartOptions(input), taskQueue: config.TEMPORAL_TASK_QUEUE });
     await writeStartedVisitRow(db, input);
     res
       .status(201)

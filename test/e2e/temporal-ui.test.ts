@@ -12,8 +12,8 @@ import { startDevServer, type DevServer } from '../../infra/dev-server';
 import { dataConverter } from '../../lib/data-converter';
 import type { Db } from '../../lib/db';
 import { createLogger } from '../../lib/logger';
-import { currentVisitWorkflow } from '../../workflows/visit';
-import { visitWorkflowId } from '../../workflows/visit-contract';
+import { visitWorkflowV3 } from '../../workflows/visit';
+import { visitStartOptions } from '../../workflows/visit-contract';
 import { freePort } from '../setup/global-setup';
 import { LINK_SECRET, PUBLIC_URL, testDb, testPayloadKeys } from '../helpers/temporal';
 import { visitInput } from '../helpers/visits';
@@ -117,7 +117,7 @@ describe('The Temporal Web UI of npm start decodes payloads through the codec en
     const { input } = visitInput({ risk: 'low', startMs: Date.now() });
     const location = `${tag} Acacia Avenue, Leeds LS1 1AA`;
     // No worker polls this queue: the UI reads the start event's input, encrypted by the client.
-    const handle = await client.workflow.start(currentVisitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: `ui-${tag}`, args: [{ ...input, location }] });
+    const handle = await client.workflow.start(visitWorkflowV3, { ...visitStartOptions({ ...input, location }), taskQueue: `ui-${tag}` });
 
     const operator = await browserOf(await person('operator', tag));
     expect(await openInUi(operator, handle.workflowId, handle.firstExecutionRunId)).toBe(200);

@@ -1,8 +1,8 @@
 // A visit whose escalation ladder runs in seconds, started straight on the stack's worker
 // queue (the API refuses waits under a minute), and the mail it produced, by idempotency key.
-import { currentVisitWorkflow } from '../../workflows/visit';
+import { visitWorkflowV3 } from '../../workflows/visit';
 import { writeStartedVisitRow } from '../../api/http/visit-row';
-import { acknowledgeSignal, visitWorkflowId } from '../../workflows/visit-contract';
+import { acknowledgeSignal, visitStartOptions } from '../../workflows/visit-contract';
 import type { LadderStep } from '../../workflows/visit-policy';
 import { eventually } from '../helpers/eventually';
 import type { Stack } from '../helpers/processes';
@@ -26,7 +26,7 @@ export const FAST_POLICY = {
 export async function startFastVisit(stack: Stack, policy = FAST_POLICY) {
   const planned = visitInput({ startMs: Date.now(), policy });
   const visit = { ...planned, input: requestedNow(planned.input) };
-  const handle = await stack.client.workflow.start(currentVisitWorkflow, { workflowId: visitWorkflowId(visit.input.visitId), taskQueue: stack.taskQueue, args: [visit.input] });
+  const handle = await stack.client.workflow.start(visitWorkflowV3, { ...visitStartOptions(visit.input), taskQueue: stack.taskQueue });
   // Started as the API starts a visit: the workflow, then its first row (requests are authorised from it).
   await writeStartedVisitRow(stack.db, visit.input);
   return { ...visit, handle };

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { writeStartedVisitRow } from '../../api/http/visit-row';
-import { currentVisitWorkflow } from '../../workflows/visit';
-import { checkInSignal, raiseRedFlagSignal, visitWorkflowId } from '../../workflows/visit-contract';
+import { visitWorkflowV3 } from '../../workflows/visit';
+import { checkInSignal, raiseRedFlagSignal, visitStartOptions } from '../../workflows/visit-contract';
 import { eventually } from '../helpers/eventually';
 import { report, useStack } from '../helpers/processes';
 import { count, requestedNow, visitInput } from '../helpers/visits';
@@ -14,7 +14,7 @@ test('When PostgreSQL is down, the API answers writes with 503 and a clear messa
   const api = () => request(stack.apiUrl);
   const { input: planned, mail } = visitInput({ startMs: Date.now() });
   const input = requestedNow(planned);
-  const handle = await stack.client.workflow.start(currentVisitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: stack.taskQueue, args: [input] });
+  const handle = await stack.client.workflow.start(visitWorkflowV3, { ...visitStartOptions(input), taskQueue: stack.taskQueue });
   const worker = await stack.as(input.worker.id!, 'worker', input.team);
   // Started beside the API, so written as the API's start writes it: requests are authorised from the row.
   await writeStartedVisitRow(stack.db, input);

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Db } from '../../lib/db';
-import { currentVisitWorkflow } from '../../workflows/visit';
-import { visitStateQuery, visitWorkflowId, type RequestedVisitInput, type VisitInput, type VisitState } from '../../workflows/visit-contract';
+import { visitWorkflowV3 } from '../../workflows/visit';
+import { visitStartOptions, visitStateQuery, type RequestedVisitInput, type VisitInput, type VisitState } from '../../workflows/visit-contract';
 import { resolvePolicy, type PolicyOverrides, type RiskLevel } from '../../workflows/visit-policy';
 import { as } from './api';
 import { eventually } from './eventually';
@@ -74,20 +74,19 @@ export const sentTo = (messages: ReceivedMail[], address: string) => messages.fi
 export interface VisitSuite {
   env: TestWorkflowEnvironment;
   harness: Harness;
-  start(input: VisitInput): Promise<WorkflowHandle<typeof currentVisitWorkflow>>;
+  start(input: VisitInput): Promise<WorkflowHandle<typeof visitWorkflowV3>>;
 }
 
 /** timeSkippingSuite, plus a way to start a visit on its worker's task queue. */
 export function visitSuite(overrides?: Parameters<typeof createHarness>[0]): VisitSuite {
   const suite = timeSkippingSuite(overrides);
   return Object.assign(suite, {
-    start: (input: VisitInput) =>
-      suite.env.client.workflow.start(currentVisitWorkflow, { workflowId: visitWorkflowId(input.visitId), taskQueue: suite.harness.taskQueue, args: [input] }),
+    start: (input: VisitInput) => suite.env.client.workflow.start(visitWorkflowV3, { ...visitStartOptions(input), taskQueue: suite.harness.taskQueue }),
   });
 }
 
 /** The visit's state once `done` holds: a signal is kept at once and handled by the next workflow task. */
-export const stateWhen = (handle: WorkflowHandle<typeof currentVisitWorkflow>, done: (s: VisitState) => boolean, timeoutMs = 20_000) =>
+export const stateWhen = (handle: WorkflowHandle<typeof visitWorkflowV3>, done: (s: VisitState) => boolean, timeoutMs = 20_000) =>
   eventually(async () => {
     const state = await handle.query(visitStateQuery);
     return done(state) && state;

@@ -6,8 +6,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { TemporalBackend } from '../../infra/temporal-backend';
 import { planWorkflow } from '../../workflows/plan';
 import { planWorkflowId, type PlanInput } from '../../workflows/plan-contract';
-import { currentVisitWorkflow } from '../../workflows/visit';
-import { visitWorkflowId } from '../../workflows/visit-contract';
+import { visitWorkflowV3 } from '../../workflows/visit';
+import { visitStartOptions, visitWorkflowId } from '../../workflows/visit-contract';
 import { addDays, dateStartMs, toDateString } from '../../workflows/working-days';
 import { saveHistoryFixture } from '../helpers/history-fixtures';
 import { planContent, planInput, review } from '../helpers/plans';
@@ -266,7 +266,7 @@ export async function runSoak(stack: Stack, options: SoakOptions, log: (line: st
     const worker = await persist(() => stack.as(input.worker.id, 'worker', team), giveUpAt);
     const manager = await persist(() => stack.as(input.manager.id, 'manager', team), giveUpAt);
     // Started as the API starts a visit: the workflow, then its first row (check-ins are authorised from it).
-    const started = await startOnQueue(visitWorkflowId(input.visitId), (where) => stack.client.workflow.start(currentVisitWorkflow, { ...where, args: [input] }));
+    const started = await startOnQueue(visitWorkflowId(input.visitId), (where) => stack.client.workflow.start(visitWorkflowV3, { ...where, ...visitStartOptions(input) }));
     await persist(() => writeStartedVisitRow(stack.db, input), giveUpAt);
     const run: VisitRun = {
       visitId: input.visitId,
