@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { writeStartedVisitRow } from '../api/http/visit-row';
 import type { Db } from '../lib/db';
 import { visitWorkflowV3 } from '../workflows/visit';
-import { visitStartOptions, visitWorkflowId } from '../workflows/visit-contract';
+import { visitStartOptions } from '../workflows/visit-contract';
 import type { VisitPolicy } from '../workflows/visit-policy';
 import { baselineWorkflow } from './baseline-workflow';
 import { benchVisit } from './policy';
@@ -59,10 +59,10 @@ export async function startVisits(client: Client, db: Db, deadlinesMs: number[],
     await waitUntil(deadlineMs - starts.aheadMs);
     if (Date.now() > deadlineMs - starts.lateIfWithinMs) starts.late++;
     const input = benchVisit(randomUUID(), deadlineMs, policy);
-    const workflowId = visitWorkflowId(input.visitId);
-    await client.workflow.start(visitWorkflowV3, { ...visitStartOptions(input), taskQueue: TASK_QUEUE });
+    const start = visitStartOptions(input);
+    await client.workflow.start(visitWorkflowV3, { ...start, taskQueue: TASK_QUEUE });
     await writeStartedVisitRow(db, input);
-    expected.push({ to: input.worker.email, dueAtMs: deadlineMs + policy.graceMs, workflowId });
+    expected.push({ to: input.worker.email, dueAtMs: deadlineMs + policy.graceMs, workflowId: start.workflowId });
   });
   return expected;
 }

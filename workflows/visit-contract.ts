@@ -1,5 +1,5 @@
 // What the API, the worker and the tests use to speak to a visit: ids, messages, state types.
-import type { SearchAttributePair } from '@temporalio/common';
+import type { SearchAttributePair, SearchAttributeUpdatePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { SA } from '../config/search-attributes';
 import type { VisitEventRecord, VisitRow } from '../activities/contract';
@@ -316,6 +316,19 @@ export function firstVisitRecord(input: RequestedVisitInput): VisitEventRecord {
   return eventRecordOf(input, state, numbered, startEventOf(input, state));
 }
 
+/** The search attributes a visit never changes. */
+export const visitKindAndTeam = (team: string): SearchAttributePair[] => [
+  { key: SA.kind, value: 'visit' },
+  { key: SA.team, value: team },
+];
+
+/** What operators filter visits on as their state moves: written at the start and at every change of it (`index` in visit-core). */
+export const visitStateAttributes = (status: VisitStatus, escalationLevel: number, deadline: string | null): SearchAttributeUpdatePair[] => [
+  { key: SA.status, value: status },
+  { key: SA.escalationLevel, value: escalationLevel },
+  { key: SA.nextDeadline, value: deadline ? new Date(deadline) : null },
+];
+
 /**
  * How a visit is started: its id and input and, from a starter that says when it asked, the
  * search attributes its first state has, so its first workflow task writes none (the
@@ -324,13 +337,9 @@ export function firstVisitRecord(input: RequestedVisitInput): VisitEventRecord {
 export function visitStartOptions(input: VisitInput): { workflowId: string; args: [VisitInput]; typedSearchAttributes?: SearchAttributePair[] } {
   const workflowId = visitWorkflowId(input.visitId);
   if (input.searchAttributes === false || !input.requestedAt) return { workflowId, args: [input] };
-  const { visit } = firstVisitRecord({ ...input, requestedAt: input.requestedAt });
-  const typedSearchAttributes: SearchAttributePair[] = [
-    { key: SA.kind, value: 'visit' },
-    { key: SA.team, value: input.team },
-    { key: SA.status, value: visit.status },
-    { key: SA.escalationLevel, value: visit.escalationLevel },
-    { key: SA.nextDeadline, value: new Date(visit.eta) },
-  ];
+  const first = firstVisitState(input, Date.parse(input.requestedAt));
+  const typedSearchAttributes = [...visitKindAndTeam(input.team), ...visitStateAttributes(first.status, first.escalationLevel, first.eta)].filter(
+    (pair): pair is SearchAttributePair => pair.value !== null,
+  );
   return { workflowId, args: [input], typedSearchAttributes };
 }

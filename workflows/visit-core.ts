@@ -32,6 +32,7 @@ import {
   resolveIncidentUpdate,
   startEventOf,
   visitDueMs,
+  visitStateAttributes,
   visitStateQuery,
   workerView,
   type AcknowledgeRequest,
@@ -167,12 +168,7 @@ export function visitCore(input: VisitInput, state: VisitState, memory: SharedMe
     const indexed = indexKey(state.status, state.escalationLevel, deadline);
     if (indexed === memory.indexed && !extra.length) return;
     memory.indexed = indexed;
-    upsertSearchAttributes([
-      ...extra,
-      { key: SA.status, value: state.status },
-      { key: SA.escalationLevel, value: state.escalationLevel },
-      { key: SA.nextDeadline, value: deadline ? new Date(deadline) : null },
-    ]);
+    upsertSearchAttributes([...extra, ...visitStateAttributes(state.status, state.escalationLevel, deadline)]);
   }
 
   /** A decided record no activity has written yet: the next record carries it (`earlier`). */

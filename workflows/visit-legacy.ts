@@ -1,7 +1,6 @@
 import { condition, defineUpdate, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities/contract';
-import { SA } from '../config/search-attributes';
 import { doneBeforeDeadline } from './deadline';
 import {
   acknowledgeSignal,
@@ -10,6 +9,7 @@ import {
   checkOutRefusal,
   firstVisitState,
   redFlagRefusal,
+  visitKindAndTeam,
   workerView,
   type AcknowledgeRequest,
   type CheckInRequest,
@@ -134,10 +134,7 @@ export async function legacyVisitWorkflow(input: VisitInput): Promise<VisitState
   // ---- Run ----
 
   if (input.searchAttributes !== false) {
-    upsertSearchAttributes([
-      { key: SA.kind, value: 'visit' },
-      { key: SA.team, value: input.team },
-    ]);
+    upsertSearchAttributes(visitKindAndTeam(input.team));
   }
   visit.recordStart();
 

@@ -1,11 +1,11 @@
 import { allHandlersFinished, condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
-import { SA } from '../config/search-attributes';
 import { dueAt } from './escalation-timetable';
 import {
   acknowledgeRefusal,
   acknowledgeSignal,
   firstVisitState,
   visitClockStartMs,
+  visitKindAndTeam,
   type LadderKind,
   type VisitActor,
   type VisitInput,
@@ -166,14 +166,7 @@ async function runVisit(input: VisitInput, takes: Takes): Promise<VisitState> {
 
   /** The start's search attributes, where its starter did not give them, and its record. */
   function begin(startHeld: boolean): void {
-    visit.index(
-      kindAndTeamAtStart()
-        ? []
-        : [
-            { key: SA.kind, value: 'visit' },
-            { key: SA.team, value: input.team },
-          ],
-    );
+    visit.index(kindAndTeamAtStart() ? [] : visitKindAndTeam(input.team));
     visit.recordStart(startHeld);
   }
 
