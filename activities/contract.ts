@@ -51,6 +51,12 @@ export interface VisitRow {
   incidentOwner: string | null;
   riskReviewRequested: boolean;
   closedAt: string | null;
+  /**
+   * When the visit next owes an alarm if nobody acts (ISO), null when it owes none: written
+   * at every decision, so one whose time has passed without a newer record is an alarm the
+   * service is late with (README "Metrics"). Absent from records of the older visit types.
+   */
+  nextAlarmAt?: string | null;
   /** The workflow's whole state (absent from visits started before it was kept): the API reads it. */
   state?: Record<string, unknown>;
 }

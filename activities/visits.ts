@@ -3,25 +3,8 @@ import { Prisma } from '../generated/prisma/client';
 import { ackLinkUrl, imOkLinkUrl, signAckToken } from '../lib/ack-links';
 import { auditInsert } from '../lib/audit';
 import type { Db } from '../lib/db';
-import type { VisitActivities, VisitEventRecord, VisitRow } from './contract';
+import type { VisitActivities, VisitEventRecord } from './contract';
 import { createNotificationActivities, type NotificationDeps } from './notifications';
-
-const toDate = (iso: string | null) => (iso ? new Date(iso) : null);
-
-/** The columns of a visit row (without its id). */
-export function visitRowData(v: VisitRow) {
-  const { id: _id, ...rest } = v;
-  return {
-    ...rest,
-    plannedStartAt: toDate(v.plannedStartAt),
-    startedAt: toDate(v.startedAt),
-    eta: new Date(v.eta),
-    nextDueAt: toDate(v.nextDueAt),
-    lastCheckInAt: toDate(v.lastCheckInAt),
-    closedAt: toDate(v.closedAt),
-    state: v.state as never,
-  };
-}
 
 export interface VisitActivityDeps extends NotificationDeps {
   linkSecret: string;
@@ -45,19 +28,19 @@ function recordStatement(event: VisitEventRecord): Prisma.Sql {
   return Prisma.sql`WITH visit AS (
       INSERT INTO "Visit" ("id", "workflowId", "workerId", "team", "managerId", "buddyId", "kind", "riskLevel", "clientRef", "status",
                            "plannedStartAt", "startedAt", "eta", "nextDueAt", "lastCheckInAt", "escalationLevel", "incidentReason",
-                           "incidentOwner", "riskReviewRequested", "closedAt", "lastSeq", "state", "createdAt", "updatedAt")
+                           "incidentOwner", "riskReviewRequested", "closedAt", "nextAlarmAt", "lastSeq", "state", "createdAt", "updatedAt")
       VALUES (${v.id}, ${v.workflowId}, ${v.workerId}, ${v.team}, ${v.managerId}, ${v.buddyId}, ${v.kind}, ${v.riskLevel}, ${v.clientRef}, ${v.status},
               ${v.plannedStartAt}::timestamp, ${v.startedAt}::timestamp, ${v.eta}::timestamp, ${v.nextDueAt}::timestamp, ${v.lastCheckInAt}::timestamp,
-              ${v.escalationLevel}, ${v.incidentReason}, ${v.incidentOwner}, ${v.riskReviewRequested}, ${v.closedAt}::timestamp, ${event.seq},
+              ${v.escalationLevel}, ${v.incidentReason}, ${v.incidentOwner}, ${v.riskReviewRequested}, ${v.closedAt}::timestamp, ${v.nextAlarmAt ?? null}::timestamp, ${event.seq},
               ${json(v.state)}::jsonb, ${UTC_NOW}, ${UTC_NOW})
       ON CONFLICT ("id") DO UPDATE SET
         ("workflowId", "workerId", "team", "managerId", "buddyId", "kind", "riskLevel", "clientRef", "status", "plannedStartAt", "startedAt",
          "eta", "nextDueAt", "lastCheckInAt", "escalationLevel", "incidentReason", "incidentOwner", "riskReviewRequested", "closedAt",
-         "lastSeq", "state", "updatedAt")
+         "nextAlarmAt", "lastSeq", "state", "updatedAt")
         = (EXCLUDED."workflowId", EXCLUDED."workerId", EXCLUDED."team", EXCLUDED."managerId", EXCLUDED."buddyId", EXCLUDED."kind",
            EXCLUDED."riskLevel", EXCLUDED."clientRef", EXCLUDED."status", EXCLUDED."plannedStartAt", EXCLUDED."startedAt", EXCLUDED."eta",
            EXCLUDED."nextDueAt", EXCLUDED."lastCheckInAt", EXCLUDED."escalationLevel", EXCLUDED."incidentReason", EXCLUDED."incidentOwner",
-           EXCLUDED."riskReviewRequested", EXCLUDED."closedAt", EXCLUDED."lastSeq", COALESCE(EXCLUDED."state", "Visit"."state"), EXCLUDED."updatedAt")
+           EXCLUDED."riskReviewRequested", EXCLUDED."closedAt", EXCLUDED."nextAlarmAt", EXCLUDED."lastSeq", COALESCE(EXCLUDED."state", "Visit"."state"), EXCLUDED."updatedAt")
       WHERE "Visit"."lastSeq" < EXCLUDED."lastSeq"
     ), event AS (
       INSERT INTO "VisitEvent" ("id", "visitId", "seq", "type", "actorId", "actorRole", "at", "reason", "data", "visibleToWorker", "createdAt")

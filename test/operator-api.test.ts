@@ -203,8 +203,10 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
       .expect(403);
   });
 
-  it('When an operator terminates a visit with a reason, then it stops and the reason is in history and the audit trail; without a reason it is refused', async () => {
+  it('When an operator terminates a visit with a reason, then it stops, the reason is in history and the audit trail, and its row owes no alarm; without a reason it is refused', async () => {
     const { workflowId } = await startVisit();
+    const alarmOnRow = async () => (await api.harness.db.visit.findUniqueOrThrow({ where: { workflowId } })).nextAlarmAt;
+    expect(await alarmOnRow()).toBeInstanceOf(Date);
     const op = await operator();
     const refused = await request(app).post(`/operator/workflows/${workflowId}/terminate`).set(op).send({ reason: '' }).expect(400);
     expect(refused.body.error.details[0].field).toBe('reason');
@@ -214,6 +216,8 @@ describe('The operator API (Temporal dev server with a worker, PostgreSQL)', () 
     const timeline = await request(app).get(`/operator/workflows/${workflowId}/timeline`).set(op).expect(200);
     expect(timeline.body.timeline.at(-1).meaning).toMatch(/^terminated by an operator: Duplicate visit started by mistake/);
     expect(await auditOf(workflowId, 'operator.terminate')).toMatchObject([{ actorId: `operator-${team}`, rationale: 'Duplicate visit started by mistake' }]);
+    // Nothing will send it: reported late for ever, it would hide the alarms that are late.
+    expect(await alarmOnRow()).toBeNull();
     await request(app).post('/operator/workflows/visit-unknown-id/terminate').set(op).send({ reason: 'No such visit here' }).expect(404);
   });
 

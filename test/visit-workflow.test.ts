@@ -129,6 +129,45 @@ describe('A lone-working visit (time-skipping server, PostgreSQL, SMTP)', () => 
     await handle.result();
   });
 
+  it('When a visit runs late, then its row names each alarm before it is due, at the time it is sent, and none while someone has taken charge', async () => {
+    const startMs = await suite.env.currentTimeMs();
+    const { input } = visitInput({ startMs });
+    const handle = await suite.start(input);
+    const alarmOnRow = async () => (await suite.harness.db.visit.findUniqueOrThrow({ where: { id: input.visitId } })).nextAlarmAt;
+    const at = async (minute: number, done: (types: string[]) => boolean) => {
+      await suite.env.sleep(startMs + minute * MIN - (await suite.env.currentTimeMs()));
+      return eventsOf(suite.harness.db, input.visitId, done);
+    };
+    // After the reminder (minute 25) the row names the first alert (35); after each alert, the next step (40, 45).
+    const promised: number[] = [];
+    for (const [minute, alerts] of [
+      [26, 0],
+      [36, 1],
+      [41, 2],
+    ]) {
+      await at(minute, (t) => t.includes('reminder-sent') && count(t, 'alert-sent') === alerts);
+      promised.push((await alarmOnRow())!.getTime());
+    }
+    const sent = (await at(46, (t) => count(t, 'alert-sent') === 3)).filter((e) => e.type === 'alert-sent').map((e) => e.at.getTime());
+    expect(promised.map((ms) => Math.round((ms - startMs) / MIN))).toEqual([35, 40, 45]);
+    sent.forEach((ms, i) => expect(ms - promised[i]).toBeGreaterThanOrEqual(0));
+    sent.forEach((ms, i) => expect(ms - promised[i]).toBeLessThan(1_000));
+
+    await handle.signal(acknowledgeSignal, { ...asManager(input), via: 'api' });
+    await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('acknowledged'));
+    expect(await alarmOnRow()).toBeNull();
+    // Heard from, the worker owes the next check-in again, and the alert after its grace.
+    await handle.signal(checkInSignal, asWorker(input));
+    const checkedIn = (await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('checked-in'))).find((e) => e.type === 'checked-in')!;
+    const due = Math.min(checkedIn.at.getTime() + input.policy.checkInIntervalMs!, Date.parse(input.eta));
+    expect(await alarmOnRow()).toEqual(new Date(due + input.policy.graceMs));
+    await handle.signal(checkOutSignal, asWorker(input));
+    await ask(handle, resolveIncidentUpdate, [resolution(input)]);
+    await handle.result();
+    await eventsOf(suite.harness.db, input.visitId, (t) => t.includes('incident-resolved'));
+    expect(await alarmOnRow()).toBeNull();
+  });
+
   it('When the worker checks in mid-ladder, then the ladder stops, everyone alerted gets an all-clear and the incident stays open', async () => {
     const { input, mail } = visitInput({ startMs: await suite.env.currentTimeMs() });
     const handle = await suite.start(input);

@@ -3,7 +3,8 @@ import type { SearchAttributePair, SearchAttributeUpdatePair } from '@temporalio
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { SA } from '../config/search-attributes';
 import type { VisitEventRecord, VisitRow } from '../activities/contract';
-import type { ContactRole, RiskLevel, VisitPolicy } from './visit-policy';
+import { plannedSend } from './escalation-timetable';
+import { visitLadder, type ContactRole, type RiskLevel, type VisitPolicy } from './visit-policy';
 
 /** Why a closed visit refuses what only an open one can do. */
 export const VISIT_CLOSED = 'The visit is closed; start a new visit to keep being watched';
@@ -191,7 +192,7 @@ export function visitClockStartMs(input: VisitInput, firstTaskMs: number): numbe
 }
 
 /** The visit's database row for a state: what the API authorises and answers from. */
-export function visitRowOf(input: VisitInput, state: VisitState, workflowId: string): VisitRow {
+export function visitRowOf(input: VisitInput, state: VisitState, workflowId: string, nextAlarmMs?: number | null): VisitRow {
   return {
     id: input.visitId,
     workflowId,
@@ -213,6 +214,7 @@ export function visitRowOf(input: VisitInput, state: VisitState, workflowId: str
     incidentOwner: state.incident?.owner ? `${state.incident.owner.name} (${state.incident.owner.role})` : null,
     riskReviewRequested: state.riskReviewRequested,
     closedAt: state.closedAt,
+    ...(nextAlarmMs === undefined ? {} : { nextAlarmAt: nextAlarmMs === null ? null : new Date(nextAlarmMs).toISOString() }),
     // A copy: the row is sent as an activity argument while the workflow's state moves on.
     state: JSON.parse(JSON.stringify(state)) as Record<string, unknown>,
   };
@@ -259,6 +261,21 @@ export function visitDueMs(input: VisitInput, state: VisitState): number {
   return Math.min(Date.parse(state.lastCheckInAt ?? state.startedAt ?? input.eta) + input.policy.checkInIntervalMs, eta);
 }
 
+/**
+ * When the visit next alarms someone if nobody acts, or null when it owes no alarm: the
+ * ladder's next planned send while one is walked; else, before the start, the not-started
+ * alert; else, in progress and not already alerting, the missed-deadline alert after the
+ * grace. The same times the workflow's timetable keeps (visit.ts `actOnTimetable`), and
+ * test/visit-workflow.test.ts checks the row's against the alerts actually sent.
+ */
+export function nextAlarmMsOf(input: VisitInput, state: VisitState, memory: Pick<VisitMemory, 'ladder' | 'awaitingWorker'>): number | null {
+  const { policy } = input;
+  if (memory.ladder) return plannedSend(visitLadder(memory.ladder.kind, policy, memory.ladder.startMs), memory.ladder.done + 1)?.at ?? null;
+  if (state.phase === 'scheduled' && !state.incident) return Date.parse(input.plannedStartAt!) + policy.notStartedAlertMs;
+  if (state.phase === 'in-progress' && !memory.awaitingWorker) return visitDueMs(input, state) + policy.graceMs;
+  return null;
+}
+
 /** The row's `nextDueAt`: only a visit in progress is due. */
 export const nextDueAtOf = (input: VisitInput, state: VisitState): string | null => (state.phase === 'in-progress' ? new Date(visitDueMs(input, state)).toISOString() : null);
 
@@ -281,6 +298,7 @@ export function eventRecordOf(
   state: VisitState,
   { workflowId, seq, at, visibleToWorker }: { workflowId: string; seq: number; at: string; visibleToWorker: boolean },
   { type, actor, details }: VisitDecision,
+  nextAlarmMs?: number | null,
 ): VisitEventRecord {
   return {
     seq,
@@ -290,7 +308,7 @@ export function eventRecordOf(
     reason: details.reason,
     data: details.data,
     visibleToWorker,
-    visit: visitRowOf(input, state, workflowId),
+    visit: visitRowOf(input, state, workflowId, nextAlarmMs),
   };
 }
 
@@ -313,7 +331,7 @@ export function firstVisitRecord(input: RequestedVisitInput): VisitEventRecord {
   const state = firstVisitState(input, nowMs);
   state.nextDueAt = nextDueAtOf(input, state);
   const numbered = { workflowId: visitWorkflowId(input.visitId), seq: 1, at: new Date(nowMs).toISOString(), visibleToWorker: true };
-  return eventRecordOf(input, state, numbered, startEventOf(input, state));
+  return eventRecordOf(input, state, numbered, startEventOf(input, state), nextAlarmMsOf(input, state, { ladder: null, awaitingWorker: false }));
 }
 
 /** The search attributes a visit never changes. */

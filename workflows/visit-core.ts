@@ -118,6 +118,8 @@ export interface VisitHooks {
   announcesResolution: () => boolean;
   /** Whether a decision's first message carries its record (asked only when it sends any); never, when absent. */
   carriesRecords?: () => boolean;
+  /** When the visit next owes an alarm, for its row (`nextAlarmMsOf`); absent from the legacy visit, whose rows leave it empty. */
+  nextAlarmMs?: () => number | null;
 }
 
 /** Messages one decision sends: one per role, all with the same template. */
@@ -183,7 +185,7 @@ export function visitCore(input: VisitInput, state: VisitState, memory: SharedMe
     const earlier = held ? { earlier: [held] } : {};
     held = null;
     const numbered = { workflowId, seq: ++memory.seq, at: now(), visibleToWorker: !(memory.duressRaised && ALARM_EVENTS.has(type)) };
-    return { ...earlier, ...eventRecordOf(input, state, numbered, { type, actor, details }) };
+    return { ...earlier, ...eventRecordOf(input, state, numbered, { type, actor, details }, hooks.nextAlarmMs?.()) };
   }
 
   /** Records a decision and brings status, search attributes and the row up to date. */

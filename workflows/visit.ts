@@ -4,6 +4,7 @@ import {
   acknowledgeRefusal,
   acknowledgeSignal,
   firstVisitState,
+  nextAlarmMsOf,
   visitClockStartMs,
   visitKindAndTeam,
   type LadderKind,
@@ -93,6 +94,7 @@ async function runVisit(input: VisitInput, takes: Takes): Promise<VisitState> {
   const visit = visitCore(input, state, v, {
     // The expected end, not the next check-in: a check-in then changes no search attribute.
     indexedDeadline: () => (state.phase === 'ended' ? null : state.eta),
+    nextAlarmMs: () => nextAlarmMsOf(input, state, v),
     recordEvent: (event) => (takes(RECORDS_AFTER_COMMIT) ? recordVisitEventAfterCommit : recordVisitEventLocally)(event),
     startAlarm: (reason) => startLadder(reason, Date.now()),
     workerHeard: (stoodDown) => {

@@ -40,6 +40,34 @@ function alertTimings(db: Db): Promise<AlertTiming[]> {
     FROM first_alert f JOIN "Visit" v ON v."id" = f."visitId" LEFT JOIN first_ack k ON k."visitId" = f."visitId"`;
 }
 
+interface Overdue {
+  n: number;
+  oldest_seconds: number;
+}
+
+/** How long an undelivered message counts: longer, and its send has been given up and recorded on the visit or plan. */
+const UNSENT_WINDOW_HOURS = 24;
+
+/**
+ * Alarms the service is late with, now: visits whose row says an alarm (the first alert, or
+ * the ladder's next send) was owed at a time that has passed, and no newer decision has
+ * been recorded since. Each send writes its decision before it goes, so this counts alarms
+ * not yet attempted: a worker down or stuck, or more due at once than the machine can send.
+ */
+function overdueAlarms(db: Db): Promise<Overdue[]> {
+  return db.$queryRaw<Overdue[]>`
+    SELECT COUNT(*)::int AS n, COALESCE(MAX(EXTRACT(EPOCH FROM (now() AT TIME ZONE 'UTC') - "nextAlarmAt")), 0)::float8 AS oldest_seconds
+    FROM "Visit" WHERE "nextAlarmAt" < (now() AT TIME ZONE 'UTC')`;
+}
+
+/** Messages attempted and not delivered yet (failing, or a send still running), from the last day. */
+function unsentMessages(db: Db): Promise<Overdue[]> {
+  return db.$queryRaw<Overdue[]>`
+    SELECT COUNT(*)::int AS n, COALESCE(MAX(EXTRACT(EPOCH FROM (now() AT TIME ZONE 'UTC') - "createdAt")), 0)::float8 AS oldest_seconds
+    FROM "NotificationDelivery"
+    WHERE "status" IN ('pending', 'sending', 'failed') AND "createdAt" > (now() AT TIME ZONE 'UTC') - make_interval(hours => ${UNSENT_WINDOW_HOURS})`;
+}
+
 /** The registry, and what to read before each scrape that more than one metric shares. */
 function domainRegistry(db: Db): { registry: Registry; refresh(): Promise<void> } {
   const registry = new Registry();
@@ -68,6 +96,20 @@ function domainRegistry(db: Db): { registry: Registry; refresh(): Promise<void> 
     },
   });
   const timings = { rows: [] as AlertTiming[] };
+  const late = { alarms: { n: 0, oldest_seconds: 0 }, messages: { n: 0, oldest_seconds: 0 } };
+  const gauge = (name: string, help: string, value: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(value());
+      },
+    });
+  gauge('carewatch_visit_alarms_overdue', 'Visits whose next alarm (first alert or next ladder send) is past its time and not yet sent', () => late.alarms.n);
+  gauge('carewatch_visit_alarm_overdue_seconds', 'How far past its time the most overdue visit alarm is; 0 when none is', () => late.alarms.oldest_seconds);
+  gauge('carewatch_notifications_unsent', `Messages attempted in the last ${UNSENT_WINDOW_HOURS} h and not delivered yet (failing or still sending)`, () => late.messages.n);
+  gauge('carewatch_notification_unsent_seconds', 'Age of the oldest of those messages; 0 when none', () => late.messages.oldest_seconds);
   const summary = (name: string, help: string, pick: (t: AlertTiming) => number | null) =>
     new Summary({
       name,
@@ -103,7 +145,9 @@ function domainRegistry(db: Db): { registry: Registry; refresh(): Promise<void> 
   return {
     registry,
     async refresh() {
-      timings.rows = await alertTimings(db);
+      const [rows, [alarms], [messages]] = await Promise.all([alertTimings(db), overdueAlarms(db), unsentMessages(db)]);
+      timings.rows = rows;
+      Object.assign(late, { alarms, messages });
     },
   };
 }

@@ -131,6 +131,8 @@ export function operatorRoutes({ temporal, db, config, channel }: AppDeps): Rout
     const { actor, workflowId, target } = workflowOf(req);
     const { reason } = parse(ReasonBody, req);
     await temporalCall('Workflow', () => temporal.workflow.getHandle(workflowId).terminate(`${reason} (operator ${actor.id})`));
+    // Nothing runs a terminated visit's timetable any more: the alarm its row promised is withdrawn, by whom the audit says, rather than reported late for ever.
+    await db.visit.updateMany({ where: { workflowId }, data: { nextAlarmAt: null } });
     await audit(db, { actor, action: 'operator.terminate', target, rationale: reason });
     res.json({ workflowId, terminated: true });
   });
