@@ -54,7 +54,7 @@ export interface VisitRow {
   /**
    * When the visit next owes an alarm if nobody acts (ISO), null when it owes none: written
    * at every decision, so one whose time has passed without a newer record is an alarm the
-   * service is late with (README "Metrics"). Absent from records of the older visit types.
+   * service is late with (README "Metrics"). Absent from records of the legacy visit (before visit-v2).
    */
   nextAlarmAt?: string | null;
   /** The workflow's whole state (absent from visits started before it was kept): the API reads it. */
