@@ -265,8 +265,8 @@ export function visitDueMs(input: VisitInput, state: VisitState): number {
  * When the visit next alarms someone if nobody acts, or null when it owes no alarm: the
  * ladder's next planned send while one is walked; else, before the start, the not-started
  * alert; else, in progress and not already alerting, the missed-deadline alert after the
- * grace. The same times the workflow's timetable keeps (visit.ts `actOnTimetable`), and
- * test/visit-workflow.test.ts checks the row's against the alerts actually sent.
+ * grace. The workflow's timetable (visit.ts `actOnTimetable`) starts its ladders at these
+ * times, and test/visit-workflow.test.ts checks the row's against the alerts actually sent.
  */
 export function nextAlarmMsOf(input: VisitInput, state: VisitState, memory: Pick<VisitMemory, 'ladder' | 'awaitingWorker'>): number | null {
   const { policy } = input;

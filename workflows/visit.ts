@@ -142,7 +142,8 @@ async function runVisit(input: VisitInput, takes: Takes): Promise<VisitState> {
         v.startReminded = true;
         visit.recordAndNotify('start-reminder-sent', SYSTEM, {}, [{ roles: ['worker'], template: 'visit-start-reminder', extra: { plannedStartAt: input.plannedStartAt } }]);
       }
-      const alertMs = plannedMs + policy.notStartedAlertMs;
+      // The not-started alert, at the time the visit's row names (nextAlarmMsOf): one rule for both.
+      const alertMs = nextAlarmMsOf(input, state, v)!;
       if (t < alertMs) return alertMs;
       startLadder('not-started', alertMs);
       visit.openIncident('not-started');
@@ -158,7 +159,8 @@ async function runVisit(input: VisitInput, takes: Takes): Promise<VisitState> {
         visit.recordAndNotify('reminder-sent', SYSTEM, { data: { dueKind } }, [{ roles: ['worker'], template: 'visit-reminder', extra: { dueKind } }]);
       }
       // Overdue from `due` on (take-charge is open), but only a status: no timer, no record.
-      const alertMs = due + policy.graceMs;
+      // The alert after the grace, at the time the row names.
+      const alertMs = nextAlarmMsOf(input, state, v)!;
       if (t < alertMs) return alertMs;
       startLadder('missed-deadline', alertMs);
       return walkLadder();
