@@ -14,7 +14,16 @@ import { searchAttributeKeys } from '../config/search-attributes';
 import { waitForTemporal } from './dev-server';
 import { ensureGoTool, MissingToolError, type GoTool } from './go-tool';
 import { startBalancer, type Balancer } from './tcp-balancer';
-import { dynamicConfigText, serverConfig, TEMPORAL_DATABASES, TEMPORAL_SERVER_VERSION, uiConfig, type NodePorts, type TemporalDatabase } from './temporal-server-config';
+import {
+  dynamicConfigText,
+  serverConfig,
+  serverProcessEnv,
+  TEMPORAL_DATABASES,
+  TEMPORAL_SERVER_VERSION,
+  uiConfig,
+  type NodePorts,
+  type TemporalDatabase,
+} from './temporal-server-config';
 
 /** The newest Web UI server whose module builds with Go 1.26.5 (later ones ask for 1.26.9+). */
 export const UI_SERVER_VERSION = '2.55.0';
@@ -181,6 +190,7 @@ export function serverNode(options: NodeOptions): ServerNode {
     async start() {
       if (running()) return;
       const started = spawn(options.binary, ['--root', options.dir, '--config', 'config', '--env', 'carewatch', '--allow-no-auth', 'start'], {
+        env: serverProcessEnv(),
         stdio: ['ignore', 'pipe', 'pipe'],
         // Its own process group: the launcher, not the terminal's Ctrl-C, decides when it stops.
         detached: true,

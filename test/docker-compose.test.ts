@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { searchAttributeCliTypes } from '../config/search-attributes';
-import { DYNAMIC_CONFIG, DYNAMIC_CONFIG_DEPLOY_PATH, dynamicConfigText, HISTORY_SHARDS, TEMPORAL_SERVER_VERSION } from '../infra/temporal-server-config';
+import {
+  DYNAMIC_CONFIG,
+  DYNAMIC_CONFIG_DEPLOY_PATH,
+  dynamicConfigText,
+  HISTORY_SHARDS,
+  SERVER_GOGC,
+  serverProcessEnv,
+  TEMPORAL_SERVER_VERSION,
+} from '../infra/temporal-server-config';
 
 const root = path.resolve(__dirname, '..');
 const file = path.join(root, 'docker-compose.yml');
@@ -46,11 +54,12 @@ describe('docker-compose.yml, the production shape', () => {
     expect([...needed].filter((v) => !documented.has(v) && v !== 'ALLOWED_SENDER_DOMAINS')).toEqual([]);
   });
 
-  it('When Temporal is deployed, then it is the release, shard count and dynamic config the local server and cluster run', () => {
+  it('When Temporal is deployed, then it is the release, shard count, collector target and dynamic config the local server and cluster run', () => {
     const temporal = compose.services.temporal;
     expect(temporal.image).toBe(`temporalio/auto-setup:${TEMPORAL_SERVER_VERSION}`);
     expect(compose.services['temporal-setup'].image).toBe(`temporalio/admin-tools:${TEMPORAL_SERVER_VERSION}`);
     expect(temporal.environment?.NUM_HISTORY_SHARDS).toBe(String(HISTORY_SHARDS));
+    expect(temporal.environment?.GOGC).toBe(SERVER_GOGC);
     const mount = temporal.volumes?.find((v) => v.startsWith(`./${DYNAMIC_CONFIG_DEPLOY_PATH}:`));
     expect(mount).toBeDefined();
     expect(mount!.split(':')[1]).toBe(`/etc/temporal/${temporal.environment?.DYNAMIC_CONFIG_FILE_PATH}`);
@@ -58,6 +67,11 @@ describe('docker-compose.yml, the production shape', () => {
     const committed = fs.readFileSync(path.join(root, DYNAMIC_CONFIG_DEPLOY_PATH), 'utf8');
     expect(committed).toBe(dynamicConfigText());
     expect(parse(committed)).toEqual(DYNAMIC_CONFIG);
+  });
+
+  it("When the local server starts, then it gets the collector target unless the operator's environment sets one", () => {
+    expect(serverProcessEnv({ PATH: '/bin' })).toEqual({ PATH: '/bin', GOGC: SERVER_GOGC });
+    expect(serverProcessEnv({ PATH: '/bin', GOGC: '150' })).toEqual({ PATH: '/bin', GOGC: '150' });
   });
 
   it("When the Web UI decodes payloads, then it sends the operator's credentials to the codec endpoint", () => {
