@@ -15,8 +15,9 @@ export const HISTORY_SHARDS = 16;
  * The Go collector's target for the server process (`GOGC`; Go's default is 100). Garbage
  * collection took about a tenth of the server's CPU under a burst of alerts (a `pprof` profile:
  * `gcBgMarkWorker` 10.2 %); at 400 it collects a quarter as often, for about twice the resident
- * memory (350 to 720 MiB in that burst). On this machine the server then spent 5 to 6 % less CPU
- * on the same bench, in two runs each way (README "Performance"). An operator's own GOGC wins.
+ * memory (350 to 720 MiB in that burst). On this machine the server then spent about 5 % less
+ * CPU on the same bench (88.7 s against 93.6 s, averaged over alternating runs; README
+ * "Performance"). An operator's own GOGC wins.
  */
 export const SERVER_GOGC = '400';
 
