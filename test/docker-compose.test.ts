@@ -2,15 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { searchAttributeCliTypes } from '../config/search-attributes';
-import {
-  DYNAMIC_CONFIG,
-  DYNAMIC_CONFIG_DEPLOY_PATH,
-  dynamicConfigText,
-  HISTORY_SHARDS,
-  SERVER_GOGC,
-  serverProcessEnv,
-  TEMPORAL_SERVER_VERSION,
-} from '../infra/temporal-server-config';
+import { DYNAMIC_CONFIG, DYNAMIC_CONFIG_DEPLOY_PATH, dynamicConfigText, HISTORY_SHARDS, SERVER_GOGC, TEMPORAL_SERVER_VERSION } from '../infra/temporal-server-config';
 
 const root = path.resolve(__dirname, '..');
 const file = path.join(root, 'docker-compose.yml');
@@ -67,11 +59,6 @@ describe('docker-compose.yml, the production shape', () => {
     const committed = fs.readFileSync(path.join(root, DYNAMIC_CONFIG_DEPLOY_PATH), 'utf8');
     expect(committed).toBe(dynamicConfigText());
     expect(parse(committed)).toEqual(DYNAMIC_CONFIG);
-  });
-
-  it("When the local server starts, then it gets the collector target unless the operator's environment sets one", () => {
-    expect(serverProcessEnv({ PATH: '/bin' })).toEqual({ PATH: '/bin', GOGC: SERVER_GOGC });
-    expect(serverProcessEnv({ PATH: '/bin', GOGC: '150' })).toEqual({ PATH: '/bin', GOGC: '150' });
   });
 
   it("When the Web UI decodes payloads, then it sends the operator's credentials to the codec endpoint", () => {

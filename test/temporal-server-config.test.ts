@@ -1,6 +1,15 @@
 import { parse } from 'yaml';
 import { derivedNodePorts } from '../infra/temporal-backend';
-import { consecutivePorts, DYNAMIC_CONFIG, dynamicConfigArgs, dynamicConfigText, HISTORY_SHARDS, serverConfig } from '../infra/temporal-server-config';
+import {
+  consecutivePorts,
+  DYNAMIC_CONFIG,
+  dynamicConfigArgs,
+  dynamicConfigText,
+  HISTORY_SHARDS,
+  SERVER_GOGC,
+  serverConfig,
+  serverProcessEnv,
+} from '../infra/temporal-server-config';
 
 const db = { host: '127.0.0.1', port: 5433, user: 'carewatch', password: 'carewatch' };
 
@@ -29,6 +38,11 @@ describe("The real Temporal server's generated configuration", () => {
     expect(() => serverConfig({ db, ports: consecutivePorts(40_000), publicAddress: '127.0.0.1:40000', dynamicConfigFile: '/tmp/dc.yaml' })).toThrow(
       /frontendMembership 40004.*at most 32767/,
     );
+  });
+
+  it("When a server process starts, then it gets the collector target unless the operator's environment sets one", () => {
+    expect(serverProcessEnv({ PATH: '/bin' })).toEqual({ PATH: '/bin', GOGC: SERVER_GOGC });
+    expect(serverProcessEnv({ PATH: '/bin', GOGC: '150' })).toEqual({ PATH: '/bin', GOGC: '150' });
   });
 
   it('When the dynamic config is written or passed to the dev server, then both carry the same settings', () => {
