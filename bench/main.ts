@@ -15,7 +15,7 @@ import { countsDelta, historyCounts, meanCounts, sampledCounts, scale, Statement
 import { visitWorkflowId } from '../workflows/visit-contract';
 import { arrived, awaitAlerts, FIRST_ESCALATION_SUBJECT, startBaselines, startVisits, type ExpectedAlert, type LatenessFigures, type Starts } from './deadlines';
 import { planLongevity } from './longevity';
-import { openVisitsScenario, type OpenVisitFigures } from './open-visits';
+import { openVisitsScenario, type CheckInRound, type OpenVisitFigures } from './open-visits';
 import { parseOptions, type BenchOptions } from './options';
 import { benchPolicy } from './policy';
 import { ProcessSampler, type ProcessFigures } from './process-stats';
@@ -278,8 +278,12 @@ async function runBackend(
     // Last: its visits stay open (deadlines hours away) and would load whatever ran after them.
     let openVisits: BackendRun['openVisits'];
     if (options.openVisits) {
-      say(`${backend} open visits: ${options.openVisits} held open, then one check-in each at ${options.rate}/s`);
-      openVisits = await orError(() => openVisitsScenario(stack, client, db, sampler, benchPolicy(options.graceSeconds * 1000), options.openVisits, options.rate));
+      say(`${backend} open visits: ${options.openVisits} held open, then ${options.openVisitRounds} round(s) of one check-in each at ${options.rate}/s`);
+      openVisits = await orError(() =>
+        openVisitsScenario(stack, client, db, sampler, benchPolicy(options.graceSeconds * 1000), options.openVisits, options.rate, options.openVisitRounds, (r) =>
+          say(`${backend} open visits: ${roundRow(r)[2]}`),
+        ),
+      );
     }
 
     const plan = longevity
@@ -350,6 +354,18 @@ function openVisitRows(open: BackendRun['openVisits']): Row[] {
     ['open visits', 'one check-in each: p50 / p99 / max ms, errors', `${open.checkIns.p50Ms} / ${open.checkIns.p99Ms} / ${open.checkIns.maxMs}, ${open.checkIns.errors}`],
     ['open visits', 'check-ins recorded / all recorded s after the last answer', `${open.recorded}/${open.openVisits} / ${open.allRecordedAfterSeconds ?? 'n/a'}`, 'all'],
     ...processRows('open visits', open.processes),
+    ...(open.rounds.length > 1 ? open.rounds.map(roundRow) : []),
+  ];
+}
+
+function roundRow(r: CheckInRound): Row {
+  const cpu = Object.entries(r.cpuMsPerCheckIn)
+    .map(([proc, ms]) => `${proc} ${ms}`)
+    .join(', ');
+  return [
+    'open visits',
+    `round ${r.round}: p50 / p99 ms, errors, recorded after s; history events; CPU ms per check-in; worker peak RSS MiB`,
+    `${r.checkIns.p50Ms} / ${r.checkIns.p99Ms}, ${r.checkIns.errors}, ${r.allRecordedAfterSeconds ?? 'n/a'}; ${r.historyEvents}; ${cpu}; ${r.processes.worker?.peakRssMiB ?? 'n/a'}`,
   ];
 }
 

@@ -28,6 +28,8 @@ export interface BenchOptions {
   workers: number;
   /** Visits held open at once, each then checked in on once at `rate` (bench/open-visits.ts); 0 skips it. */
   openVisits: number;
+  /** Rounds of one check-in on every open visit: each round lengthens every history an evicted visit replays. */
+  openVisitRounds: number;
 }
 
 const positive = (name: string, raw: string | undefined, fallback: number): number => {
@@ -73,6 +75,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       temporal: { type: 'string' },
       workers: { type: 'string' },
       'open-visits': { type: 'string' },
+      'open-visit-rounds': { type: 'string' },
     },
   });
   if (values.capacity && values['no-capacity']) throw new Error('--capacity and --no-capacity contradict each other');
@@ -92,6 +95,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     temporal: backends(values.temporal),
     workers: wholeNumber('workers', values.workers, 1),
     openVisits: values['open-visits'] === '0' ? 0 : wholeNumber('open-visits', values['open-visits'], quick ? 100 : 10_000),
+    openVisitRounds: wholeNumber('open-visit-rounds', values['open-visit-rounds'], 1),
     capacity: values.capacity ?? (!quick && !values['no-capacity']),
     capacityFrom: positive('capacity-from', values['capacity-from'], 250),
     capacityMax: positive('capacity-max', values['capacity-max'], 32_000),

@@ -15,6 +15,8 @@ export interface ProcessFigures {
   avgCpuPct: number;
   /** The busiest sampling interval. */
   peakCpuPct: number;
+  /** CPU time used in the window, to divide by the work done in it. */
+  cpuSeconds: number;
 }
 
 function read(pid: number): Sample | null {
@@ -89,6 +91,7 @@ export class ProcessSampler {
         peakRssMiB: Math.round(Math.max(...inside.map((s) => s.rssBytes)) / 2 ** 20),
         avgCpuPct: Math.round(((last.cpuSeconds - first.cpuSeconds) / ((last.at - first.at) / 1000)) * 100),
         peakCpuPct: Math.round(peakCpuPct),
+        cpuSeconds: Math.round((last.cpuSeconds - first.cpuSeconds) * 100) / 100,
       };
     }
     return result;

@@ -38,7 +38,9 @@ export function columnsTable(columns: Record<string, Row[]>): string {
 
 export function machine() {
   return {
-    cores: os.cpus().length,
+    // The cores this run may use: `taskset` narrows them, to measure what a core buys.
+    cores: os.availableParallelism(),
+    machineCores: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
