@@ -281,7 +281,7 @@ async function runBackend(
       say(`${backend} open visits: ${options.openVisits} held open, then ${options.openVisitRounds} round(s) of one check-in each at ${options.rate}/s`);
       openVisits = await orError(() =>
         openVisitsScenario(stack, client, db, sampler, benchPolicy(options.graceSeconds * 1000), options.openVisits, options.rate, options.openVisitRounds, (r) =>
-          say(`${backend} open visits: ${roundRow(r)[2]}`),
+          say(`${backend} open visits, ${roundRow(r).slice(1).join(': ')}`),
         ),
       );
     }
